@@ -1,0 +1,225 @@
+//! `--demo`: realistic nginx traffic written into a temporary directory, rotated now and then.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::Error;
+use crate::config::Config;
+
+/// Rotate the demo logs this often.
+const ROTATE_EVERY: Duration = Duration::from_secs(60);
+/// One round of writes this often.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The demo's directory; removed when dropped.
+pub struct Demo {
+    _dir: tempfile::TempDir,
+}
+
+/// Creates the demo logs, points `config` at them and starts writing.
+pub fn start(config: &mut Config) -> Result<Demo, Error> {
+    let dir = tempfile::Builder::new()
+        .prefix("logmon-demo.")
+        .tempdir()
+        .map_err(Error::Demo)?;
+    let access = dir.path().join("access.log");
+    let error = dir.path().join("error.log");
+    let mut rng = Rng::seeded();
+    let mut seed = String::new();
+    for _ in 0..200 {
+        seed.push_str(&access_line(&mut rng));
+    }
+    std::fs::write(&access, seed).map_err(Error::Demo)?;
+    std::fs::write(&error, error_line(&mut rng)).map_err(Error::Demo)?;
+    config.set_files(&[access.clone(), error.clone()]);
+    log::info!("demo: writing synthetic nginx logs into {}", dir.path().display());
+    tokio::spawn(async move {
+        if let Err(e) = write_forever(&access, &error, rng).await {
+            log::error!("demo writer stopped: {e}");
+        }
+    });
+    Ok(Demo { _dir: dir })
+}
+
+async fn write_forever(access: &Path, error: &Path, mut rng: Rng) -> io::Result<()> {
+    let mut files = (append(access)?, append(error)?);
+    let mut since_rotation = Duration::ZERO;
+    loop {
+        tokio::time::sleep(TICK).await;
+        let burst = if rng.below(50) == 0 { 200 } else { rng.below(8) };
+        let mut text = String::new();
+        for _ in 0..burst {
+            text.push_str(&access_line(&mut rng));
+        }
+        files.0.write_all(text.as_bytes())?;
+        if rng.below(20) == 0 {
+            files.1.write_all(error_line(&mut rng).as_bytes())?;
+        }
+        since_rotation += TICK;
+        if since_rotation >= ROTATE_EVERY {
+            since_rotation = Duration::ZERO;
+            files = (rotate(access)?, rotate(error)?);
+        }
+    }
+}
+
+/// Rename and create, as logrotate's `create` does.
+fn rotate(path: &Path) -> io::Result<File> {
+    let mut old = PathBuf::from(path);
+    old.as_mut_os_string().push(".1");
+    std::fs::rename(path, &old)?;
+    append(path)
+}
+
+fn append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+const PATHS: &[&str] = &[
+    "/",
+    "/index.html",
+    "/api/v1/orders",
+    "/api/v1/orders/1842",
+    "/static/app.3f9c.js",
+    "/static/site.css",
+    "/login",
+    "/search?q=rust+inotify",
+    "/favicon.ico",
+    "/wp-login.php",
+    "/.env",
+    "/health",
+];
+const AGENTS: &[&str] = &[
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1",
+    "curl/8.5.0",
+    "Go-http-client/1.1",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+];
+const ERRORS: &[(&str, &str)] = &[
+    (
+        "error",
+        "open() \"/usr/share/nginx/html/wp-login.php\" failed (2: No such file or directory)",
+    ),
+    (
+        "warn",
+        "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001",
+    ),
+    (
+        "error",
+        "connect() failed (111: Connection refused) while connecting to upstream",
+    ),
+    (
+        "crit",
+        "SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share)",
+    ),
+    ("notice", "signal process started"),
+];
+
+fn access_line(rng: &mut Rng) -> String {
+    let path = PATHS[rng.below(PATHS.len())];
+    let status = match rng.below(100) {
+        0..=79 => 200,
+        80..=86 => 304,
+        87..=89 => 301,
+        90..=96 => 404,
+        97 => 403,
+        _ => 502,
+    };
+    let method = if path.starts_with("/api") && rng.below(3) == 0 {
+        "POST"
+    } else {
+        "GET"
+    };
+    format!(
+        "203.0.113.{} - - [{}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{}\"\n",
+        rng.below(254) + 1,
+        now_clf(),
+        rng.below(40_000) + 150,
+        AGENTS[rng.below(AGENTS.len())]
+    )
+}
+
+fn error_line(rng: &mut Rng) -> String {
+    let (level, msg) = ERRORS[rng.below(ERRORS.len())];
+    let secs = now_secs();
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!(
+        "{y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02} [{level}] 1234#1234: *{} {msg}, client: 203.0.113.{}, server: example.com\n",
+        rng.below(100_000),
+        rng.below(254) + 1
+    )
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The time in nginx's `$time_local` form (in UTC).
+fn now_clf() -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s) = civil(now_secs());
+    format!(
+        "{d:02}/{}/{y:04}:{h:02}:{mi:02}:{s:02} +0000",
+        MONTHS[(mo - 1) as usize]
+    )
+}
+
+/// Seconds since 1970 to (year, month, day, hour, minute, second), UTC.
+fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// A small xorshift generator: the demo needs variety, not quality.
+struct Rng(u64);
+
+impl Rng {
+    fn seeded() -> Rng {
+        Rng(std::process::id() as u64 ^ now_secs() as u64 | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_are_right() {
+        assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(civil(1_795_518_123), (2026, 11, 24, 11, 2, 3));
+        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
+    }
+
+    #[test]
+    fn lines_look_like_nginx() {
+        let mut rng = Rng(42);
+        let line = access_line(&mut rng);
+        assert!(line.starts_with("203.0.113.") && line.ends_with("\"\n"), "{line}");
+        assert_eq!(line.matches('"').count(), 6, "{line}");
+        assert!(error_line(&mut rng).contains("] 1234#1234: *"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Splitting a byte stream into lines, across reads of any size.
+//!
+//! Lines end at `\n`; a `\r` before it is removed. An unterminated tail is
+//! kept until its newline arrives. A line longer than the cap keeps its
+//! first `max` bytes and counts the rest, so memory stays bounded however
+//! long a line is.
+
+use memchr::memchr;
+
+pub struct LineSplitter {
+    max: usize,
+    pending: Vec<u8>,
+    /// Bytes of the pending line left out because of the cap.
+    dropped: usize,
+    /// The last byte of the pending line, even if it was left out.
+    last: Option<u8>,
+}
+
+impl LineSplitter {
+    pub fn new(max: usize) -> LineSplitter {
+        LineSplitter {
+            max,
+            pending: Vec::new(),
+            dropped: 0,
+            last: None,
+        }
+    }
+
+    /// True while part of a line waits for its end.
+    pub fn has_partial(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// Feeds bytes; calls `emit(line, dropped)` for each complete line.
+    pub fn feed(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[u8], usize)) {
+        while let Some(i) = memchr(b'\n', data) {
+            let (line, rest) = (&data[..i], &data[i + 1..]);
+            if self.has_partial() {
+                self.append(line);
+                self.flush(emit);
+            } else {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let keep = line.len().min(self.max);
+                emit(&line[..keep], line.len() - keep);
+            }
+            data = rest;
+        }
+        self.append(data);
+    }
+
+    /// Emits the pending partial line, if any, as a line of its own.
+    pub fn flush(&mut self, emit: &mut impl FnMut(&[u8], usize)) {
+        if !self.has_partial() {
+            return;
+        }
+        if self.last == Some(b'\r') {
+            if self.dropped > 0 {
+                self.dropped -= 1;
+            } else {
+                self.pending.pop();
+            }
+        }
+        emit(&self.pending, self.dropped);
+        self.pending.clear();
+        self.dropped = 0;
+        self.last = None;
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        let Some(&last) = bytes.last() else { return };
+        let room = self.max - self.pending.len();
+        let keep = bytes.len().min(room);
+        self.pending.extend_from_slice(&bytes[..keep]);
+        self.dropped += bytes.len() - keep;
+        self.last = Some(last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `input` in pieces of `step` bytes; returns (line, dropped) pairs and the splitter.
+    fn split(input: &[u8], step: usize, max: usize) -> (Vec<(Vec<u8>, usize)>, LineSplitter) {
+        let mut s = LineSplitter::new(max);
+        let mut out = Vec::new();
+        for chunk in input.chunks(step) {
+            s.feed(chunk, &mut |l, d| out.push((l.to_vec(), d)));
+        }
+        (out, s)
+    }
+
+    fn lines(out: &[(Vec<u8>, usize)]) -> Vec<String> {
+        out.iter()
+            .map(|(l, _)| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn every_chunk_size_gives_the_same_lines() {
+        let input = "a\r\nbé€😀c\n\r\n\nlast\r\nx".as_bytes();
+        for step in 1..=input.len() {
+            let (out, s) = split(input, step, 1024);
+            assert_eq!(lines(&out), ["a", "bé€😀c", "", "", "last"], "step {step}");
+            assert!(s.has_partial(), "`x` waits for its newline");
+        }
+    }
+
+    #[test]
+    fn multibyte_characters_split_across_reads_survive() {
+        let input = "ü€😀\n".as_bytes();
+        for step in 1..4 {
+            let (out, _) = split(input, step, 1024);
+            assert_eq!(std::str::from_utf8(&out[0].0).unwrap(), "ü€😀");
+        }
+    }
+
+    #[test]
+    fn cr_split_from_its_lf_is_still_removed() {
+        let (out, _) = split(b"abc\r", 100, 1024);
+        assert!(out.is_empty());
+        let mut s = LineSplitter::new(1024);
+        let mut got = Vec::new();
+        s.feed(b"abc\r", &mut |l, d| got.push((l.to_vec(), d)));
+        s.feed(b"\n", &mut |l, d| got.push((l.to_vec(), d)));
+        assert_eq!(got, vec![(b"abc".to_vec(), 0)]);
+    }
+
+    #[test]
+    fn long_lines_are_capped_and_counted() {
+        let mut input = vec![b'x'; 10_000];
+        input.extend_from_slice(b"\r\nshort\n");
+        for step in [1, 7, 4096, 20_000] {
+            let (out, _) = split(&input, step, 100);
+            assert_eq!(out.len(), 2, "step {step}");
+            assert_eq!((out[0].0.len(), out[0].1), (100, 9_900), "step {step}");
+            assert_eq!(out[1], (b"short".to_vec(), 0));
+        }
+    }
+
+    #[test]
+    fn flush_emits_the_partial_line() {
+        let mut s = LineSplitter::new(10);
+        let mut got = Vec::new();
+        s.feed(b"done\npart", &mut |l, d| got.push((l.to_vec(), d)));
+        s.flush(&mut |l, d| got.push((l.to_vec(), d)));
+        s.flush(&mut |l, d| got.push((l.to_vec(), d)));
+        assert_eq!(got, vec![(b"done".to_vec(), 0), (b"part".to_vec(), 0)]);
+        assert!(!s.has_partial());
+    }
+}

@@ -1,0 +1,98 @@
+//! A follower's output: bytes read from files become numbered frames in the hub.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::lines::LineSplitter;
+use super::source::{Read, Source};
+use crate::hub::{FrameBuilder, Stream};
+
+/// A frame is published once its lines take this many bytes.
+const FRAME_BYTES: usize = 32 * 1024;
+/// Bytes read from a file at a time.
+const READ_BYTES: usize = 128 * 1024;
+
+pub struct Output {
+    stream: Arc<Stream>,
+    builder: FrameBuilder,
+    buf: Vec<u8>,
+    published: bool,
+}
+
+impl Output {
+    pub fn new(stream: Arc<Stream>) -> Output {
+        Output {
+            stream,
+            builder: FrameBuilder::default(),
+            buf: vec![0; READ_BYTES],
+            published: false,
+        }
+    }
+
+    /// Splits `data` into lines and publishes them in frames of about `FRAME_BYTES`.
+    pub async fn feed(&mut self, splitter: &mut LineSplitter, data: &[u8]) {
+        for chunk in data.chunks(READ_BYTES) {
+            split(&mut self.builder, splitter, chunk);
+            self.flush_if_full().await;
+        }
+    }
+
+    /// Reads `src` to its end, publishing its lines.
+    pub async fn drain(&mut self, src: &mut Source, path: &Path) {
+        loop {
+            match src.read(&mut self.buf) {
+                Ok(Read::Data(n)) => {
+                    split(&mut self.builder, &mut src.splitter, &self.buf[..n]);
+                    self.flush_if_full().await;
+                }
+                Ok(Read::Eof) => return,
+                Ok(Read::Truncated) => {
+                    log::info!("{}: truncated; reading again from its start", path.display());
+                    self.event("truncated", &format!("{} was truncated", path.display()))
+                        .await;
+                }
+                Err(e) => {
+                    log::error!("{}: read failed: {e}", path.display());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Publishes the unfinished line of a file that is being closed.
+    pub async fn finish_line(&mut self, splitter: &mut LineSplitter) {
+        let builder = &mut self.builder;
+        splitter.flush(&mut |line, dropped| builder.push(line, dropped));
+    }
+
+    /// Publishes an event after the lines collected so far.
+    pub async fn event(&mut self, event: &str, detail: &str) {
+        self.flush().await;
+        self.stream.publish_event(event, detail).await;
+    }
+
+    /// Publishes a full frame, and lets other tasks run between frames of a burst.
+    async fn flush_if_full(&mut self) {
+        if self.builder.body_len() >= FRAME_BYTES {
+            self.flush().await;
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Publishes the lines collected so far.
+    pub async fn flush(&mut self) {
+        if self.builder.count() > 0 {
+            self.stream.publish_lines(&mut self.builder).await;
+            self.published = true;
+        }
+    }
+
+    /// True if lines were published since the last call.
+    pub fn published_since_wait(&mut self) -> bool {
+        std::mem::take(&mut self.published)
+    }
+}
+
+fn split(builder: &mut FrameBuilder, splitter: &mut LineSplitter, data: &[u8]) {
+    splitter.feed(data, &mut |line, dropped| builder.push(line, dropped));
+}

@@ -1,0 +1,196 @@
+//! The `/ws` upgrade: header checks, the Origin policy and protocol v1's query parameters.
+
+use std::sync::Arc;
+
+use hyper::header::{
+    CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
+};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::{Resp, State, plain, session};
+use crate::hub::{Hub, Start};
+
+/// Largest message a client may send.
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Lines sent from the history when the client does not say `backlog`.
+const DEFAULT_BACKLOG: u64 = 100;
+
+/// Checks the request and answers 101, then runs the session on the upgraded connection.
+pub fn upgrade(mut req: Request<hyper::body::Incoming>, state: &Arc<State>) -> Resp {
+    let Some(key) = handshake_key(req.headers()) else {
+        return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
+    };
+    if !origin_allowed(req.headers(), &state.allowed_origins) {
+        log::info!("refused a WebSocket upgrade from a foreign origin");
+        return plain(StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n");
+    }
+    let subs = match parse_query(req.uri().query().unwrap_or(""), &state.hub) {
+        Ok(s) => s,
+        Err(msg) => return plain_owned(StatusCode::BAD_REQUEST, msg),
+    };
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let st = state.clone();
+    state.tasks.spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(MAX_CLIENT_MESSAGE))
+                    .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+                session::run(ws, subs, &st).await;
+            }
+            Err(e) => log::debug!("WebSocket upgrade failed: {e}"),
+        }
+    });
+    let mut resp = Response::new(Default::default());
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(
+        SEC_WEBSOCKET_ACCEPT,
+        derive_accept_key(key.as_bytes())
+            .parse()
+            .expect("base64 is a valid header"),
+    );
+    resp
+}
+
+fn plain_owned(status: StatusCode, text: String) -> Resp {
+    let mut resp = plain(status, "");
+    *resp.body_mut() = text.into();
+    resp
+}
+
+/// The client's key, if this is a well-formed WebSocket (version 13) upgrade.
+fn handshake_key(h: &HeaderMap) -> Option<String> {
+    let has = |name, token: &str| {
+        h.get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    let version_ok = h.get("sec-websocket-version").is_some_and(|v| v == "13");
+    if !has(UPGRADE, "websocket") || !has(CONNECTION, "upgrade") || !version_ok {
+        return None;
+    }
+    h.get(SEC_WEBSOCKET_KEY)?.to_str().ok().map(str::to_string)
+}
+
+/// No Origin (not a browser), an Origin naming the Host, or an allowed one.
+pub fn origin_allowed(h: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = h.get(ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    let origin = origin.to_ascii_lowercase();
+    if allowed.contains(&origin) {
+        return true;
+    }
+    let authority = origin.split_once("://").map(|(_, a)| a);
+    let host = h.get(HOST).and_then(|v| v.to_str().ok());
+    match (authority, host) {
+        (Some(a), Some(host)) => a.eq_ignore_ascii_case(host),
+        _ => false,
+    }
+}
+
+/// Which streams this client reads, and where each starts.
+pub fn parse_query(query: &str, hub: &Hub) -> Result<Vec<session::Sub>, String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut backlog = DEFAULT_BACKLOG;
+    let mut since: Vec<(String, u64)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "stream" => ids.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
+            "backlog" => backlog = v.parse().map_err(|_| format!("backlog={v}: not a number\n"))?,
+            "since" => since.push(parse_since(&v)?),
+            _ => {}
+        }
+    }
+    if ids.is_empty() {
+        ids = hub.streams().iter().map(|s| s.id.clone()).collect();
+    }
+    ids.dedup();
+    let mut subs = Vec::new();
+    for id in ids {
+        let stream = hub.stream(&id).ok_or_else(|| format!("unknown stream {id:?}\n"))?;
+        let start = since
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map_or(Start::Backlog(backlog), |&(_, seq)| Start::Since(seq));
+        subs.push(session::subscribe(stream.clone(), start));
+    }
+    Ok(subs)
+}
+
+fn parse_since(v: &str) -> Result<(String, u64), String> {
+    let bad = || format!("since={v}: expected STREAM:SEQ\n");
+    let (id, seq) = v.rsplit_once(':').ok_or_else(bad)?;
+    Ok((id.to_string(), seq.parse().map_err(|_| bad())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_policy() {
+        let allowed = vec!["https://ops.example.com".to_string()];
+        assert!(origin_allowed(&headers(&[("host", "127.0.0.1:5051")]), &allowed));
+        assert!(origin_allowed(
+            &headers(&[("host", "127.0.0.1:5051"), ("origin", "http://127.0.0.1:5051")]),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &headers(&[("host", "Logs.Example.com"), ("origin", "https://logs.example.com")]),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &headers(&[("host", "x"), ("origin", "https://OPS.example.com")]),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(&[("host", "127.0.0.1:5051"), ("origin", "http://evil.example")]),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(&[("host", "127.0.0.1:5051"), ("origin", "null")]),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(&[("origin", "http://127.0.0.1:5051")]),
+            &allowed
+        ));
+    }
+
+    #[test]
+    fn handshake_needs_all_headers() {
+        let good = [
+            ("upgrade", "websocket"),
+            ("connection", "keep-alive, Upgrade"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ];
+        assert!(handshake_key(&headers(&good)).is_some());
+        assert!(handshake_key(&headers(&good[1..])).is_none());
+        assert!(handshake_key(&headers(&[good[0], good[1], ("sec-websocket-version", "8"), good[3]])).is_none());
+    }
+
+    #[test]
+    fn since_parses() {
+        assert_eq!(parse_since("access:42"), Ok(("access".into(), 42)));
+        assert!(parse_since("access").is_err());
+        assert!(parse_since("access:x").is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! Protocol frames, encoded once as JSON text and shared by every client.
+//!
+//! A `lines` frame keeps the offset of each line inside its text, so that a
+//! client resuming in the middle of a frame gets an exact suffix without
+//! re-encoding the lines.
+
+use bytes::Bytes;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+/// One encoded frame of a stream: `count` lines from `first_seq`, or an event (`count == 0`).
+#[derive(Clone)]
+pub struct Frame {
+    pub first_seq: u64,
+    pub count: u64,
+    pub text: Utf8Bytes,
+    /// Byte offset in `text` of each line's JSON string (lines frames only).
+    offsets: Box<[u32]>,
+}
+
+impl Frame {
+    /// The seq after this frame's last line.
+    pub fn end_seq(&self) -> u64 {
+        self.first_seq + self.count
+    }
+
+    /// The same frame without its lines before `seq` (which must fall inside it).
+    pub fn suffix(&self, stream_id: &str, seq: u64) -> Frame {
+        let skip = (seq - self.first_seq) as usize;
+        let start = self.offsets[skip] as usize;
+        let body = &self.text.as_bytes()[start..];
+        let mut text = lines_prefix(stream_id, seq);
+        let shift = text.len() as u32;
+        text.extend_from_slice(body);
+        let offsets = self.offsets[skip..].iter().map(|o| o - start as u32 + shift).collect();
+        Frame {
+            first_seq: seq,
+            count: self.count - skip as u64,
+            text: utf8(text),
+            offsets,
+        }
+    }
+
+    /// An `event` frame, placed before the line numbered `next_seq`.
+    pub fn event(stream_id: &str, next_seq: u64, event: &str, detail: &str) -> Frame {
+        let value = serde_json::json!({"type": "event", "stream": stream_id, "event": event, "detail": detail});
+        Frame {
+            first_seq: next_seq,
+            count: 0,
+            text: Utf8Bytes::from(value.to_string()),
+            offsets: Box::new([]),
+        }
+    }
+}
+
+/// A `gap` message: lines `seq .. seq + count` will not be sent.
+pub fn gap(stream_id: &str, seq: u64, count: u64) -> Utf8Bytes {
+    let value = serde_json::json!({"type": "gap", "stream": stream_id, "seq": seq, "count": count});
+    Utf8Bytes::from(value.to_string())
+}
+
+fn lines_prefix(stream_id: &str, seq: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(64);
+    v.extend_from_slice(b"{\"type\":\"lines\",\"stream\":");
+    serde_json::to_writer(&mut v, stream_id).expect("writing to a Vec cannot fail");
+    v.extend_from_slice(format!(",\"seq\":{seq},\"lines\":[").as_bytes());
+    v
+}
+
+fn utf8(v: Vec<u8>) -> Utf8Bytes {
+    Utf8Bytes::try_from(Bytes::from(v)).expect("frames are built from valid UTF-8")
+}
+
+/// Collects lines into the body of one `lines` frame.
+#[derive(Default)]
+pub struct FrameBuilder {
+    body: Vec<u8>,
+    offsets: Vec<u32>,
+}
+
+/// The marker that ends a line cut at `max_line_bytes`.
+pub fn truncation_marker(dropped: usize) -> String {
+    format!(" … [{dropped} bytes truncated]")
+}
+
+impl FrameBuilder {
+    /// Adds a line (raw bytes, already capped) of which `dropped` further bytes were cut.
+    pub fn push(&mut self, line: &[u8], dropped: usize) {
+        let (line, dropped) = cut_at_char_boundary(line, dropped);
+        if !self.offsets.is_empty() {
+            self.body.push(b',');
+        }
+        self.offsets.push(self.body.len() as u32);
+        let mut text = String::from_utf8_lossy(line);
+        if dropped > 0 {
+            text.to_mut().push_str(&truncation_marker(dropped));
+        }
+        serde_json::to_writer(&mut self.body, text.as_ref()).expect("writing to a Vec cannot fail");
+    }
+
+    pub fn count(&self) -> usize {
+        self.offsets.len()
+    }
+
+    pub fn body_len(&self) -> usize {
+        self.body.len()
+    }
+
+    /// Encodes the collected lines, numbered from `first_seq`, and empties the builder.
+    pub fn finish(&mut self, stream_id: &str, first_seq: u64) -> Frame {
+        let mut text = lines_prefix(stream_id, first_seq);
+        let shift = text.len() as u32;
+        text.reserve(self.body.len() + 2);
+        text.extend_from_slice(&self.body);
+        text.extend_from_slice(b"]}");
+        let offsets = self.offsets.iter().map(|o| o + shift).collect();
+        let count = self.offsets.len() as u64;
+        self.body.clear();
+        self.offsets.clear();
+        Frame {
+            first_seq,
+            count,
+            text: utf8(text),
+            offsets,
+        }
+    }
+}
+
+/// Moves a cut back so that it does not split a UTF-8 character.
+fn cut_at_char_boundary(line: &[u8], dropped: usize) -> (&[u8], usize) {
+    if dropped == 0 {
+        return (line, 0);
+    }
+    // Find the lead byte of the last character: at most three continuation bytes back.
+    let mut start = line.len();
+    while start > 0 && line.len() - start < 3 && line[start - 1] & 0xC0 == 0x80 {
+        start -= 1;
+    }
+    let Some(lead) = start.checked_sub(1) else {
+        return (line, dropped);
+    };
+    let need = match line[lead] {
+        0xF0..=0xF7 => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    };
+    let have = line.len() - lead;
+    if have < need {
+        (&line[..lead], dropped + have)
+    } else {
+        (line, dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(f: &Frame) -> serde_json::Value {
+        serde_json::from_str(f.text.as_str()).unwrap()
+    }
+
+    #[test]
+    fn lines_frame_is_valid_json_with_escapes() {
+        let mut b = FrameBuilder::default();
+        b.push(b"a \"quoted\" <tag>", 0);
+        b.push(b"tab\there \\ \x01", 0);
+        b.push(b"bad \xff\xfe utf8", 0);
+        let f = b.finish("access", 41);
+        let v = json(&f);
+        assert_eq!(v["type"], "lines");
+        assert_eq!(v["seq"], 41);
+        assert_eq!(v["lines"][0], "a \"quoted\" <tag>");
+        assert_eq!(v["lines"][1], "tab\there \\ \u{1}");
+        assert_eq!(v["lines"][2], "bad \u{fffd}\u{fffd} utf8");
+        assert_eq!((f.count, f.end_seq()), (3, 44));
+        assert_eq!(b.count(), 0);
+    }
+
+    #[test]
+    fn suffix_is_exact() {
+        let mut b = FrameBuilder::default();
+        for i in 0..5 {
+            b.push(format!("line {i}").as_bytes(), 0);
+        }
+        let f = b.finish("s\"1", 10).suffix("s\"1", 13);
+        let v = json(&f);
+        assert_eq!(v["stream"], "s\"1");
+        assert_eq!(v["seq"], 13);
+        assert_eq!(v["lines"], serde_json::json!(["line 3", "line 4"]));
+        let again = json(&f.suffix("s\"1", 14));
+        assert_eq!(again["lines"], serde_json::json!(["line 4"]));
+    }
+
+    #[test]
+    fn capped_line_is_marked_and_never_splits_a_character() {
+        let mut b = FrameBuilder::default();
+        // "é" is two bytes; the cap fell between them.
+        b.push(b"ab\xc3", 5);
+        b.push(b"abc", 10);
+        let v = json(&b.finish("x", 1));
+        assert_eq!(v["lines"][0], format!("ab{}", truncation_marker(6)));
+        assert_eq!(v["lines"][1], format!("abc{}", truncation_marker(10)));
+    }
+
+    #[test]
+    fn cut_keeps_complete_multibyte_characters() {
+        assert_eq!(cut_at_char_boundary("aé".as_bytes(), 1), ("aé".as_bytes(), 1));
+        assert_eq!(cut_at_char_boundary(b"a\xe2\x82", 1), (&b"a"[..], 3));
+        assert_eq!(cut_at_char_boundary("a€".as_bytes(), 2), ("a€".as_bytes(), 2));
+        assert_eq!(cut_at_char_boundary(b"\xf0\x9f\x98", 0), (&b"\xf0\x9f\x98"[..], 0));
+    }
+
+    #[test]
+    fn event_and_gap_frames() {
+        let e = Frame::event("a", 7, "rotated", "x");
+        assert_eq!(json(&e)["event"], "rotated");
+        assert_eq!((e.first_seq, e.count), (7, 0));
+        let g: serde_json::Value = serde_json::from_str(gap("a", 3, 9).as_str()).unwrap();
+        assert_eq!((g["seq"].as_u64(), g["count"].as_u64()), (Some(3), Some(9)));
+    }
+}

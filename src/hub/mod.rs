@@ -1,0 +1,322 @@
+//! Per-stream sequence numbers, history ring and fan-out of encoded frames.
+//!
+//! Each stream keeps a ring of encoded frames bounded in lines and bytes.
+//! Clients do not have queues of their own: each holds a `Cursor` into the
+//! ring and copies out (reference-counted) frames when it is ready to write.
+//! A client whose cursor fell out of the ring gets a `gap` and continues.
+//! The follower waits before publishing a frame that would evict one the
+//! fastest client has not taken yet: the log file is the buffer.
+
+mod frame;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{Notify, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use frame::{Frame, gap};
+pub use frame::{FrameBuilder, truncation_marker};
+
+use crate::config::{Format, History, StreamConfig};
+
+/// All streams of one daemon run.
+pub struct Hub {
+    pub epoch: String,
+    streams: Vec<Arc<Stream>>,
+    wake: Arc<watch::Sender<u64>>,
+}
+
+impl Hub {
+    pub fn new(configs: &[StreamConfig]) -> Hub {
+        let wake = Arc::new(watch::Sender::new(0));
+        let streams = configs.iter().map(|c| Arc::new(Stream::new(c, wake.clone()))).collect();
+        Hub {
+            epoch: new_epoch(),
+            streams,
+            wake,
+        }
+    }
+
+    pub fn streams(&self) -> &[Arc<Stream>] {
+        &self.streams
+    }
+
+    pub fn stream(&self, id: &str) -> Option<&Arc<Stream>> {
+        self.streams.iter().find(|s| s.id == id)
+    }
+
+    /// A receiver that changes whenever any stream publishes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.wake.subscribe()
+    }
+}
+
+/// A name for this run of the daemon: start time and pid, in hex.
+fn new_epoch() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
+/// One stream: its history ring and what its readers have taken.
+pub struct Stream {
+    pub id: String,
+    pub path: PathBuf,
+    pub format: Format,
+    limits: History,
+    ring: Mutex<Ring>,
+    wake: Arc<watch::Sender<u64>>,
+    readers: AtomicUsize,
+    /// The highest frame number any reader has taken (exclusive).
+    fastest: AtomicU64,
+    progress: Notify,
+}
+
+struct Ring {
+    frames: VecDeque<Frame>,
+    /// Frame number of `frames[0]`.
+    base_fno: u64,
+    next_seq: u64,
+    lines: usize,
+    bytes: usize,
+}
+
+impl Ring {
+    fn end_fno(&self) -> u64 {
+        self.base_fno + self.frames.len() as u64
+    }
+
+    /// The seq of the oldest line still held (or the next one if none is).
+    fn oldest_seq(&self) -> u64 {
+        self.frames.front().map_or(self.next_seq, |f| f.first_seq)
+    }
+}
+
+impl Stream {
+    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>) -> Stream {
+        Stream {
+            id: c.id.clone(),
+            path: c.path.clone(),
+            format: c.format,
+            limits: c.history,
+            ring: Mutex::new(Ring {
+                frames: VecDeque::new(),
+                base_fno: 0,
+                next_seq: 1,
+                lines: 0,
+                bytes: 0,
+            }),
+            wake,
+            readers: AtomicUsize::new(0),
+            fastest: AtomicU64::new(0),
+            progress: Notify::new(),
+        }
+    }
+
+    fn ring(&self) -> MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The seq of the newest line (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.ring().next_seq - 1
+    }
+
+    /// Number of clients reading this stream.
+    pub fn readers(&self) -> usize {
+        self.readers.load(Ordering::Relaxed)
+    }
+
+    /// Publishes the builder's lines as one frame, numbering them; waits for room first.
+    pub async fn publish_lines(&self, builder: &mut FrameBuilder) {
+        if builder.count() == 0 {
+            return;
+        }
+        self.wait_for_room(builder.count(), builder.body_len()).await;
+        let mut ring = self.ring();
+        let frame = builder.finish(&self.id, ring.next_seq);
+        ring.next_seq = frame.end_seq();
+        self.push(ring, frame);
+    }
+
+    /// Publishes an event before the next line.
+    pub async fn publish_event(&self, event: &str, detail: &str) {
+        self.wait_for_room(0, detail.len() + 64).await;
+        let ring = self.ring();
+        let frame = Frame::event(&self.id, ring.next_seq, event, detail);
+        self.push(ring, frame);
+    }
+
+    fn push(&self, mut ring: MutexGuard<'_, Ring>, frame: Frame) {
+        ring.lines += frame.count as usize;
+        ring.bytes += frame.text.len();
+        ring.frames.push_back(frame);
+        while ring.frames.len() > 1 && (ring.lines > self.limits.lines || ring.bytes > self.limits.bytes) {
+            let old = ring.frames.pop_front().expect("ring is not empty");
+            ring.lines -= old.count as usize;
+            ring.bytes -= old.text.len();
+            ring.base_fno += 1;
+        }
+        drop(ring);
+        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Waits while adding `lines`/`bytes` would evict a frame the fastest reader has not taken.
+    async fn wait_for_room(&self, lines: usize, bytes: usize) {
+        loop {
+            let notified = self.progress.notified();
+            if self.has_room(lines, bytes) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn has_room(&self, lines: usize, bytes: usize) -> bool {
+        if self.readers.load(Ordering::Acquire) == 0 {
+            return true;
+        }
+        let fastest = self.fastest.load(Ordering::Acquire);
+        let ring = self.ring();
+        let (mut lines, mut bytes) = (ring.lines + lines, ring.bytes + bytes);
+        for (fno, f) in (ring.base_fno..).zip(ring.frames.iter()) {
+            if lines <= self.limits.lines && bytes <= self.limits.bytes {
+                return true;
+            }
+            if fno >= fastest {
+                return false;
+            }
+            lines -= f.count as usize;
+            bytes -= f.text.len();
+        }
+        true
+    }
+
+    fn taken(&self, fno: u64) {
+        self.fastest.fetch_max(fno, Ordering::AcqRel);
+        self.progress.notify_one();
+    }
+}
+
+/// Where a new reader starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The last N lines of the history.
+    Backlog(u64),
+    /// Right after line SEQ.
+    Since(u64),
+}
+
+/// A reader's position in one stream.
+pub struct Cursor {
+    stream: Arc<Stream>,
+    next_fno: u64,
+    next_seq: u64,
+}
+
+impl Cursor {
+    /// Registers a reader; returns it with the stream's last seq (for `hello`)
+    /// and the messages to send before anything else.
+    pub fn new(stream: Arc<Stream>, start: Start) -> (Cursor, u64, Vec<Utf8Bytes>) {
+        stream.readers.fetch_add(1, Ordering::AcqRel);
+        let ring = stream.ring();
+        let last_seq = ring.next_seq - 1;
+        let target = match start {
+            Start::Backlog(n) => ring.next_seq.saturating_sub(n).max(1),
+            Start::Since(seq) => seq + 1,
+        };
+        let mut first = Vec::new();
+        let (next_fno, next_seq) = position(&ring, &stream.id, target, &mut first);
+        drop(ring);
+        stream.taken(next_fno);
+        let cursor = Cursor {
+            stream,
+            next_fno,
+            next_seq,
+        };
+        (cursor, last_seq, first)
+    }
+
+    pub fn stream(&self) -> &Arc<Stream> {
+        &self.stream
+    }
+
+    /// Appends what this reader has not taken yet, up to about `max_bytes`.
+    pub fn poll(&mut self, out: &mut Vec<Utf8Bytes>, max_bytes: usize) -> usize {
+        let ring = self.stream.ring();
+        let mut taken = 0;
+        if self.next_fno < ring.base_fno {
+            let resume = ring.oldest_seq();
+            if resume > self.next_seq {
+                log::debug!(
+                    "stream {}: a client skips {} lines",
+                    self.stream.id,
+                    resume - self.next_seq
+                );
+                out.push(gap(&self.stream.id, self.next_seq, resume - self.next_seq));
+            }
+            self.next_seq = self.next_seq.max(resume);
+            self.next_fno = ring.base_fno;
+        }
+        while self.next_fno < ring.end_fno() && taken < max_bytes {
+            let f = &ring.frames[(self.next_fno - ring.base_fno) as usize];
+            taken += f.text.len();
+            out.push(f.text.clone());
+            self.next_seq = self.next_seq.max(f.end_seq());
+            self.next_fno += 1;
+        }
+        drop(ring);
+        if taken > 0 {
+            self.stream.taken(self.next_fno);
+        }
+        taken
+    }
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.stream.readers.fetch_sub(1, Ordering::AcqRel);
+        self.stream.progress.notify_one();
+    }
+}
+
+/// Finds where lines from `target` on start; pushes a gap or a partial frame into `first`.
+fn position(ring: &Ring, id: &str, target: u64, first: &mut Vec<Utf8Bytes>) -> (u64, u64) {
+    if target >= ring.next_seq {
+        return (ring.end_fno(), ring.next_seq);
+    }
+    let oldest = ring.oldest_seq();
+    let target = if target < oldest {
+        first.push(gap(id, target, oldest - target));
+        oldest
+    } else {
+        target
+    };
+    let idx = ring
+        .frames
+        .iter()
+        .position(|f| {
+            if f.count == 0 {
+                f.first_seq >= target
+            } else {
+                f.end_seq() > target
+            }
+        })
+        .unwrap_or(ring.frames.len());
+    let mut fno = ring.base_fno + idx as u64;
+    if let Some(f) = ring.frames.get(idx)
+        && f.count > 0
+        && f.first_seq < target
+    {
+        first.push(f.suffix(id, target).text);
+        fno += 1;
+    }
+    (fno, target)
+}
+
+#[cfg(test)]
+mod tests;

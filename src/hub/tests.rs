@@ -1,0 +1,158 @@
+//! Unit tests of the history ring, cursors and back-pressure.
+
+use super::*;
+use std::time::Duration;
+
+fn hub(lines: usize, bytes: usize) -> Hub {
+    let c = StreamConfig {
+        id: "s".into(),
+        path: "/s.log".into(),
+        format: Format::Plain,
+        history: History { lines, bytes },
+    };
+    Hub::new(&[c])
+}
+
+async fn publish(s: &Stream, from: u64, n: u64) {
+    let mut b = FrameBuilder::default();
+    for i in from..from + n {
+        b.push(format!("l{i}").as_bytes(), 0);
+    }
+    s.publish_lines(&mut b).await;
+}
+
+/// Decodes messages into (type, seq, lines or count).
+fn decode(msgs: &[Utf8Bytes]) -> Vec<(String, u64, Vec<String>)> {
+    msgs.iter()
+        .map(|m| {
+            let v: serde_json::Value = serde_json::from_str(m.as_str()).unwrap();
+            let lines = match v["lines"].as_array() {
+                Some(a) => a.iter().map(|l| l.as_str().unwrap().to_string()).collect(),
+                None => vec![v["count"].to_string()],
+            };
+            (
+                v["type"].as_str().unwrap().to_string(),
+                v["seq"].as_u64().unwrap_or(0),
+                lines,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn seqs_are_contiguous_and_backlog_is_exact() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    publish(&s, 1, 3).await;
+    publish(&s, 4, 3).await;
+    assert_eq!(s.last_seq(), 6);
+    let (_c, last, first) = Cursor::new(s.clone(), Start::Backlog(4));
+    assert_eq!(last, 6);
+    let d = decode(&first);
+    assert_eq!(d, vec![("lines".into(), 3, vec!["l3".into()])]);
+    let (mut c, _, first) = Cursor::new(s.clone(), Start::Backlog(0));
+    assert!(first.is_empty());
+    let mut out = Vec::new();
+    assert_eq!(c.poll(&mut out, 1 << 20), 0);
+    publish(&s, 7, 1).await;
+    c.poll(&mut out, 1 << 20);
+    assert_eq!(decode(&out), vec![("lines".into(), 7, vec!["l7".into()])]);
+}
+
+#[tokio::test]
+async fn since_resumes_exactly_and_reports_lost_lines() {
+    let h = hub(4, 1 << 20);
+    let s = h.streams()[0].clone();
+    for i in 0..5 {
+        publish(&s, 1 + 2 * i, 2).await;
+    }
+    // The ring holds lines 7..=10 (two frames).
+    let (mut c, _, first) = Cursor::new(s.clone(), Start::Since(7));
+    let mut out = first;
+    c.poll(&mut out, 1 << 20);
+    assert_eq!(
+        decode(&out),
+        vec![
+            ("lines".into(), 8, vec!["l8".into()]),
+            ("lines".into(), 9, vec!["l9".into(), "l10".into()])
+        ]
+    );
+    let (mut c, _, first) = Cursor::new(s.clone(), Start::Since(2));
+    let mut out = first;
+    c.poll(&mut out, 1 << 20);
+    let d = decode(&out);
+    assert_eq!((d[0].0.as_str(), d[0].1, d[0].2[0].as_str()), ("gap", 3, "4"));
+    assert_eq!(d[1].1, 7);
+    let (_c, _, first) = Cursor::new(s.clone(), Start::Since(99));
+    assert!(first.is_empty());
+}
+
+#[tokio::test]
+async fn slow_reader_gets_a_gap_and_continues() {
+    let h = hub(4, 1 << 20);
+    let s = h.streams()[0].clone();
+    let (mut slow, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    let (mut fast, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    let mut sink = Vec::new();
+    for i in 0..5 {
+        publish(&s, 1 + 2 * i, 2).await;
+        fast.poll(&mut sink, 1 << 20);
+    }
+    let mut out = Vec::new();
+    slow.poll(&mut out, 1 << 20);
+    let d = decode(&out);
+    assert_eq!((d[0].0.as_str(), d[0].1, d[0].2[0].as_str()), ("gap", 1, "6"));
+    assert_eq!(d[1].1, 7);
+    assert_eq!(d.len(), 3);
+}
+
+#[tokio::test]
+async fn publisher_waits_for_the_fastest_reader() {
+    let h = hub(4, 1 << 20);
+    let s = h.streams()[0].clone();
+    let (mut c, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    publish(&s, 1, 2).await;
+    publish(&s, 3, 2).await;
+    // The ring is full and the reader took nothing: the next publish waits.
+    let blocked = tokio::time::timeout(Duration::from_millis(100), publish(&s, 5, 2)).await;
+    assert!(blocked.is_err(), "publish must wait for the reader");
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20);
+    tokio::time::timeout(Duration::from_secs(5), publish(&s, 5, 2))
+        .await
+        .expect("room after the reader took its frames");
+    drop(c);
+    // Without readers nothing waits.
+    for i in 0..10 {
+        publish(&s, 7 + i, 1).await;
+    }
+    assert_eq!(s.last_seq(), 16);
+}
+
+#[tokio::test]
+async fn events_are_ordered_with_lines() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    publish(&s, 1, 1).await;
+    s.publish_event("rotated", "x").await;
+    publish(&s, 2, 1).await;
+    let (_c, _, first) = Cursor::new(s.clone(), Start::Since(1));
+    assert!(first.is_empty());
+    let (mut c, _, _) = Cursor::new(s.clone(), Start::Since(1));
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20);
+    let types: Vec<_> = decode(&out).into_iter().map(|d| d.0).collect();
+    assert_eq!(types, ["event", "lines"]);
+}
+
+#[tokio::test]
+async fn history_is_bounded_in_bytes() {
+    let h = hub(1_000_000, 64 << 10);
+    let s = h.streams()[0].clone();
+    for i in 0..1000 {
+        publish(&s, 1 + i * 10, 10).await;
+    }
+    let ring = s.ring();
+    assert!(ring.bytes <= 64 << 10, "{}", ring.bytes);
+    assert_eq!(ring.next_seq, 10_001);
+}
