@@ -125,7 +125,7 @@ struct RawStream {
 
 /// Bounds for numeric keys: (key, minimum, maximum).
 const LIMITS: &[(&str, u64, u64)] = &[
-    ("max_line_bytes", 256, 64 << 20),
+    ("max_line_bytes", 64, 64 << 20),
     ("history_lines", 1, 10_000_000),
     ("history_bytes", 64 << 10, 1 << 30),
     ("max_clients", 1, 1_000_000),
@@ -487,6 +487,36 @@ history_lines = 7
     fn syntax_error_has_a_line() {
         let e = err("a = 1\nb = [\n");
         assert!(e.line.is_some(), "{e}");
+    }
+
+    /// The shipped example, with every `#key = value` and `#[[stream]]` line uncommented.
+    fn example_uncommented() -> String {
+        let text = include_str!("../packaging/logmon.toml");
+        let is_setting =
+            |l: &str| l.starts_with("#[") || l[1..].split_once(" = ").is_some_and(|(k, _)| !k.contains(' '));
+        text.lines()
+            .map(|l| {
+                if l.starts_with('#') && is_setting(l) {
+                    &l[1..]
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn example_file_parses_and_documents_every_key() {
+        let text = example_uncommented();
+        let c = Config::from_str(&text, "logmon.toml").unwrap();
+        assert_eq!(c.streams.len(), 2);
+        assert_eq!(c.streams[1].history.lines, 2000);
+        assert_eq!(c.allowed_origins.len(), 1);
+        let keys = ["listen", "allowed_origins", "log_level", "id", "path", "format"];
+        for key in LIMITS.iter().map(|l| l.0).chain(keys) {
+            assert!(text.contains(&format!("\n{key} = ")), "{key} is not in the example");
+        }
     }
 
     #[test]

@@ -226,7 +226,7 @@ impl Cursor {
         let ring = stream.ring();
         let last_seq = ring.next_seq - 1;
         let target = match start {
-            Start::Backlog(n) => ring.next_seq.saturating_sub(n).max(1),
+            Start::Backlog(n) => ring.next_seq.saturating_sub(n.min(stream.limits.lines as u64)).max(1),
             Start::Since(seq) => seq + 1,
         };
         let mut first = Vec::new();
