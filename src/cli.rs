@@ -23,6 +23,14 @@ pub struct Args {
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<log::LevelFilter>,
 
+    /// Check the configuration and exit: 0 if it is valid, 1 with the reason if not
+    #[arg(long)]
+    pub check_config: bool,
+
+    /// Run even as root without `user = "..."` in the configuration (capabilities are still dropped)
+    #[arg(long)]
+    pub allow_root: bool,
+
     /// Write synthetic nginx traffic (with rotations) into a temporary directory and follow it
     #[arg(long, conflicts_with = "files")]
     pub demo: bool,
@@ -44,9 +52,6 @@ impl Args {
         }
         if !self.listen.is_empty() {
             config.listen = self.listen.clone();
-        }
-        if let Some(level) = self.log_level {
-            config.log_level = level;
         }
         Ok(config)
     }

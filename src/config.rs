@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-use crate::listen::ListenAddr;
+use crate::listen::{ListenAddr, UnixPerms};
 
 /// Where the configuration is read from when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/logmon/logmon.toml";
@@ -72,6 +72,10 @@ pub struct Config {
     pub max_clients: usize,
     pub ping_interval_secs: u64,
     pub log_level: log::LevelFilter,
+    /// Switch to this user after opening the sockets (when started as root).
+    pub user: Option<String>,
+    /// Mode and group of unix sockets logmon binds itself.
+    pub socket: UnixPerms,
 }
 
 /// A configuration error, with the place it was found.
@@ -109,6 +113,9 @@ struct RawConfig {
     max_clients: Option<Spanned<u64>>,
     ping_interval_secs: Option<Spanned<u64>>,
     log_level: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    socket_mode: Option<Spanned<String>>,
+    socket_group: Option<Spanned<String>>,
     #[serde(rename = "stream")]
     streams: Option<Vec<Spanned<RawStream>>>,
 }
@@ -208,6 +215,11 @@ impl Config {
             max_clients: p.number("max_clients", &raw.max_clients, DEFAULT_MAX_CLIENTS)? as usize,
             ping_interval_secs: p.number("ping_interval_secs", &raw.ping_interval_secs, DEFAULT_PING_SECS)?,
             log_level: parse_log_level(&p, &raw.log_level)?,
+            user: parse_name(&p, "user", &raw.user)?,
+            socket: UnixPerms {
+                mode: parse_mode(&p, &raw.socket_mode)?,
+                group: parse_name(&p, "socket_group", &raw.socket_group)?,
+            },
         })
     }
 
@@ -370,6 +382,33 @@ fn parse_log_level(p: &Parser, raw: &Option<Spanned<String>>) -> Result<log::Lev
     })
 }
 
+/// A user or group name.
+fn parse_name(p: &Parser, key: &str, raw: &Option<Spanned<String>>) -> Result<Option<String>, ConfigError> {
+    let Some(name) = raw else { return Ok(None) };
+    let n = name.get_ref();
+    let valid = !n.is_empty() && n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !valid {
+        return Err(p.error(
+            Some(name.span().start),
+            Some(key),
+            format!("{n:?} is not a user or group name"),
+        ));
+    }
+    Ok(Some(n.clone()))
+}
+
+/// An octal file mode such as "0660".
+fn parse_mode(p: &Parser, raw: &Option<Spanned<String>>) -> Result<u32, ConfigError> {
+    let Some(mode) = raw else { return Ok(0o660) };
+    match u32::from_str_radix(mode.get_ref(), 8) {
+        Ok(m) if m <= 0o777 => Ok(m),
+        _ => {
+            let msg = format!("{:?} is not an octal mode like \"0660\"", mode.get_ref());
+            Err(p.error(Some(mode.span().start), Some("socket_mode"), msg))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +520,10 @@ history_lines = 7
         assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("allowed_origins")));
         let e = err("log_level = \"loud\"\n");
         assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("log_level")));
+        let e = err("socket_mode = \"999\"\n");
+        assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("socket_mode")));
+        let e = err("\nuser = \"root; rm\"\n");
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("user")));
     }
 
     #[test]
@@ -513,7 +556,18 @@ history_lines = 7
         assert_eq!(c.streams.len(), 2);
         assert_eq!(c.streams[1].history.lines, 2000);
         assert_eq!(c.allowed_origins.len(), 1);
-        let keys = ["listen", "allowed_origins", "log_level", "id", "path", "format"];
+        assert_eq!(c.socket.mode, 0o660);
+        let keys = [
+            "listen",
+            "allowed_origins",
+            "log_level",
+            "user",
+            "socket_mode",
+            "socket_group",
+            "id",
+            "path",
+            "format",
+        ];
         for key in LIMITS.iter().map(|l| l.0).chain(keys) {
             assert!(text.contains(&format!("\n{key} = ")), "{key} is not in the example");
         }

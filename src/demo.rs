@@ -6,20 +6,23 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::Error;
-use crate::config::Config;
+use crate::cli::Args;
 
 /// Rotate the demo logs this often.
 const ROTATE_EVERY: Duration = Duration::from_secs(60);
 /// One round of writes this often.
 const TICK: Duration = Duration::from_millis(100);
 
-/// The demo's directory; removed when dropped.
+/// The demo's directory, removed when dropped, and the state of its writer.
 pub struct Demo {
     _dir: tempfile::TempDir,
+    access: PathBuf,
+    error: PathBuf,
+    rng: Rng,
 }
 
-/// Creates the demo logs, points `config` at them and starts writing.
-pub fn start(config: &mut Config) -> Result<Demo, Error> {
+/// Creates the demo logs and makes them the files to follow.
+pub fn prepare(args: &mut Args) -> Result<Demo, Error> {
     let dir = tempfile::Builder::new()
         .prefix("logmon-demo.")
         .tempdir()
@@ -33,14 +36,26 @@ pub fn start(config: &mut Config) -> Result<Demo, Error> {
     }
     std::fs::write(&access, seed).map_err(Error::Demo)?;
     std::fs::write(&error, error_line(&mut rng)).map_err(Error::Demo)?;
-    config.set_files(&[access.clone(), error.clone()]);
+    args.files = vec![access.clone(), error.clone()];
     log::info!("demo: writing synthetic nginx logs into {}", dir.path().display());
-    tokio::spawn(async move {
-        if let Err(e) = write_forever(&access, &error, rng).await {
-            log::error!("demo writer stopped: {e}");
-        }
-    });
-    Ok(Demo { _dir: dir })
+    Ok(Demo {
+        _dir: dir,
+        access,
+        error,
+        rng,
+    })
+}
+
+impl Demo {
+    /// Starts writing traffic; needs the runtime.
+    pub fn spawn_writer(&self) {
+        let (access, error, rng) = (self.access.clone(), self.error.clone(), Rng(self.rng.0));
+        tokio::spawn(async move {
+            if let Err(e) = write_forever(&access, &error, rng).await {
+                log::error!("demo writer stopped: {e}");
+            }
+        });
+    }
 }
 
 async fn write_forever(access: &Path, error: &Path, mut rng: Rng) -> io::Result<()> {

@@ -1,126 +1,87 @@
 //! logmon: follows log files with inotify and streams new lines to browsers over WebSocket.
 //!
-//! Data flow: `config -> listen -> follow (files opened) -> serve`, with
-//! `followers -> hub.publish` and `http accept -> ws client <- hub cursor`.
-//! Shutdown: SIGTERM/SIGINT -> stop accepting -> close WebSockets (1001) -> exit.
+//! Start-up: `config -> sockets (activated or bound) -> drop privileges ->
+//! runtime -> followers -> serve -> READY=1`. Then `followers -> hub` and
+//! `http accept -> WebSocket client <- hub cursor`. Shutdown: SIGTERM/SIGINT
+//! -> STOPPING=1 -> stop accepting -> close WebSockets (1001) -> exit 0.
 
 pub mod cli;
 pub mod config;
+mod daemon;
 pub mod demo;
 pub mod follow;
+pub mod harden;
 pub mod http;
 pub mod hub;
 pub mod listen;
 pub mod logging;
+pub mod systemd;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-use config::{Config, DEFAULT_LISTEN};
-use follow::Follower;
-use hub::Hub;
-use listen::{ListenAddr, Listener};
+use cli::Args;
+use config::DEFAULT_LISTEN;
+use listen::ListenAddr;
 
 /// Why the daemon could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: ListenAddr, source: std::io::Error },
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
+    #[error(transparent)]
+    Harden(#[from] harden::HardenError),
     #[error("cannot follow {path}: {source}")]
     Follow { path: String, source: std::io::Error },
     #[error("cannot set up the demo: {0}")]
     Demo(std::io::Error),
-    #[error("cannot install signal handlers: {0}")]
-    Signals(std::io::Error),
+    #[error("cannot start: {0}")]
+    Start(std::io::Error),
 }
 
-/// Runs the daemon until SIGTERM or SIGINT (or `shutdown` is cancelled).
-pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Error> {
-    let (reopen_tx, reopen_rx) = watch::channel(0u64);
-    let signals = Signals::install().map_err(Error::Signals)?;
-    let listeners = bind(&config).await?;
-    let hub = Arc::new(Hub::new(&config.streams));
-    for (stream, sc) in hub.streams().iter().zip(&config.streams) {
-        let follower = Follower::start(stream.clone(), config.max_line_bytes, sc.history.bytes)
-            .await
-            .map_err(|source| Error::Follow {
-                path: sc.path.display().to_string(),
-                source,
-            })?;
-        tokio::spawn(follower.run(reopen_rx.clone(), shutdown.clone()));
+/// Runs logmon as the command line asks; returns when it has shut down.
+pub fn run(mut args: Args) -> Result<(), Error> {
+    let config = args.config()?;
+    if args.check_config {
+        let source = args.config.as_deref().unwrap_or(config::DEFAULT_CONFIG_PATH.as_ref());
+        println!("{}: valid ({} streams)", source.display(), config.streams.len());
+        return Ok(());
     }
-    for l in &listeners {
-        if let Ok(addr) = l.local_addr() {
-            log::info!("listening on {addr}");
-        }
-    }
-    tokio::spawn(signals.handle(shutdown.clone(), reopen_tx));
-    let state = Arc::new(http::State {
-        hub,
-        allowed_origins: config.allowed_origins.clone(),
-        ping_interval: Duration::from_secs(config.ping_interval_secs),
-        shutdown,
-        tasks: TaskTracker::new(),
-    });
-    http::serve(listeners, state, config.max_clients).await;
-    log::info!("stopped");
-    Ok(())
-}
-
-async fn bind(config: &Config) -> Result<Vec<Listener>, Error> {
-    let default = [DEFAULT_LISTEN.parse().expect("the default address is valid")];
+    logging::init(logging::level(args.log_level, config.log_level));
+    raise_fd_limit();
+    let demo = if args.demo {
+        Some(demo::prepare(&mut args)?)
+    } else {
+        None
+    };
+    let config = args.config()?;
+    let default = [DEFAULT_LISTEN
+        .parse::<ListenAddr>()
+        .expect("the default address is valid")];
     let addrs = if config.listen.is_empty() {
         &default[..]
     } else {
         &config.listen[..]
     };
-    let mut listeners = Vec::new();
-    for addr in addrs {
-        let l = Listener::bind(addr).await.map_err(|source| Error::Listen {
-            addr: addr.clone(),
-            source,
-        })?;
-        listeners.push(l);
+    let (sockets, origin) = listen::open(addrs, &config.socket).map_err(Error::Listen)?;
+    if matches!(origin, listen::Origin::Activated) {
+        log::info!("using {} sockets passed by systemd", sockets.len());
     }
-    Ok(listeners)
-}
-
-/// The signals the daemon acts on.
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> std::io::Result<Signals> {
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// SIGTERM/SIGINT shut down; SIGHUP asks every follower to reopen its file.
-    async fn handle(mut self, shutdown: CancellationToken, reopen: watch::Sender<u64>) {
-        loop {
-            tokio::select! {
-                _ = self.term.recv() => break log::info!("SIGTERM: shutting down"),
-                _ = self.int.recv() => break log::info!("SIGINT: shutting down"),
-                _ = self.hup.recv() => {
-                    log::info!("SIGHUP: reopening every file");
-                    reopen.send_modify(|n| *n += 1);
-                }
-                _ = shutdown.cancelled() => return,
-            }
+    harden::drop_privileges(config.user.as_deref(), args.allow_root)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::Start)?;
+    runtime.block_on(async {
+        if let Some(d) = &demo {
+            d.spawn_writer();
         }
-        shutdown.cancel();
+        daemon::run(args, config, sockets).await
+    })
+}
+
+/// Many clients need many descriptors: raise the soft limit to the hard one.
+fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+    {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
     }
 }

@@ -1,14 +1,20 @@
-//! Listening sockets: parse `HOST:PORT` / `unix:/path` and bind them.
+//! Listening sockets: taken from systemd (socket activation) or bound by logmon.
 //!
-//! A unix socket path is cleaned up safely: a stale socket file is removed
-//! only if it is a socket and nobody accepts on it, and ours is removed on exit.
+//! Sockets are opened before the runtime starts and before privileges are
+//! dropped, then handed to tokio. A unix socket path logmon binds itself is
+//! cleaned up safely: a stale socket file is removed only if it is a socket
+//! nobody accepts on, and ours is removed on exit.
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use nix::sys::socket::{AddressFamily, SockType, SockaddrLike, SockaddrStorage, getsockname, getsockopt, sockopt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 
@@ -45,7 +51,111 @@ impl fmt::Display for ListenAddr {
     }
 }
 
-/// A bound listener of either family.
+/// Mode and group given to unix sockets logmon binds itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnixPerms {
+    pub mode: u32,
+    pub group: Option<String>,
+}
+
+/// A listening socket opened before the runtime exists.
+pub enum Socket {
+    Tcp(std::net::TcpListener),
+    Unix(StdUnixListener, Option<SocketFile>),
+}
+
+/// Where the sockets come from.
+pub enum Origin {
+    Activated,
+    Bound,
+}
+
+/// The sockets passed by systemd if there are any, else those bound from `addrs`.
+pub fn open(addrs: &[ListenAddr], perms: &UnixPerms) -> io::Result<(Vec<Socket>, Origin)> {
+    let activated = activated()?;
+    if !activated.is_empty() {
+        return Ok((activated, Origin::Activated));
+    }
+    let sockets = addrs.iter().map(|a| bind(a, perms)).collect::<io::Result<_>>()?;
+    Ok((sockets, Origin::Bound))
+}
+
+/// Takes the sockets of socket activation (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES).
+fn activated() -> io::Result<Vec<Socket>> {
+    let fds = sd_notify::listen_fds_with_names()?;
+    fds.map(|(fd, name)| adopt(fd).map_err(|e| io::Error::new(e.kind(), format!("socket {name:?} (fd {fd}): {e}"))))
+        .collect()
+}
+
+/// Checks that a passed descriptor is a listening stream socket of a known family.
+fn adopt(fd: RawFd) -> io::Result<Socket> {
+    // SAFETY: systemd passes these descriptors to this process, which owns them from now on.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let kind = getsockopt(&owned, sockopt::SockType).map_err(io::Error::from)?;
+    let listening = getsockopt(&owned, sockopt::AcceptConn).map_err(io::Error::from)?;
+    if kind != SockType::Stream || !listening {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a listening stream socket (expected ListenStream=)",
+        ));
+    }
+    let addr: SockaddrStorage = getsockname(owned.as_fd().as_raw_fd()).map_err(io::Error::from)?;
+    let socket = match addr.family() {
+        Some(AddressFamily::Inet | AddressFamily::Inet6) => Socket::Tcp(owned.into()),
+        Some(AddressFamily::Unix) => Socket::Unix(owned.into(), None),
+        other => {
+            let msg = format!("unsupported address family {other:?}");
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+        }
+    };
+    socket.set_nonblocking()?;
+    Ok(socket)
+}
+
+fn bind(addr: &ListenAddr, perms: &UnixPerms) -> io::Result<Socket> {
+    let socket = match addr {
+        ListenAddr::Tcp(a) => Socket::Tcp(std::net::TcpListener::bind(a)?),
+        ListenAddr::Unix(path) => {
+            remove_stale_socket(path)?;
+            let listener = StdUnixListener::bind(path)?;
+            let file = SocketFile(path.clone());
+            set_perms(path, perms)?;
+            Socket::Unix(listener, Some(file))
+        }
+    };
+    socket.set_nonblocking()?;
+    Ok(socket)
+}
+
+fn set_perms(path: &Path, perms: &UnixPerms) -> io::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(perms.mode))?;
+    if let Some(name) = &perms.group {
+        let group = nix::unistd::Group::from_name(name)
+            .map_err(io::Error::from)?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no group named {name:?}")))?;
+        nix::unistd::chown(path, None, Some(group.gid)).map_err(io::Error::from)?;
+    }
+    Ok(())
+}
+
+impl Socket {
+    fn set_nonblocking(&self) -> io::Result<()> {
+        match self {
+            Socket::Tcp(l) => l.set_nonblocking(true),
+            Socket::Unix(l, _) => l.set_nonblocking(true),
+        }
+    }
+
+    /// Hands the socket to tokio; needs a running runtime.
+    pub fn into_listener(self) -> io::Result<Listener> {
+        match self {
+            Socket::Tcp(l) => Ok(Listener::Tcp(TcpListener::from_std(l)?)),
+            Socket::Unix(l, file) => Ok(Listener::Unix(UnixListener::from_std(l)?, file)),
+        }
+    }
+}
+
+/// A listener of either family, on the runtime.
 pub enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener, Option<SocketFile>),
@@ -56,18 +166,6 @@ pub trait Conn: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Conn for T {}
 
 impl Listener {
-    /// Binds one address.
-    pub async fn bind(addr: &ListenAddr) -> io::Result<Listener> {
-        match addr {
-            ListenAddr::Tcp(a) => Ok(Listener::Tcp(TcpListener::bind(a).await?)),
-            ListenAddr::Unix(path) => {
-                remove_stale_socket(path).await?;
-                let listener = UnixListener::bind(path)?;
-                Ok(Listener::Unix(listener, Some(SocketFile(path.clone()))))
-            }
-        }
-    }
-
     /// The address actually bound (a TCP port 0 becomes the real port).
     pub fn local_addr(&self) -> io::Result<ListenAddr> {
         match self {
@@ -106,7 +204,7 @@ impl Drop for SocketFile {
 }
 
 /// Removes `path` if it is a socket that nobody accepts on; refuses anything else.
-async fn remove_stale_socket(path: &Path) -> io::Result<()> {
+fn remove_stale_socket(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
@@ -117,7 +215,7 @@ async fn remove_stale_socket(path: &Path) -> io::Result<()> {
         let msg = format!("{} exists and is not a socket; not removing it", path.display());
         return Err(io::Error::new(io::ErrorKind::AlreadyExists, msg));
     }
-    if tokio::net::UnixStream::connect(path).await.is_ok() {
+    if std::os::unix::net::UnixStream::connect(path).is_ok() {
         let msg = format!("{} is in use by another process", path.display());
         return Err(io::Error::new(io::ErrorKind::AddrInUse, msg));
     }
@@ -140,22 +238,39 @@ mod tests {
         assert!("localhost".parse::<ListenAddr>().is_err());
     }
 
-    #[tokio::test]
-    async fn stale_socket_is_replaced_but_live_one_and_files_are_not() {
+    #[test]
+    fn stale_socket_is_replaced_but_live_one_and_files_are_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.sock");
         let addr = ListenAddr::Unix(path.clone());
-        let live = Listener::bind(&addr).await.unwrap();
-        assert!(Listener::bind(&addr).await.is_err(), "a live socket must not be stolen");
-        if let Listener::Unix(listener, file) = live {
+        let perms = UnixPerms {
+            mode: 0o640,
+            group: None,
+        };
+        let live = bind(&addr, &perms).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert!(bind(&addr, &perms).is_err(), "a live socket must not be stolen");
+        if let Socket::Unix(listener, file) = live {
             std::mem::forget(file); // leave the socket file behind, as a crash would
             drop(listener);
         }
-        let again = Listener::bind(&addr).await.unwrap();
-        drop(again);
+        drop(bind(&addr, &perms).unwrap());
         assert!(!path.exists(), "our socket file is removed on drop");
         std::fs::write(&path, b"not a socket").unwrap();
-        assert!(Listener::bind(&addr).await.is_err());
+        assert!(bind(&addr, &perms).is_err());
         assert!(path.exists());
+    }
+
+    #[test]
+    fn adopt_refuses_what_is_not_a_listening_stream_socket() {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let err = adopt(std::os::fd::IntoRawFd::into_raw_fd(udp)).err().unwrap();
+        assert!(err.to_string().contains("not a listening stream socket"), "{err}");
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(matches!(
+            adopt(std::os::fd::IntoRawFd::into_raw_fd(tcp)),
+            Ok(Socket::Tcp(_))
+        ));
     }
 }

@@ -1,15 +1,38 @@
-//! Logging to stderr, at the level asked for by `--log-level`, RUST_LOG or the config.
+//! Logging: to the journal when stderr is connected to it (with structured
+//! fields such as STREAM, PATH and CLIENT), to stderr otherwise.
 
 use log::LevelFilter;
 
-/// Sets up the logger once; `explicit` (from the command line) wins over RUST_LOG, which wins over `config`.
-pub fn init(explicit: Option<LevelFilter>, config: LevelFilter) {
-    let mut b = env_logger::Builder::new();
-    match (explicit, std::env::var("RUST_LOG")) {
-        (Some(level), _) => b.filter_level(level),
-        (None, Ok(spec)) => b.parse_filters(&spec),
-        (None, Err(_)) => b.filter_level(config),
-    };
-    b.format_module_path(false).format_target(false);
-    let _ = b.try_init();
+/// The level to log at: `--log-level` wins over RUST_LOG, which wins over the config.
+pub fn level(explicit: Option<LevelFilter>, config: LevelFilter) -> LevelFilter {
+    explicit
+        .or_else(|| std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()))
+        .unwrap_or(config)
+}
+
+/// True when the level comes from the command line or the environment, not the config.
+pub fn level_fixed(explicit: Option<LevelFilter>) -> bool {
+    explicit.is_some() || std::env::var("RUST_LOG").is_ok_and(|v| v.parse::<LevelFilter>().is_ok())
+}
+
+/// Installs the logger once.
+pub fn init(level: LevelFilter) {
+    if systemd_journal_logger::connected_to_journal() {
+        let journal = systemd_journal_logger::JournalLog::new().map(|j| {
+            j.with_syslog_identifier("logmon".to_string())
+                .with_extra_fields([("VERSION", env!("CARGO_PKG_VERSION"))])
+        });
+        if let Ok(journal) = journal
+            && journal.install().is_ok()
+        {
+            log::set_max_level(level);
+            return;
+        }
+    }
+    let _ = env_logger::Builder::new()
+        .filter_level(LevelFilter::Trace)
+        .format_module_path(false)
+        .format_target(false)
+        .try_init();
+    log::set_max_level(level);
 }

@@ -8,9 +8,9 @@
 //! everything, a lost event (IN_Q_OVERFLOW) loses no line.
 
 mod lines;
+mod notify;
 mod output;
 mod source;
-mod watch;
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -20,14 +20,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use inotify::EventMask;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::Stream;
+use crate::systemd::Pulse;
+use notify::{Event, Renames, Watcher};
 use output::Output;
 use source::Source;
 pub use source::{FileId, Position};
-use watch::{Event, Renames, Watcher};
 
 /// After a writer closed a rotated file, it is closed once this long passes without writes.
 const GRACE: Duration = Duration::from_secs(1);
@@ -101,31 +103,53 @@ impl Follower {
         self.current = Some(src);
     }
 
-    /// Follows until `shutdown`; a change of `reopen` reopens every file.
-    pub async fn run(mut self, mut reopen: tokio::sync::watch::Receiver<u64>, shutdown: CancellationToken) {
+    /// Follows until `stop`; a change of `reopen` reopens every file; answers the watchdog's probes.
+    pub async fn run(mut self, mut reopen: watch::Receiver<u64>, stop: CancellationToken, mut pulse: Pulse) {
+        while let Some(()) = self.wait(&mut reopen, &stop, &mut pulse).await {
+            let reconcile = self.reconcile();
+            tokio::pin!(reconcile);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return pulse.retire(),
+                    _ = &mut reconcile => break,
+                    _ = pulse.probed() => pulse.answer().await,
+                }
+            }
+        }
+        pulse.retire();
+    }
+
+    /// Waits for something to do; `None` when it is time to stop.
+    async fn wait(
+        &mut self,
+        reopen: &mut watch::Receiver<u64>,
+        stop: &CancellationToken,
+        pulse: &mut Pulse,
+    ) -> Option<()> {
+        if self.out.published_since_wait() {
+            tokio::time::sleep(BATCH_DELAY).await;
+        }
+        let deadline = self.drain_deadline();
         loop {
-            if self.out.published_since_wait() {
-                tokio::time::sleep(BATCH_DELAY).await;
-            }
-            let deadline = self.drain_deadline();
             tokio::select! {
-                _ = shutdown.cancelled() => return,
-                r = self.watcher.next_batch() => match r {
-                    Ok(events) => self.handle_events(&events),
-                    Err(e) => {
-                        log::error!("{}: reading inotify events failed: {e}", self.path.display());
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                _ = stop.cancelled() => return None,
+                _ = pulse.probed() => pulse.answer().await,
+                r = self.watcher.next_batch() => {
+                    match r {
+                        Ok(events) => self.handle_events(&events),
+                        Err(e) => {
+                            log::error!("{}: reading inotify events failed: {e}", self.path.display());
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
                     }
-                },
-                r = reopen.changed() => match r {
-                    Ok(()) => self.reopen = true,
-                    Err(_) => return,
-                },
-                _ = sleep_until(deadline), if deadline.is_some() => {}
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = self.reconcile() => {}
+                    return Some(());
+                }
+                r = reopen.changed() => {
+                    r.ok()?;
+                    self.reopen = true;
+                    return Some(());
+                }
+                _ = sleep_until(deadline), if deadline.is_some() => return Some(()),
             }
         }
     }

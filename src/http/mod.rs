@@ -5,7 +5,8 @@ mod session;
 mod ws;
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -19,8 +20,10 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::Config;
 use crate::hub::Hub;
 use crate::listen::{Conn, Listener};
+use crate::systemd::{Liveness, Pulse};
 
 /// Largest request head accepted (request line and headers).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -32,18 +35,57 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// What every request handler needs.
 pub struct State {
     pub hub: Arc<Hub>,
-    pub allowed_origins: Vec<String>,
-    pub ping_interval: Duration,
+    settings: RwLock<Arc<Settings>>,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
+    /// WebSocket clients connected now.
+    pub clients: AtomicUsize,
+}
+
+/// The settings a reload may change.
+pub struct Settings {
+    pub allowed_origins: Vec<String>,
+    pub ping_interval: Duration,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        Settings {
+            allowed_origins: c.allowed_origins.clone(),
+            ping_interval: Duration::from_secs(c.ping_interval_secs),
+        }
+    }
+}
+
+impl State {
+    pub fn new(hub: Arc<Hub>, settings: Settings, shutdown: CancellationToken) -> State {
+        State {
+            hub,
+            settings: RwLock::new(Arc::new(settings)),
+            shutdown,
+            tasks: TaskTracker::new(),
+            clients: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
 }
 
 /// Accepts on every listener until shutdown, then waits for connections to close.
-pub async fn serve(listeners: Vec<Listener>, state: Arc<State>, max_clients: usize) {
+pub async fn serve(listeners: Vec<Listener>, state: Arc<State>, max_clients: usize, liveness: Arc<Liveness>) {
     let permits = Arc::new(Semaphore::new(max_clients));
     let loops: Vec<_> = listeners
         .into_iter()
-        .map(|l| tokio::spawn(accept_loop(l, state.clone(), permits.clone())))
+        .map(|l| {
+            let pulse = liveness.register("accept");
+            tokio::spawn(accept_loop(l, state.clone(), permits.clone(), pulse))
+        })
         .collect();
     for l in loops {
         let _ = l.await;
@@ -54,10 +96,14 @@ pub async fn serve(listeners: Vec<Listener>, state: Arc<State>, max_clients: usi
     }
 }
 
-async fn accept_loop(listener: Listener, state: Arc<State>, permits: Arc<Semaphore>) {
+async fn accept_loop(listener: Listener, state: Arc<State>, permits: Arc<Semaphore>, mut pulse: Pulse) {
     loop {
         let accepted = tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = state.shutdown.cancelled() => return pulse.retire(),
+            _ = pulse.probed() => {
+                pulse.answer().await;
+                continue;
+            }
             r = listener.accept() => r,
         };
         let (io, peer) = match accepted {
@@ -82,10 +128,10 @@ async fn accept_loop(listener: Listener, state: Arc<State>, permits: Arc<Semapho
 }
 
 async fn serve_conn(io: Box<dyn Conn>, peer: String, state: Arc<State>) {
-    let st = state.clone();
+    let (st, who) = (state.clone(), peer.clone());
     let svc = service_fn(move |req| {
-        let st = st.clone();
-        async move { Ok::<_, Infallible>(route(req, &st)) }
+        let (st, who) = (st.clone(), who.clone());
+        async move { Ok::<_, Infallible>(route(req, &who, &st)) }
     });
     let conn = http1::Builder::new()
         .max_buf_size(MAX_HEAD_BYTES)
@@ -108,12 +154,12 @@ async fn serve_conn(io: Box<dyn Conn>, peer: String, state: Arc<State>) {
 
 type Resp = Response<Full<Bytes>>;
 
-fn route(req: Request<Incoming>, state: &Arc<State>) -> Resp {
+fn route(req: Request<Incoming>, peer: &str, state: &Arc<State>) -> Resp {
     let mut resp = if req.method() != Method::GET && req.method() != Method::HEAD {
         plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n")
     } else {
         match req.uri().path() {
-            "/ws" => ws::upgrade(req, state),
+            "/ws" => ws::upgrade(req, peer, state),
             "/healthz" => healthz(&state.hub),
             path => match assets::find(path) {
                 Some(asset) => assets::respond(&req, asset),

@@ -1,6 +1,8 @@
 //! One WebSocket client: hello, then frames from its cursors, pings, and a clean close.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,43 +14,123 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::State;
-use crate::hub::{Cursor, Start, Stream};
+use crate::hub::{Cursor, Hub, Start};
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;
 
-/// One stream a client reads: where it stands, and what it gets first.
-pub struct Sub {
-    cursor: Cursor,
-    info: serde_json::Value,
-    first: Vec<Utf8Bytes>,
+/// What a client asked for in its query.
+pub struct Wanted {
+    /// The streams asked for; `None` means all, including streams added later.
+    pub ids: Option<Vec<String>>,
+    pub backlog: u64,
+    pub since: HashMap<String, u64>,
 }
 
-/// Registers a reader of `stream` starting at `start`.
-pub fn subscribe(stream: Arc<Stream>, start: Start) -> Sub {
-    let (cursor, last_seq, first) = Cursor::new(stream, start);
-    let s = cursor.stream();
-    let info = serde_json::json!({"id": s.id, "path": s.path, "format": s.format.as_str(), "seq": last_seq});
-    Sub { cursor, info, first }
+/// The streams a client reads and where it stands in each.
+struct Subs {
+    wanted: Wanted,
+    cursors: Vec<Cursor>,
+    version: u64,
+}
+
+impl Subs {
+    /// Subscribes to the wanted streams; returns the subscriptions and the first messages (hello first).
+    fn open(wanted: Wanted, hub: &Hub) -> (Subs, Vec<Utf8Bytes>) {
+        let mut subs = Subs {
+            wanted,
+            cursors: Vec::new(),
+            version: hub.version(),
+        };
+        let mut first = Vec::new();
+        let infos = subs.subscribe_missing(hub, &HashMap::new(), &mut first);
+        first.insert(0, hello(&hub.epoch, infos));
+        (subs, first)
+    }
+
+    /// After streams were added or removed: follow the change and send a new hello.
+    fn resync(&mut self, hub: &Hub, out: &mut Vec<Utf8Bytes>) {
+        if hub.version() == self.version {
+            return;
+        }
+        self.version = hub.version();
+        let current = hub.streams();
+        let positions: HashMap<String, u64> = self
+            .cursors
+            .iter()
+            .map(|c| (c.stream().id.clone(), c.next_seq()))
+            .collect();
+        self.cursors
+            .retain(|c| current.iter().any(|s| Arc::ptr_eq(s, c.stream())));
+        let mut first = Vec::new();
+        let infos = self.subscribe_missing(hub, &positions, &mut first);
+        out.push(hello(&hub.epoch, infos));
+        out.extend(first);
+    }
+
+    /// Opens a cursor for every wanted stream that has none; returns the hello entries of all.
+    fn subscribe_missing(
+        &mut self,
+        hub: &Hub,
+        positions: &HashMap<String, u64>,
+        first: &mut Vec<Utf8Bytes>,
+    ) -> Vec<serde_json::Value> {
+        let mut infos = Vec::new();
+        for stream in hub.streams() {
+            if self.wanted.ids.as_ref().is_some_and(|ids| !ids.contains(&stream.id)) {
+                continue;
+            }
+            let existing = self.cursors.iter().position(|c| Arc::ptr_eq(c.stream(), &stream));
+            let last_seq = match existing {
+                Some(_) => stream.last_seq(),
+                None => {
+                    let start = match (positions.get(&stream.id), self.wanted.since.get(&stream.id)) {
+                        (Some(next), _) => Start::Since(next - 1),
+                        (None, Some(&seq)) => Start::Since(seq),
+                        (None, None) => Start::Backlog(self.wanted.backlog),
+                    };
+                    let (cursor, last_seq, pre) = Cursor::new(stream.clone(), start);
+                    first.extend(pre);
+                    self.cursors.push(cursor);
+                    last_seq
+                }
+            };
+            infos.push(serde_json::json!({
+                "id": stream.id, "path": stream.path, "format": stream.format.as_str(), "seq": last_seq
+            }));
+        }
+        infos
+    }
+
+    fn poll(&mut self, batch: &mut Vec<Utf8Bytes>) {
+        for c in self.cursors.iter_mut() {
+            c.poll(batch, BATCH_BYTES);
+        }
+    }
+}
+
+fn hello(epoch: &str, streams: Vec<serde_json::Value>) -> Utf8Bytes {
+    let hello = serde_json::json!({"type": "hello", "version": 1, "epoch": epoch, "streams": streams});
+    Utf8Bytes::from(hello.to_string())
 }
 
 /// Runs one client until it leaves, fails, stalls or the daemon shuts down.
-pub async fn run(mut ws: Ws, subs: Vec<Sub>, state: &State) {
-    let (mut cursors, first) = hello(subs, &state.hub.epoch);
-    let ping = state.ping_interval;
+pub async fn run(mut ws: Ws, wanted: Wanted, peer: &str, state: &State) {
+    let (mut subs, first) = Subs::open(wanted, &state.hub);
+    let ping = state.settings().ping_interval;
     let stall_limit = ping * 3;
-    log::debug!("client connected ({} streams)", cursors.len());
+    log::debug!(client = peer; "client {peer} connected ({} streams)", subs.cursors.len());
+    state.clients.fetch_add(1, Ordering::Relaxed);
     let mut wake = state.hub.subscribe();
     let mut last_seen = Instant::now();
     let mut ticker = tokio::time::interval_at(Instant::now() + ping, ping);
     let mut batch = first;
     let mut ping_due = false;
     let reason = loop {
-        for c in cursors.iter_mut() {
-            c.poll(&mut batch, BATCH_BYTES);
-        }
+        subs.resync(&state.hub, &mut batch);
+        subs.poll(&mut batch);
         if !batch.is_empty() || ping_due {
             let send = send_all(&mut ws, &mut batch, std::mem::take(&mut ping_due));
             tokio::select! {
@@ -84,20 +166,8 @@ pub async fn run(mut ws: Ws, subs: Vec<Sub>, state: &State) {
             }
         }
     };
-    log::debug!("client disconnected: {reason}");
-}
-
-/// Builds the hello message; returns the cursors and the messages to send first.
-fn hello(subs: Vec<Sub>, epoch: &str) -> (Vec<Cursor>, Vec<Utf8Bytes>) {
-    let infos: Vec<_> = subs.iter().map(|s| s.info.clone()).collect();
-    let hello = serde_json::json!({"type": "hello", "version": 1, "epoch": epoch, "streams": infos});
-    let mut first = vec![Utf8Bytes::from(hello.to_string())];
-    let mut cursors = Vec::new();
-    for sub in subs {
-        first.extend(sub.first);
-        cursors.push(sub.cursor);
-    }
-    (cursors, first)
+    state.clients.fetch_sub(1, Ordering::Relaxed);
+    log::debug!(client = peer; "client {peer} disconnected: {reason}");
 }
 
 /// Sends every message of `batch`, and a ping if one is due, with one flush.

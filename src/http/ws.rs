@@ -12,7 +12,9 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::{Resp, State, plain, session};
-use crate::hub::{Hub, Start};
+use crate::hub::Hub;
+use session::Wanted;
+use std::collections::HashMap;
 
 /// Largest message a client may send.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
@@ -20,20 +22,20 @@ const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 const DEFAULT_BACKLOG: u64 = 100;
 
 /// Checks the request and answers 101, then runs the session on the upgraded connection.
-pub fn upgrade(mut req: Request<hyper::body::Incoming>, state: &Arc<State>) -> Resp {
+pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<State>) -> Resp {
     let Some(key) = handshake_key(req.headers()) else {
         return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
     };
-    if !origin_allowed(req.headers(), &state.allowed_origins) {
+    if !origin_allowed(req.headers(), &state.settings().allowed_origins) {
         log::info!("refused a WebSocket upgrade from a foreign origin");
         return plain(StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n");
     }
-    let subs = match parse_query(req.uri().query().unwrap_or(""), &state.hub) {
+    let wanted = match parse_query(req.uri().query().unwrap_or(""), &state.hub) {
         Ok(s) => s,
         Err(msg) => return plain_owned(StatusCode::BAD_REQUEST, msg),
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let st = state.clone();
+    let (st, peer) = (state.clone(), peer.to_string());
     state.tasks.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
@@ -41,7 +43,7 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, state: &Arc<State>) -> R
                     .max_message_size(Some(MAX_CLIENT_MESSAGE))
                     .max_frame_size(Some(MAX_CLIENT_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-                session::run(ws, subs, &st).await;
+                session::run(ws, wanted, &peer, &st).await;
             }
             Err(e) => log::debug!("WebSocket upgrade failed: {e}"),
         }
@@ -97,33 +99,27 @@ pub fn origin_allowed(h: &HeaderMap, allowed: &[String]) -> bool {
     }
 }
 
-/// Which streams this client reads, and where each starts.
-pub fn parse_query(query: &str, hub: &Hub) -> Result<Vec<session::Sub>, String> {
+/// Which streams this client reads and where each starts; unknown streams are an error.
+pub fn parse_query(query: &str, hub: &Hub) -> Result<Wanted, String> {
     let mut ids: Vec<String> = Vec::new();
     let mut backlog = DEFAULT_BACKLOG;
-    let mut since: Vec<(String, u64)> = Vec::new();
+    let mut since = HashMap::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "stream" => ids.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
             "backlog" => backlog = v.parse().map_err(|_| format!("backlog={v}: not a number\n"))?,
-            "since" => since.push(parse_since(&v)?),
+            "since" => {
+                let (id, seq) = parse_since(&v)?;
+                since.insert(id, seq);
+            }
             _ => {}
         }
     }
-    if ids.is_empty() {
-        ids = hub.streams().iter().map(|s| s.id.clone()).collect();
+    if let Some(unknown) = ids.iter().find(|id| hub.stream(id).is_none()) {
+        return Err(format!("unknown stream {unknown:?}\n"));
     }
-    ids.dedup();
-    let mut subs = Vec::new();
-    for id in ids {
-        let stream = hub.stream(&id).ok_or_else(|| format!("unknown stream {id:?}\n"))?;
-        let start = since
-            .iter()
-            .find(|(s, _)| *s == id)
-            .map_or(Start::Backlog(backlog), |&(_, seq)| Start::Since(seq));
-        subs.push(session::subscribe(stream.clone(), start));
-    }
-    Ok(subs)
+    let ids = (!ids.is_empty()).then_some(ids);
+    Ok(Wanted { ids, backlog, since })
 }
 
 fn parse_since(v: &str) -> Result<(String, u64), String> {

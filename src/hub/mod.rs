@@ -9,10 +9,10 @@
 
 mod frame;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio::sync::{Notify, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -25,30 +25,89 @@ use crate::config::{Format, History, StreamConfig};
 /// All streams of one daemon run.
 pub struct Hub {
     pub epoch: String,
-    streams: Vec<Arc<Stream>>,
+    streams: RwLock<Vec<Arc<Stream>>>,
+    /// The last seq of streams that were removed, so that a stream added again continues.
+    retired: Mutex<HashMap<String, u64>>,
+    /// Changes whenever the set of streams changes.
+    version: AtomicU64,
     wake: Arc<watch::Sender<u64>>,
 }
 
 impl Hub {
     pub fn new(configs: &[StreamConfig]) -> Hub {
-        let wake = Arc::new(watch::Sender::new(0));
-        let streams = configs.iter().map(|c| Arc::new(Stream::new(c, wake.clone()))).collect();
-        Hub {
+        let hub = Hub {
             epoch: new_epoch(),
-            streams,
-            wake,
+            streams: RwLock::new(Vec::new()),
+            retired: Mutex::new(HashMap::new()),
+            version: AtomicU64::new(0),
+            wake: Arc::new(watch::Sender::new(0)),
+        };
+        for c in configs {
+            hub.add(c);
         }
+        hub
     }
 
-    pub fn streams(&self) -> &[Arc<Stream>] {
-        &self.streams
+    /// The current streams, in configuration order.
+    pub fn streams(&self) -> Vec<Arc<Stream>> {
+        self.streams.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn stream(&self, id: &str) -> Option<&Arc<Stream>> {
-        self.streams.iter().find(|s| s.id == id)
+    pub fn stream(&self, id: &str) -> Option<Arc<Stream>> {
+        self.streams().into_iter().find(|s| s.id == id)
     }
 
-    /// A receiver that changes whenever any stream publishes.
+    /// Adds a stream (replacing one with the same id); its seq continues where that id left off.
+    pub fn add(&self, c: &StreamConfig) -> Arc<Stream> {
+        let stream = self.prepare(c);
+        self.insert(stream.clone());
+        stream
+    }
+
+    /// A stream for `c` that clients cannot see yet, so that its history can be filled first.
+    /// Its seq continues where a stream of the same id left off.
+    pub fn prepare(&self, c: &StreamConfig) -> Arc<Stream> {
+        let last = self
+            .stream(&c.id)
+            .map(|s| s.last_seq())
+            .or_else(|| self.retired().get(&c.id).copied());
+        Arc::new(Stream::new(c, self.wake.clone(), last.unwrap_or(0) + 1))
+    }
+
+    /// Makes a prepared stream visible, replacing one with the same id.
+    pub fn insert(&self, stream: Arc<Stream>) {
+        self.remove(&stream.id);
+        self.retired().remove(&stream.id);
+        self.streams.write().unwrap_or_else(|e| e.into_inner()).push(stream);
+        self.changed();
+    }
+
+    /// Removes a stream; its readers keep what they have and get nothing more from it.
+    pub fn remove(&self, id: &str) -> Option<Arc<Stream>> {
+        let mut streams = self.streams.write().unwrap_or_else(|e| e.into_inner());
+        let i = streams.iter().position(|s| s.id == id)?;
+        let old = streams.remove(i);
+        drop(streams);
+        self.retired().insert(old.id.clone(), old.last_seq());
+        self.changed();
+        Some(old)
+    }
+
+    fn retired(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.retired.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn changed(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Changes whenever streams are added or removed.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// A receiver that changes whenever any stream publishes or the streams change.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.wake.subscribe()
     }
@@ -97,7 +156,7 @@ impl Ring {
 }
 
 impl Stream {
-    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>) -> Stream {
+    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>, next_seq: u64) -> Stream {
         Stream {
             id: c.id.clone(),
             path: c.path.clone(),
@@ -106,7 +165,7 @@ impl Stream {
             ring: Mutex::new(Ring {
                 frames: VecDeque::new(),
                 base_fno: 0,
-                next_seq: 1,
+                next_seq,
                 lines: 0,
                 bytes: 0,
             }),
@@ -243,6 +302,11 @@ impl Cursor {
 
     pub fn stream(&self) -> &Arc<Stream> {
         &self.stream
+    }
+
+    /// The seq of the next line this reader will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
     }
 
     /// Appends what this reader has not taken yet, up to about `max_bytes`.

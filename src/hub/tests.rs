@@ -156,3 +156,30 @@ async fn history_is_bounded_in_bytes() {
     assert!(ring.bytes <= 64 << 10, "{}", ring.bytes);
     assert_eq!(ring.next_seq, 10_001);
 }
+
+#[tokio::test]
+async fn a_stream_added_again_continues_its_seq() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    publish(&s, 1, 5).await;
+    let v = h.version();
+    assert!(h.remove("s").is_some());
+    assert!(h.stream("s").is_none());
+    let c = StreamConfig {
+        id: "s".into(),
+        path: "/other.log".into(),
+        format: Format::Plain,
+        history: History {
+            lines: 10,
+            bytes: 1 << 20,
+        },
+    };
+    let again = h.add(&c);
+    assert_eq!(again.last_seq(), 5);
+    publish(&again, 6, 1).await;
+    assert_eq!(again.last_seq(), 6);
+    let replaced = h.add(&c);
+    assert_eq!(replaced.last_seq(), 6);
+    assert_eq!(h.streams().len(), 1);
+    assert!(h.version() > v);
+}

@@ -1,0 +1,249 @@
+//! The running daemon: followers, server, signals, reload, readiness and watchdog.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use sd_notify::NotifyState;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::Args;
+use crate::config::{Config, StreamConfig};
+use crate::follow::Follower;
+use crate::http::{self, Settings, State};
+use crate::hub::{Hub, Stream};
+use crate::listen::Socket;
+use crate::systemd::{self, Liveness};
+use crate::{Error, logging};
+
+/// How often STATUS= is refreshed (only when systemd listens).
+const STATUS_EVERY: Duration = Duration::from_secs(10);
+
+struct Daemon {
+    args: Args,
+    config: Config,
+    state: Arc<State>,
+    liveness: Arc<Liveness>,
+    followers: HashMap<String, (CancellationToken, JoinHandle<()>)>,
+    reopen: watch::Sender<u64>,
+}
+
+/// Serves until SIGTERM or SIGINT.
+pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(), Error> {
+    let mut signals = Signals::install().map_err(Error::Start)?;
+    let starting = CancellationToken::new();
+    tokio::spawn(extend_start_timeout(starting.clone()));
+    let listeners = sockets
+        .into_iter()
+        .map(Socket::into_listener)
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(Error::Listen)?;
+    let shutdown = CancellationToken::new();
+    let hub = Arc::new(Hub::new(&config.streams));
+    let state = Arc::new(State::new(hub, Settings::from_config(&config), shutdown.clone()));
+    let mut d = Daemon {
+        args,
+        config,
+        state: state.clone(),
+        liveness: Arc::new(Liveness::default()),
+        followers: HashMap::new(),
+        reopen: watch::Sender::new(0),
+    };
+    for stream in state.hub.streams() {
+        d.start_follower(stream).await?;
+    }
+    for l in &listeners {
+        if let Ok(addr) = l.local_addr() {
+            log::info!("listening on {addr}");
+        }
+    }
+    let server = tokio::spawn(http::serve(
+        listeners,
+        state.clone(),
+        d.config.max_clients,
+        d.liveness.clone(),
+    ));
+    starting.cancel();
+    systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
+    d.spawn_watchers();
+    signals.wait_for_stop(&mut d).await;
+    systemd::notify(&[NotifyState::Stopping]);
+    shutdown.cancel();
+    let _ = server.await;
+    log::info!("stopped");
+    Ok(())
+}
+
+impl Daemon {
+    async fn start_follower(&mut self, stream: Arc<Stream>) -> Result<(), Error> {
+        let sc = self.stream_config(&stream.id).expect("streams come from the config");
+        let follower = Follower::start(stream.clone(), self.config.max_line_bytes, sc.history.bytes)
+            .await
+            .map_err(|source| Error::Follow {
+                path: sc.path.display().to_string(),
+                source,
+            })?;
+        let stop = self.state.shutdown.child_token();
+        let pulse = self.liveness.register(&format!("follower {}", stream.id));
+        let task = tokio::spawn(follower.run(self.reopen.subscribe(), stop.clone(), pulse));
+        self.followers.insert(stream.id.clone(), (stop, task));
+        Ok(())
+    }
+
+    fn stream_config(&self, id: &str) -> Option<StreamConfig> {
+        self.config.streams.iter().find(|s| s.id == id).cloned()
+    }
+
+    /// The watchdog (when systemd asks for one) and the STATUS= updates.
+    fn spawn_watchers(&self) {
+        if let Some(interval) = sd_notify::watchdog_enabled() {
+            log::info!("watchdog: pinging every {:?}", interval / 2);
+            tokio::spawn(systemd::watchdog(self.liveness.clone(), interval));
+        }
+        if systemd::notify_socket_set() {
+            let (state, count) = (self.state.clone(), self.config.streams.len());
+            tokio::spawn(async move {
+                let mut last = total_seq(&state.hub);
+                loop {
+                    tokio::time::sleep(STATUS_EVERY).await;
+                    let now = total_seq(&state.hub);
+                    let rate = (now.saturating_sub(last)) / STATUS_EVERY.as_secs();
+                    last = now;
+                    let status = status_line(count, state.clients.load(Ordering::Relaxed), rate);
+                    systemd::notify(&[NotifyState::Status(&status)]);
+                }
+            });
+        }
+    }
+
+    fn status(&self, rate: u64) -> String {
+        status_line(
+            self.config.streams.len(),
+            self.state.clients.load(Ordering::Relaxed),
+            rate,
+        )
+    }
+
+    /// SIGHUP: re-read the configuration, apply it, and reopen every file.
+    async fn reload(&mut self) {
+        systemd::reloading();
+        match self.args.config() {
+            Ok(new) => self.apply(new).await,
+            Err(e) => log::error!("reload refused, the running configuration stays: {e}"),
+        }
+        self.reopen.send_modify(|n| *n += 1);
+        systemd::notify(&[NotifyState::Ready, NotifyState::Status(&self.status(0))]);
+    }
+
+    async fn apply(&mut self, new: Config) {
+        let old = std::mem::replace(&mut self.config, new);
+        warn_restart_only(&old, &self.config);
+        if !logging::level_fixed(self.args.log_level) {
+            log::set_max_level(self.config.log_level);
+        }
+        self.state.set_settings(Settings::from_config(&self.config));
+        let gone: Vec<_> = old
+            .streams
+            .iter()
+            .filter(|o| self.stream_config(&o.id).is_none())
+            .collect();
+        for gone in gone {
+            log::info!(stream = gone.id.as_str(); "reload: stream {} removed", gone.id);
+            self.stop_follower(&gone.id).await;
+        }
+        for sc in self.config.streams.clone() {
+            let before = old.streams.iter().find(|o| o.id == sc.id);
+            if before.is_some_and(|b| b.path == sc.path) {
+                if before != Some(&sc) {
+                    log::warn!("reload: stream {}: format and history changes need a restart", sc.id);
+                }
+                continue;
+            }
+            log::info!(stream = sc.id.as_str(); "reload: stream {} now follows {}", sc.id, sc.path.display());
+            self.stop_follower(&sc.id).await;
+            let stream = self.state.hub.prepare(&sc);
+            match self.start_follower(stream.clone()).await {
+                Ok(()) => self.state.hub.insert(stream),
+                Err(e) => log::error!("reload: {e}"),
+            }
+        }
+    }
+
+    /// Stops a follower and waits for it, so that it publishes nothing after its stream is gone.
+    async fn stop_follower(&mut self, id: &str) {
+        if let Some((stop, task)) = self.followers.remove(id) {
+            stop.cancel();
+            let _ = task.await;
+        }
+        self.state.hub.remove(id);
+    }
+}
+
+/// Settings that only a restart can change.
+fn warn_restart_only(old: &Config, new: &Config) {
+    let changed = [
+        ("listen", old.listen != new.listen),
+        ("max_clients", old.max_clients != new.max_clients),
+        ("max_line_bytes", old.max_line_bytes != new.max_line_bytes),
+        ("user", old.user != new.user),
+        ("socket_mode/socket_group", old.socket != new.socket),
+    ];
+    for (key, _) in changed.iter().filter(|(_, c)| *c) {
+        log::warn!("reload: a change of {key} takes effect at the next restart");
+    }
+}
+
+fn total_seq(hub: &Hub) -> u64 {
+    hub.streams().iter().map(|s| s.last_seq()).sum()
+}
+
+fn status_line(streams: usize, clients: usize, rate: u64) -> String {
+    format!("{streams} streams, {clients} clients, {rate} lines/s")
+}
+
+/// While start-up is slow, ask systemd for more time.
+async fn extend_start_timeout(done: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = done.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {
+                systemd::notify(&[NotifyState::ExtendTimeoutUsec(15_000_000)]);
+            }
+        }
+    }
+}
+
+/// The signals the daemon acts on.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Handles SIGHUP (reload) until SIGTERM or SIGINT arrives.
+    async fn wait_for_stop(&mut self, d: &mut Daemon) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return log::info!("SIGTERM: shutting down"),
+                _ = self.int.recv() => return log::info!("SIGINT: shutting down"),
+                _ = self.hup.recv() => {
+                    log::info!("SIGHUP: reloading the configuration and reopening every file");
+                    d.reload().await;
+                }
+            }
+        }
+    }
+}

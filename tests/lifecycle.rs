@@ -1,0 +1,66 @@
+//! Process behaviour: graceful shutdown on SIGTERM/SIGINT and no CPU use
+//! while idle.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use nix::sys::signal::Signal;
+
+async fn graceful(sig: Signal) {
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    let mut w = Writer::open(&log);
+    let mut d = Daemon::with_files(&[&log]);
+    let mut c = Client::connect_live(&d).await;
+    w.numbered("a", 0..10);
+    c.expect_lines("access", 10, LINES_TIMEOUT).await;
+
+    d.signal(sig);
+    let close = c.expect_close(FRAME_TIMEOUT).await;
+    let code = close.as_ref().map(|f| u16::from(f.code));
+    assert_eq!(code, Some(1001), "close frame after {sig}: {close:?}");
+    let status = d.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0), "exit status after {sig}: {status}");
+}
+
+#[tokio::test]
+async fn sigterm_closes_websockets_with_1001_and_exits_0() {
+    graceful(Signal::SIGTERM).await;
+}
+
+#[tokio::test]
+async fn sigint_closes_websockets_with_1001_and_exits_0() {
+    graceful(Signal::SIGINT).await;
+}
+
+#[tokio::test]
+async fn idle_daemon_uses_no_cpu() {
+    let dir = tempdir();
+    let access = dir.path().join("access.log");
+    let error = dir.path().join("error.log");
+    append_lines(&access, &numbered_range("a", 0..100));
+    std::fs::write(&error, "").unwrap();
+    let d = Daemon::with_files(&[&access, &error]);
+    let mut c = Client::connect(&d, "").await;
+    c.expect_lines("access", 100, LINES_TIMEOUT).await;
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = d.cpu_ticks();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = d.cpu_ticks();
+    let delta = after - before;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let ms = delta * 1000 / hz;
+    println!("idle CPU over 5 s: {delta} clock ticks = {ms} ms (utime+stime, bound 50 ms)");
+    assert!(
+        ms < 50,
+        "idle daemon used {ms} ms of CPU in 5 s ({delta} ticks at {hz} Hz; bound: 50 ms)"
+    );
+    // Still alive and working afterwards.
+    append_lines(&access, &numbered_range("b", 0..3));
+    let got = c.expect_lines("access", 3, LINES_TIMEOUT).await;
+    assert_exact(&got, &numbered_range("b", 0..3));
+}

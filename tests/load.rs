@@ -1,0 +1,137 @@
+//! Load: a stalled client next to a fast one, and many clients at once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const STREAM: &str = "access";
+
+/// A ~500-byte line numbered `i`.
+fn long_line(i: usize, pad: &str) -> String {
+    format!("big {i:07} {pad}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_client_does_not_hurt_fast_client_or_memory() {
+    const N: usize = 200_000;
+    const BATCH: usize = 1_000;
+    // The fast client is kept within this many lines of the writer (well
+    // inside the default history of 10,000 lines / 4 MiB), so a gap could
+    // only come from the daemon.
+    const MAX_LAG: usize = 3_000;
+    const RSS_BOUND_KIB: u64 = 100 * 1024;
+
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    let mut w = Writer::open(&log);
+    let d = Daemon::with_files(&[&log]);
+
+    let stalled = stalled_client(&d, "backlog=0").await;
+    let mut fast = Client::connect_live(&d).await;
+    let pad: String = PAD.chars().cycle().take(480).collect();
+
+    let started = Instant::now();
+    let rss_start = d.rss_kib();
+    let mut rss_max = rss_start;
+    let mut received = 0usize;
+    let check = |got: Vec<(u64, String)>, received: &mut usize| {
+        for (_, line) in got {
+            assert_eq!(line, long_line(*received, &pad), "line {received}");
+            *received += 1;
+        }
+    };
+    for b in 0..N / BATCH {
+        let batch: Vec<String> = (b * BATCH..(b + 1) * BATCH).map(|i| long_line(i, &pad)).collect();
+        w.lines(&batch);
+        let written = (b + 1) * BATCH;
+        if received + MAX_LAG < written {
+            let need = written - MAX_LAG - received;
+            let got = fast.expect_at_least(STREAM, need, Duration::from_secs(60)).await;
+            check(got, &mut received);
+        }
+        rss_max = rss_max.max(d.rss_kib());
+    }
+    while received < N {
+        let got = fast.expect_at_least(STREAM, 1, Duration::from_secs(60)).await;
+        check(got, &mut received);
+        rss_max = rss_max.max(d.rss_kib());
+    }
+    let elapsed = started.elapsed();
+    let rss_end = d.rss_kib();
+    println!(
+        "{N} lines in {elapsed:?} with a stalled client: daemon VmRSS start {} KiB, max {} KiB, \
+         end {} KiB (bound {} KiB)",
+        rss_start, rss_max, rss_end, RSS_BOUND_KIB
+    );
+    assert_eq!(received, N);
+    assert!(
+        fast.expect_at_least(STREAM, 0, Duration::from_millis(1))
+            .await
+            .is_empty(),
+        "extra lines after {N}"
+    );
+    fast.expect_no_lines(STREAM, Duration::from_millis(500)).await;
+    assert!(
+        rss_max < RSS_BOUND_KIB,
+        "daemon VmRSS reached {rss_max} KiB (bound {RSS_BOUND_KIB} KiB)"
+    );
+
+    // The daemon still serves new clients, from the right place.
+    let mut late = Client::connect(&d, "backlog=3").await;
+    let got = late.expect_lines(STREAM, 3, LINES_TIMEOUT).await;
+    let want: Vec<String> = (N - 3..N).map(|i| long_line(i, &pad)).collect();
+    assert_exact(&got, &want);
+    assert_eq!(got[2].0, late.hello_seq(STREAM));
+    drop(stalled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_clients_get_every_line_once() {
+    const CLIENTS: usize = 500;
+    const LINES: usize = 1_000;
+
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    let mut w = Writer::open(&log);
+    let d = Daemon::with_files(&[&log]);
+
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS / 50 {
+        let batch = (0..50).map(|_| Client::connect_live(&d));
+        clients.extend(futures_util::future::join_all(batch).await);
+    }
+    assert_eq!(clients.len(), CLIENTS);
+
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut c)| {
+            tokio::spawn(async move {
+                let got = c.expect_lines(STREAM, LINES, Duration::from_secs(60)).await;
+                assert_exact(&got, &numbered_range("a", 0..LINES));
+                c.expect_no_lines(STREAM, Duration::from_millis(500)).await;
+                n
+            })
+        })
+        .collect();
+
+    for b in 0..LINES / 100 {
+        w.numbered("a", b * 100..(b + 1) * 100);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let mut failures = Vec::new();
+    for (n, t) in futures_util::future::join_all(tasks).await.into_iter().enumerate() {
+        if let Err(e) = t {
+            failures.push(format!("client {n}: {e}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {CLIENTS} clients failed; first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+}
