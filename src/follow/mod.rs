@@ -31,6 +31,13 @@ use output::Output;
 use source::Source;
 pub use source::{FileId, Position};
 
+/// Logs with the stream's id and path as structured fields (STREAM=, PATH= in the journal).
+macro_rules! note {
+    ($f:expr, $level:ident, $($arg:tt)+) => {
+        log::$level!(stream = $f.out.stream_id(), path = $f.path_text.as_str(); $($arg)+)
+    };
+}
+
 /// After a writer closed a rotated file, it is closed once this long passes without writes.
 const GRACE: Duration = Duration::from_secs(1);
 /// A rotated file is closed after this long without writes, even if no writer closed it.
@@ -42,6 +49,7 @@ const BATCH_DELAY: Duration = Duration::from_millis(2);
 
 pub struct Follower {
     path: PathBuf,
+    path_text: String,
     base: OsString,
     max_line: usize,
     watcher: Watcher,
@@ -63,6 +71,7 @@ impl Follower {
         let path = stream.path.clone();
         let base = path.file_name().unwrap_or_default().to_os_string();
         let mut f = Follower {
+            path_text: path.display().to_string(),
             path,
             base,
             max_line,
@@ -99,7 +108,13 @@ impl Follower {
         }
         self.out.flush().await;
         self.watch_file(&mut src);
-        log::info!("following {} from offset {}", self.path.display(), src.pos.offset);
+        note!(
+            self,
+            info,
+            "following {} from offset {}",
+            self.path.display(),
+            src.pos.offset
+        );
         self.current = Some(src);
     }
 
@@ -138,7 +153,7 @@ impl Follower {
                     match r {
                         Ok(events) => self.handle_events(&events),
                         Err(e) => {
-                            log::error!("{}: reading inotify events failed: {e}", self.path.display());
+                            note!(self, error, "{}: reading inotify events failed: {e}", self.path.display());
                             tokio::time::sleep(Duration::from_secs(1)).await;
                         }
                     }
@@ -158,7 +173,9 @@ impl Follower {
         let dir_wd = self.dir_watch.as_ref().map(|(wd, _)| wd.clone());
         for e in events {
             if e.mask.contains(EventMask::Q_OVERFLOW) {
-                log::warn!(
+                note!(
+                    self,
+                    warn,
                     "{}: inotify queue overflowed; re-checking everything",
                     self.path.display()
                 );
@@ -241,7 +258,7 @@ impl Follower {
             Ok(fresh) if fresh.pos.id == cur.pos.id => cur.file = fresh.file,
             Ok(_) | Err(_) => {} // replaced or gone: check_path handles it
         }
-        log::info!("{}: reopened", self.path.display());
+        note!(self, info, "{}: reopened", self.path.display());
     }
 
     /// Opens whatever file the path names now, if it is not the one we read.
@@ -270,11 +287,15 @@ impl Follower {
     async fn announce_new_file(&mut self) {
         let p = self.path.display().to_string();
         if let Some(old) = self.current.take() {
-            log::info!("{p}: rotated; following the new file and draining the old one");
+            note!(
+                self,
+                info,
+                "{p}: rotated; following the new file and draining the old one"
+            );
             self.out.event("rotated", &format!("{p} replaced by a new file")).await;
             self.retire(old).await;
         } else if std::mem::take(&mut self.missing) {
-            log::info!("{p}: created; following it from its start");
+            note!(self, info, "{p}: created; following it from its start");
             self.out.event("created", &format!("{p} appeared")).await;
         }
         self.last_error = None;
@@ -282,7 +303,7 @@ impl Follower {
 
     async fn path_missing(&mut self) {
         if let Some(old) = self.current.take() {
-            log::info!("{}: removed; draining the old file", self.path.display());
+            note!(self, info, "{}: removed; draining the old file", self.path.display());
             self.retire(old).await;
         }
         if !self.missing {
@@ -292,7 +313,7 @@ impl Follower {
 
     async fn report_missing(&mut self) {
         self.missing = true;
-        log::info!("{}: does not exist; waiting for it", self.path.display());
+        note!(self, info, "{}: does not exist; waiting for it", self.path.display());
         self.out
             .event("missing", &format!("{} does not exist", self.path.display()))
             .await;
@@ -301,7 +322,7 @@ impl Follower {
     /// Logs an error once, until the situation changes.
     fn report_error(&mut self, msg: String) {
         if self.last_error.as_ref() != Some(&msg) {
-            log::error!("{msg}");
+            note!(self, error, "{msg}");
             self.last_error = Some(msg);
         }
     }
@@ -335,7 +356,9 @@ impl Follower {
             if self.known(src.pos.id) {
                 continue;
             }
-            log::info!(
+            note!(
+                self,
+                info,
                 "{}: reading {} that was rotated before it was opened",
                 self.path.display(),
                 path.display()
@@ -367,11 +390,13 @@ impl Follower {
 
     async fn close(&mut self, mut src: Source) {
         self.out.drain(&mut src, &self.path).await;
-        self.out.finish_line(&mut src.splitter).await;
+        self.out.finish_line(&mut src.splitter);
         if let Some(wd) = src.wd.take() {
             self.watcher.remove(wd);
         }
-        log::debug!(
+        note!(
+            self,
+            debug,
             "{}: closed a rotated file at offset {}",
             self.path.display(),
             src.pos.offset

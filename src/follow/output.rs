@@ -29,6 +29,10 @@ impl Output {
         }
     }
 
+    pub fn stream_id(&self) -> &str {
+        &self.stream.id
+    }
+
     /// Splits `data` into lines and publishes them in frames of about `FRAME_BYTES`.
     pub async fn feed(&mut self, splitter: &mut LineSplitter, data: &[u8]) {
         for chunk in data.chunks(READ_BYTES) {
@@ -47,7 +51,8 @@ impl Output {
                 }
                 Ok(Read::Eof) => return,
                 Ok(Read::Truncated) => {
-                    log::info!("{}: truncated; reading again from its start", path.display());
+                    let p = path.display().to_string();
+                    log::info!(stream = self.stream_id(), path = p.as_str(); "{p}: truncated; reading again from its start");
                     self.event("truncated", &format!("{} was truncated", path.display()))
                         .await;
                 }
@@ -60,7 +65,7 @@ impl Output {
     }
 
     /// Publishes the unfinished line of a file that is being closed.
-    pub async fn finish_line(&mut self, splitter: &mut LineSplitter) {
+    pub fn finish_line(&mut self, splitter: &mut LineSplitter) {
         let builder = &mut self.builder;
         splitter.flush(&mut |line, dropped| builder.push(line, dropped));
     }
