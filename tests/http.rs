@@ -80,3 +80,69 @@ async fn allowed_origins_from_config() {
     assert_eq!(ws_status_with_origin(&d, Some("https://example.com")).await, 101);
     assert_eq!(ws_status_with_origin(&d, Some("http://evil.example")).await, 403);
 }
+
+#[tokio::test]
+async fn unix_socket_listener() {
+    use futures_util::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    let sock = dir.path().join("logmon.sock");
+    std::fs::write(&log, "").unwrap();
+    let _d = Daemon::start([
+        "--config".into(),
+        "/dev/null".into(),
+        "--listen".into(),
+        format!("unix:{}", sock.display()).into(),
+        log.clone().into_os_string(),
+    ]);
+
+    // Plain HTTP over the socket.
+    let mut s = tokio::net::UnixStream::connect(&sock)
+        .await
+        .expect("connect unix socket");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut resp = Vec::new();
+    tokio::time::timeout(FRAME_TIMEOUT, s.read_to_end(&mut resp))
+        .await
+        .expect("healthz over unix socket timed out")
+        .unwrap();
+    let resp = String::from_utf8_lossy(&resp);
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "healthz over unix socket: {resp:.200}"
+    );
+
+    // The WebSocket protocol over the socket.
+    let s = tokio::net::UnixStream::connect(&sock).await.unwrap();
+    let (mut ws, _) = tokio::time::timeout(
+        FRAME_TIMEOUT,
+        tokio_tungstenite::client_async("ws://localhost/ws?backlog=0", s),
+    )
+    .await
+    .expect("upgrade over unix socket timed out")
+    .expect("upgrade over unix socket");
+    let mut texts = Vec::new();
+    let mut wrote = false;
+    let deadline = std::time::Instant::now() + LINES_TIMEOUT;
+    while !texts.iter().any(|t: &String| t.contains("over unix")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no line over unix socket; frames: {texts:?}"))
+            .expect("stream open")
+            .expect("frame");
+        if let Message::Text(t) = msg {
+            texts.push(t.as_str().to_string());
+        }
+        if !wrote {
+            assert!(texts[0].contains("\"hello\""), "first frame: {}", texts[0]);
+            append_lines(&log, &["over unix"]);
+            wrote = true;
+        }
+    }
+}

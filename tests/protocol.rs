@@ -201,3 +201,114 @@ async fn client_messages_are_ignored() {
     let got = c.expect_lines(STREAM, 10, LINES_TIMEOUT).await;
     assert_exact(&got, &numbered_range("a", 0..10));
 }
+
+#[tokio::test]
+async fn since_older_than_history_reports_one_gap() {
+    let dir = tempdir();
+    let log = dir.path().join("web.log");
+    std::fs::write(&log, "").unwrap();
+    let toml = format!(
+        "[[stream]]\nid = \"web\"\npath = \"{}\"\nformat = \"plain\"\nhistory_lines = 5\n",
+        log.display()
+    );
+    let d = Daemon::with_config(dir.path(), &toml);
+    let mut live = Client::connect_live(&d).await;
+    // One line at a time, each read before the next is written, so that the
+    // history holds single lines and keeps exactly the last 5.
+    for i in 0..20 {
+        append_lines(&log, &[numbered("a", i)]);
+        live.expect_lines("web", 1, LINES_TIMEOUT).await;
+    }
+
+    // Lines 4..=15 left the history (it keeps 16..=20).
+    let mut c = Client::connect(&d, "since=web:3").await;
+    c.allow_gaps = true;
+    let got = c.expect_lines("web", 5, LINES_TIMEOUT).await;
+    assert_eq!(c.gaps.len(), 1, "gaps: {:?}; lines: {got:?}", c.gaps);
+    assert_eq!(c.gaps[0]["stream"], "web");
+    assert_eq!(c.gaps[0]["seq"], 4);
+    assert_eq!(c.gaps[0]["count"], 12);
+    assert_eq!(got[0].0, 16);
+    assert_exact(&got, &numbered_range("a", 15..20));
+    c.expect_no_lines("web", Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn oversized_client_message_closes_with_1009() {
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, "").unwrap();
+    let d = Daemon::with_files(&[&log]);
+    let mut c = Client::connect_live(&d).await;
+    c.send_text(&"x".repeat(70 * 1024)).await;
+    let close = c.expect_close(FRAME_TIMEOUT).await;
+    assert_eq!(
+        close.as_ref().map(|f| u16::from(f.code)),
+        Some(1009),
+        "close frame: {close:?}"
+    );
+}
+
+/// Opcodes of the complete server frames (unmasked) at the start of `buf`.
+fn frame_opcodes(buf: &[u8]) -> Vec<u8> {
+    let mut ops = Vec::new();
+    let mut i = 0;
+    while i + 2 <= buf.len() {
+        let op = buf[i] & 0x0f;
+        let (len, head) = match buf[i + 1] & 0x7f {
+            126 if i + 4 <= buf.len() => (u16::from_be_bytes([buf[i + 2], buf[i + 3]]) as usize, 4),
+            127 if i + 10 <= buf.len() => (u64::from_be_bytes(buf[i + 2..i + 10].try_into().unwrap()) as usize, 10),
+            126 | 127 => break,
+            n => (n as usize, 2),
+        };
+        if i + head + len > buf.len() {
+            break;
+        }
+        ops.push(op);
+        i += head + len;
+    }
+    ops
+}
+
+#[tokio::test]
+async fn pings_keep_clients_and_silent_ones_are_closed() {
+    use tokio::io::AsyncReadExt;
+
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, "").unwrap();
+    let toml = format!(
+        "ping_interval_secs = 1\n\n[[stream]]\nid = \"access\"\npath = \"{}\"\nformat = \"plain\"\n",
+        log.display()
+    );
+    let d = Daemon::with_config(dir.path(), &toml);
+    let mut c = Client::connect_live(&d).await;
+    let mut silent = stalled_client(&d, "backlog=0").await;
+
+    // The client that reads (and so answers pings) stays connected.
+    c.expect_no_lines(STREAM, Duration::from_millis(5500)).await;
+    assert!(c.pings >= 2, "{} pings in 5.5 s with ping_interval_secs = 1", c.pings);
+    assert!(c.closed.is_none(), "answering client was closed: {:?}", c.closed);
+    append_lines(&log, &numbered_range("a", 0..3));
+    let got = c.expect_lines(STREAM, 3, LINES_TIMEOUT).await;
+    assert_exact(&got, &numbered_range("a", 0..3));
+
+    // The one that never answers is gone: a close frame or the end of the
+    // connection (three intervals, long passed).
+    let mut buf = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut chunk = [0u8; 4096];
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, silent.read(&mut chunk)).await {
+            Err(_) => panic!("silent client not closed; frames received: {:?}", frame_opcodes(&buf)),
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if frame_opcodes(&buf).contains(&0x8) {
+            break;
+        }
+    }
+    let ops = frame_opcodes(&buf);
+    assert!(ops.contains(&0x9), "silent client got no ping: {ops:?}");
+}

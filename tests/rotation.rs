@@ -51,11 +51,35 @@ async fn rename_create_while_writer_keeps_appending_to_old_file() {
     got.extend(c.expect_lines(STREAM, 300 + 400, LINES_TIMEOUT).await);
     assert_per_file_order(&got, &[("old", 500), ("new", 400)]);
 
-    // Once the old file is let go, the new one is still followed.
-    sleep(Duration::from_millis(2500)).await;
+    // The writer closed the old file: it is let go about 1 s later, and
+    // the new one is still followed.
+    sleep(Duration::from_millis(1000)).await;
+    d.wait_released("access.log.1", Duration::from_secs(10));
     new.numbered("new", 400..450);
     got.extend(c.expect_lines(STREAM, 50, LINES_TIMEOUT).await);
     assert_per_file_order(&got, &[("old", 500), ("new", 450)]);
+    c.expect_no_lines(STREAM, Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn rename_create_with_large_unread_tail() {
+    let (dir, log) = access_log();
+    let mut old = Writer::open(&log);
+    let d = Daemon::with_files(&[&log]);
+    let mut c = Client::connect_live(&d).await;
+
+    // Megabytes still unread in the old file when it is renamed and the new
+    // one starts filling up.
+    old.numbered("old", 0..30_000);
+    fs::rename(&log, dir.path().join("access.log.1")).unwrap();
+    let mut new = Writer::open(&log);
+    new.numbered("new", 0..1_000);
+    old.numbered("old", 30_000..30_100);
+    drop(old);
+    new.numbered("new", 1_000..2_000);
+
+    let got = c.expect_lines(STREAM, 32_100, Duration::from_secs(60)).await;
+    assert_per_file_order(&got, &[("old", 30_100), ("new", 2_000)]);
     c.expect_no_lines(STREAM, Duration::from_millis(500)).await;
 }
 
@@ -358,4 +382,26 @@ async fn two_streams_at_once() {
     assert_exact(&ge, &numbered_range("err", 0..1000));
     c.expect_no_lines("access", Duration::from_millis(300)).await;
     c.expect_no_lines("error", Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn sighup_while_file_missing() {
+    let (_dir, log) = access_log();
+    let mut w = Writer::open(&log);
+    let d = Daemon::with_files(&[&log]);
+    let mut c = Client::connect_live(&d).await;
+
+    w.numbered("old", 0..100);
+    drop(w);
+    let mut got = c.expect_lines(STREAM, 100, LINES_TIMEOUT).await;
+    fs::remove_file(&log).unwrap();
+    sleep(Duration::from_millis(300)).await;
+    d.signal(Signal::SIGHUP);
+    sleep(Duration::from_millis(500)).await;
+
+    let mut w = Writer::open(&log);
+    w.numbered("new", 0..100);
+    got.extend(c.expect_lines(STREAM, 100, LINES_TIMEOUT).await);
+    assert_per_file_order(&got, &[("old", 100), ("new", 100)]);
+    c.expect_no_lines(STREAM, Duration::from_millis(500)).await;
 }

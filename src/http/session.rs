@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::State;
 use crate::hub::{Cursor, Hub, Start};
@@ -155,6 +155,10 @@ pub async fn run(mut ws: Ws, wanted: Wanted, peer: &str, state: &State) {
             msg = ws.next() => match msg {
                 Some(Ok(Message::Close(_))) | None => break "client closed".to_string(),
                 Some(Ok(_)) => last_seen = Instant::now(),
+                Some(Err(WsError::Capacity(e))) => {
+                    close(&mut ws, CloseCode::Size, "message too big").await;
+                    break format!("client message too big: {e}");
+                }
                 Some(Err(e)) => break format!("read failed: {e}"),
             },
             _ = ticker.tick() => {

@@ -87,6 +87,23 @@ pub fn parse_listening(line: &str) -> Option<SocketAddr> {
     rest[..end].trim().parse().ok()
 }
 
+/// Clears the environment variables that would change how the daemon runs
+/// (log level, systemd notification, watchdog, socket activation).
+pub fn isolated(mut cmd: Command) -> Command {
+    for var in [
+        "RUST_LOG",
+        "NOTIFY_SOCKET",
+        "WATCHDOG_USEC",
+        "WATCHDOG_PID",
+        "LISTEN_FDS",
+        "LISTEN_PID",
+        "LISTEN_FDNAMES",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// Arguments every test run gets: an ephemeral port on loopback, and
 /// `--allow-root` when the tests run as root (containers, CI).
 pub fn base_args() -> Vec<OsString> {
@@ -133,10 +150,9 @@ impl Daemon {
 
     /// Like `spawn_raw`, with extra environment variables.
     pub fn spawn_env(args: Vec<OsString>, env: &[(&str, &OsString)]) -> Daemon {
-        let mut child = Command::new(BIN)
+        let mut child = isolated(Command::new(BIN))
             .args(&args)
             .envs(env.iter().copied())
-            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -233,6 +249,33 @@ impl Daemon {
             .expect("VmRSS in /proc/PID/status")
     }
 
+    /// The files the process holds open (targets of /proc/PID/fd links).
+    pub fn open_files(&self) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/fd", self.pid())) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// Waits until the process holds no file whose path contains `needle`
+    /// (e.g. a rotated file it should have let go); fails after `timeout`.
+    pub fn wait_released(&self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let held: Vec<String> = self.open_files().into_iter().filter(|f| f.contains(needle)).collect();
+            if held.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "logmon still holds {held:?} after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// utime + stime of the whole process, in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("read /proc/PID/stat");
@@ -268,9 +311,8 @@ impl Drop for Daemon {
 /// Runs the binary with `args` until it exits (killing it after `timeout`)
 /// and returns its status and combined output.
 pub fn run_to_exit(args: &[OsString], timeout: Duration) -> (ExitStatus, String) {
-    let mut child = Command::new(BIN)
+    let mut child = isolated(Command::new(BIN))
         .args(args)
-        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -321,6 +363,12 @@ pub struct Client {
     pub other: Vec<Value>,
     /// Set once the server closed the connection (with its close frame, if any).
     pub closed: Option<Option<CloseFrame>>,
+    /// When false (the default) a `gap` frame fails the test at once.
+    pub allow_gaps: bool,
+    /// Every `gap` frame received (only with `allow_gaps`).
+    pub gaps: Vec<Value>,
+    /// Number of WebSocket pings received (answered automatically).
+    pub pings: usize,
     /// Further `hello` frames received after the first.
     pub hellos: usize,
 }
@@ -331,7 +379,7 @@ impl Client {
         Self::connect_url(&d.ws_url(query)).await
     }
 
-    /// Connects with `backlog=0` (plus `extra` query parameters) and expects
+    /// Connects with `backlog=0` and expects
     /// the first live line of every stream to be hello's `seq` + 1.
     pub async fn connect_live(d: &Daemon) -> Client {
         let mut c = Self::connect(d, "backlog=0").await;
@@ -358,6 +406,9 @@ impl Client {
             events: Vec::new(),
             other: Vec::new(),
             closed: None,
+            allow_gaps: false,
+            gaps: Vec::new(),
+            pings: 0,
         };
         let deadline = Instant::now() + FRAME_TIMEOUT;
         let first = c.next_json(deadline).await.expect("no hello frame within timeout");
@@ -434,7 +485,8 @@ impl Client {
                     self.closed = Some(cf);
                     return None;
                 }
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+                Message::Ping(_) => self.pings += 1,
+                Message::Pong(_) | Message::Frame(_) => {}
             }
         }
     }
@@ -473,6 +525,16 @@ impl Client {
                     q.push_back((seq + i as u64, text));
                 }
                 self.next_seq.insert(stream, seq + lines.len() as u64);
+            }
+            Some("gap") if self.allow_gaps => {
+                let stream = v["stream"].as_str().expect("gap.stream").to_string();
+                let seq = v["seq"].as_u64().expect("gap.seq");
+                let count = v["count"].as_u64().expect("gap.count");
+                if let Some(&want) = self.next_seq.get(&stream) {
+                    assert_eq!(seq, want, "stream {stream}: gap starts at {seq}, expected {want}");
+                }
+                self.next_seq.insert(stream, seq + count);
+                self.gaps.push(v);
             }
             Some("gap") => panic!("unexpected gap frame: {v}"),
             Some("event") => self.events.push(v),
