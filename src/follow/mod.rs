@@ -15,6 +15,7 @@ mod source;
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -303,8 +304,21 @@ impl Follower {
 
     async fn path_missing(&mut self) {
         if let Some(old) = self.current.take() {
-            note!(self, info, "{}: removed; draining the old file", self.path.display());
+            // Still linked somewhere: renamed away by a rotation, not deleted.
+            let renamed = old.file.metadata().is_ok_and(|m| m.nlink() > 0);
             self.retire(old).await;
+            if renamed {
+                let p = self.path.display().to_string();
+                note!(
+                    self,
+                    info,
+                    "{p}: rotated (renamed away); draining the old file, waiting for a new one"
+                );
+                self.missing = true;
+                let detail = format!("{p} was renamed away; waiting for a new file");
+                return self.out.event("rotated", &detail).await;
+            }
+            note!(self, info, "{}: removed; draining the old file", self.path.display());
         }
         if !self.missing {
             self.report_missing().await;
