@@ -4,20 +4,23 @@
 //! Clients do not have queues of their own: each holds a `Cursor` into the
 //! ring and copies out (reference-counted) frames when it is ready to write.
 //! A client whose cursor fell out of the ring gets a `gap` and continues.
-//! The follower waits before publishing a frame that would evict one the
-//! fastest client has not taken yet: the log file is the buffer.
+//! The follower waits before publishing a frame that would evict one a live
+//! client (one that keeps polling) has not taken yet: the log file is the
+//! buffer. A client that stopped reading holds nobody back; it gets a gap.
 
 mod frame;
+mod readers;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use frame::{Frame, gap};
+use readers::{Readers, Slot};
 pub use frame::{FrameBuilder, truncation_marker};
 
 use crate::config::{Format, History, StreamConfig};
@@ -129,10 +132,7 @@ pub struct Stream {
     limits: History,
     ring: Mutex<Ring>,
     wake: Arc<watch::Sender<u64>>,
-    readers: AtomicUsize,
-    /// The highest frame number any reader has taken (exclusive).
-    fastest: AtomicU64,
-    progress: Notify,
+    readers: Readers,
 }
 
 struct Ring {
@@ -170,9 +170,7 @@ impl Stream {
                 bytes: 0,
             }),
             wake,
-            readers: AtomicUsize::new(0),
-            fastest: AtomicU64::new(0),
-            progress: Notify::new(),
+            readers: Readers::new(),
         }
     }
 
@@ -187,7 +185,7 @@ impl Stream {
 
     /// Number of clients reading this stream.
     pub fn readers(&self) -> usize {
-        self.readers.load(Ordering::Relaxed)
+        self.readers.len()
     }
 
     /// Publishes the builder's lines as one frame, numbering them; waits for room first.
@@ -224,29 +222,24 @@ impl Stream {
         self.wake.send_modify(|g| *g = g.wrapping_add(1));
     }
 
-    /// Waits while adding `lines`/`bytes` would evict a frame the fastest reader has not taken.
+    /// Waits while adding `lines`/`bytes` would evict a frame a live reader has not taken.
     async fn wait_for_room(&self, lines: usize, bytes: usize) {
-        loop {
-            let notified = self.progress.notified();
-            if self.has_room(lines, bytes) {
-                return;
-            }
-            notified.await;
+        while !self.has_room(lines, bytes) {
+            self.readers.changed().await;
         }
     }
 
     fn has_room(&self, lines: usize, bytes: usize) -> bool {
-        if self.readers.load(Ordering::Acquire) == 0 {
+        let Some(needed) = self.readers.slowest_live() else {
             return true;
-        }
-        let fastest = self.fastest.load(Ordering::Acquire);
+        };
         let ring = self.ring();
         let (mut lines, mut bytes) = (ring.lines + lines, ring.bytes + bytes);
         for (fno, f) in (ring.base_fno..).zip(ring.frames.iter()) {
             if lines <= self.limits.lines && bytes <= self.limits.bytes {
                 return true;
             }
-            if fno >= fastest {
+            if fno >= needed {
                 return false;
             }
             lines -= f.count as usize;
@@ -255,10 +248,6 @@ impl Stream {
         true
     }
 
-    fn taken(&self, fno: u64) {
-        self.fastest.fetch_max(fno, Ordering::AcqRel);
-        self.progress.notify_one();
-    }
 }
 
 /// Where a new reader starts.
@@ -273,6 +262,7 @@ pub enum Start {
 /// A reader's position in one stream.
 pub struct Cursor {
     stream: Arc<Stream>,
+    slot: Arc<Slot>,
     next_fno: u64,
     next_seq: u64,
 }
@@ -281,7 +271,6 @@ impl Cursor {
     /// Registers a reader; returns it with the stream's last seq (for `hello`)
     /// and the messages to send before anything else.
     pub fn new(stream: Arc<Stream>, start: Start) -> (Cursor, u64, Vec<Utf8Bytes>) {
-        stream.readers.fetch_add(1, Ordering::AcqRel);
         let ring = stream.ring();
         let last_seq = ring.next_seq - 1;
         let target = match start {
@@ -291,9 +280,10 @@ impl Cursor {
         let mut first = Vec::new();
         let (next_fno, next_seq) = position(&ring, &stream.id, target, &mut first);
         drop(ring);
-        stream.taken(next_fno);
+        let slot = stream.readers.add(next_fno);
         let cursor = Cursor {
             stream,
+            slot,
             next_fno,
             next_seq,
         };
@@ -334,17 +324,14 @@ impl Cursor {
             self.next_fno += 1;
         }
         drop(ring);
-        if taken > 0 {
-            self.stream.taken(self.next_fno);
-        }
+        self.stream.readers.polled(&self.slot, self.next_fno);
         taken
     }
 }
 
 impl Drop for Cursor {
     fn drop(&mut self) {
-        self.stream.readers.fetch_sub(1, Ordering::AcqRel);
-        self.stream.progress.notify_one();
+        self.stream.readers.remove(&self.slot);
     }
 }
 

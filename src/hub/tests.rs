@@ -183,3 +183,17 @@ async fn a_stream_added_again_continues_its_seq() {
     assert_eq!(h.streams().len(), 1);
     assert!(h.version() > v);
 }
+
+#[tokio::test]
+async fn a_reader_that_stops_polling_stops_holding_the_publisher_back() {
+    let h = hub(4, 1 << 20);
+    let s = h.streams()[0].clone();
+    let (_stuck, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    publish(&s, 1, 2).await;
+    publish(&s, 3, 2).await;
+    let t = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), publish(&s, 5, 2)).await.expect("the stuck reader stops counting");
+    let waited = t.elapsed();
+    assert!(waited >= readers::LIVE_WINDOW / 2, "waited only {waited:?} for a reader that was live");
+    assert_eq!(s.last_seq(), 6);
+}
