@@ -39,7 +39,9 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
     state.tasks.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
+                // A small read buffer: clients send little, and the buffer is zeroed on every read.
                 let config = WebSocketConfig::default()
+                    .read_buffer_size(4096)
                     .max_message_size(Some(MAX_CLIENT_MESSAGE))
                     .max_frame_size(Some(MAX_CLIENT_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;

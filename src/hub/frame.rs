@@ -4,6 +4,8 @@
 //! client resuming in the middle of a frame gets an exact suffix without
 //! re-encoding the lines.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -90,11 +92,15 @@ impl FrameBuilder {
             self.body.push(b',');
         }
         self.offsets.push(self.body.len() as u32);
-        let mut text = String::from_utf8_lossy(line);
+        // Valid UTF-8 is the rule; the lossy copy is for the exception.
+        let mut text = match std::str::from_utf8(line) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(line),
+        };
         if dropped > 0 {
             text.to_mut().push_str(&truncation_marker(dropped));
         }
-        serde_json::to_writer(&mut self.body, text.as_ref()).expect("writing to a Vec cannot fail");
+        push_json_string(&mut self.body, &text);
     }
 
     pub fn count(&self) -> usize {
@@ -123,6 +129,62 @@ impl FrameBuilder {
             offsets,
         }
     }
+}
+
+/// Appends `s` as a JSON string literal. Runs of bytes that need no escape are
+/// found eight at a time and copied whole; log lines rarely need escapes.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8)
+            && !needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        push_escape(out, b);
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// True if any byte of `w` may be `"`, `\` or a control character (false positives are fine).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    below_space || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
+}
+
+fn push_escape(out: &mut Vec<u8>, b: u8) {
+    let short = match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            return;
+        }
+    };
+    out.extend_from_slice(&[b'\\', short]);
 }
 
 /// Moves a cut back so that it does not split a UTF-8 character.
@@ -209,6 +271,34 @@ mod tests {
         assert_eq!(cut_at_char_boundary(b"a\xe2\x82", 1), (&b"a"[..], 3));
         assert_eq!(cut_at_char_boundary("a€".as_bytes(), 2), ("a€".as_bytes(), 2));
         assert_eq!(cut_at_char_boundary(b"\xf0\x9f\x98", 0), (&b"\xf0\x9f\x98"[..], 0));
+    }
+
+    #[test]
+    fn json_strings_match_serde_json() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain ascii line of more than eight bytes".into(),
+            "\"quoted\" and \\back\\slash\\".into(),
+            "ctl \u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f} \t\r\n end".into(),
+            "ünïcödé € 😀 \u{2028}\u{2029}".into(),
+        ];
+        // Every escapable byte at every position of a 17-byte window.
+        for b in [0u8, 0x1f, b'"', b'\\', b'\n'] {
+            for pos in 0..17 {
+                let mut v = vec![b'x'; 17];
+                v[pos] = b;
+                samples.push(String::from_utf8(v).unwrap());
+            }
+        }
+        for s in samples {
+            let mut ours = Vec::new();
+            push_json_string(&mut ours, &s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&s).unwrap(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use frame::{Frame, gap};
-use readers::{Readers, Slot};
 pub use frame::{FrameBuilder, truncation_marker};
+use readers::{Readers, Slot};
 
 use crate::config::{Format, History, StreamConfig};
 
@@ -247,7 +247,6 @@ impl Stream {
         }
         true
     }
-
 }
 
 /// Where a new reader starts.

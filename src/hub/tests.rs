@@ -192,8 +192,13 @@ async fn a_reader_that_stops_polling_stops_holding_the_publisher_back() {
     publish(&s, 1, 2).await;
     publish(&s, 3, 2).await;
     let t = std::time::Instant::now();
-    tokio::time::timeout(Duration::from_secs(5), publish(&s, 5, 2)).await.expect("the stuck reader stops counting");
+    tokio::time::timeout(Duration::from_secs(5), publish(&s, 5, 2))
+        .await
+        .expect("the stuck reader stops counting");
     let waited = t.elapsed();
-    assert!(waited >= readers::LIVE_WINDOW / 2, "waited only {waited:?} for a reader that was live");
+    assert!(
+        waited >= readers::LIVE_WINDOW / 2,
+        "waited only {waited:?} for a reader that was live"
+    );
     assert_eq!(s.last_seq(), 6);
 }
