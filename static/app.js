@@ -1,9 +1,13 @@
 /* logmon UI: WebSocket client, line store and renderer.
  *
  * Log text only ever reaches the DOM through text nodes (textContent /
- * createTextNode). Frames are buffered and applied in batches on
- * requestAnimationFrame; the DOM holds at most `rowsCap` rows and every view
- * keeps at most `storeCap` entries in memory.
+ * createTextNode). The connection runs in a worker (ingest.js) that parses
+ * frames; lines are stored as they come and applied to the DOM in batches on
+ * requestAnimationFrame, never one DOM write per line and never reading
+ * layout per line. Every task that builds rows stays within a small time
+ * budget, and rendering is paced by what frames really cost, so input is
+ * handled promptly at any rate of lines. The DOM holds at most `rowsCap` rows
+ * and every view keeps at most `storeCap` entries in memory.
  */
 (function () {
   'use strict';
@@ -18,17 +22,25 @@
   const STATS_WINDOW = 60; // seconds
   const BACKOFF = [500, 1000, 2000, 4000, 8000, 15000];
   const COLORS = 8;
-  const FRAME_BUDGET_MS = 10;
-  // Rows are grouped in chunks; off-screen chunks skip layout and paint
+  // Main-thread budget for building rows in one task (a frame, a top-up
+  // slice, the first part of a rebuild). Style, layout and paint of what was
+  // built come on top, so this stays well under a frame.
+  const FRAME_BUDGET_MS = 6;
+  // Rows are grouped in chunks; off-screen chunks skip style, layout and paint
   // (content-visibility), which keeps a full DOM of rows cheap.
   const CHUNK = 64;
-  const ROW_PX = 18; // --row-h in app.css: the size of a row not laid out yet
-  // At most this many rows are built in one frame. When more arrive at once,
-  // the DOM is restarted from the newest of them and older rows are added
-  // back above (topUp) once the stream pauses, the reader scrolls up or pauses.
+  const ROW_PX = 18; // --row-h in app.css: the height of a row in columns mode
+  // At most this many rows are built in one task, fewer when the measured cost
+  // of a row says they would not fit FRAME_BUDGET_MS. When more lines arrive
+  // for one frame than that (a flood), only the newest screenful is built and
+  // replaces the rows; older rows are added back above (topUp) in slices once
+  // the stream pauses, the reader scrolls up or pauses.
   const FRAME_ROWS = 400;
-  // While lines arrive faster than that, render at most this often.
-  const FLOOD_INTERVAL_MS = 50;
+  const MIN_FRAME_ROWS = 32;
+  // While lines arrive faster than rows are built, render at most this often.
+  const FLOOD_INTERVAL_MS = 100;
+  // Delay between two top-up slices.
+  const TOPUP_SLICE_MS = 25;
 
   // Entry kinds.
   const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3;
@@ -56,12 +68,9 @@
       if (this.items.length > cap) this.items.splice(0, this.items.length - cap);
     }
     clear() { this.items = []; }
+    /** Index in `items` of the oldest item kept. */
+    first() { return Math.max(0, this.items.length - this.cap); }
     get length() { return Math.min(this.items.length, this.cap); }
-    /** Items newest last, at most cap of them. */
-    view() {
-      const a = this.items;
-      return a.length > this.cap ? a.slice(a.length - this.cap) : a;
-    }
   }
 
   // ---------------------------------------------------------------- state
@@ -306,11 +315,13 @@
     const stats = st.stats;
     const access = st.format === 'nginx-combined';
     const format = st.format;
+    // Severity codes computed by the worker, when it did.
+    const sev = m.sev && m.sev.length === lines.length ? m.sev : null;
     let seq = m.seq;
     for (let i = 0; i < lines.length; i++, seq++) {
       if (st.last !== null && seq <= st.last) continue; // already have it
       const t = typeof lines[i] === 'string' ? lines[i] : String(lines[i]);
-      const v = format === 'plain' ? 0 : P.severity(format, t);
+      const v = format === 'plain' ? 0 : sev ? sev[i] : P.severity(format, t);
       store(newEntry(LINE, st, seq, t, v));
       S.received++;
       if (seq > st.helloSeq) {
@@ -373,13 +384,86 @@
     document.documentElement.dataset.conn = state;
   }
 
+  // The WebSocket runs in a worker (ingest.js) where workers are available:
+  // receiving, decoding and parsing frames and classifying lines then cost the
+  // page's main thread nothing. Otherwise, or when the worker cannot start, it
+  // runs here. Either way a connection is an object with `onmessages(list)`,
+  // `onclose({code, reason})` and `close(code, reason)`.
+  let worker = null;
+  let workerOk = typeof Worker === 'function';
+  let nextConnId = 1;
+  const workerConns = new Map();
+
+  function startWorker() {
+    if (worker || !workerOk) return worker;
+    try {
+      worker = new Worker('ingest.js');
+    } catch (e) {
+      workerOk = false;
+      return null;
+    }
+    worker.onmessage = (ev) => {
+      const d = ev.data;
+      const c = workerConns.get(d.id);
+      if (!c) return;
+      if (d.op === 'msgs') {
+        if (c.onmessages) c.onmessages(d.msgs);
+      } else if (d.op === 'close') {
+        workerConns.delete(d.id);
+        if (c.onclose) c.onclose({ code: d.code, reason: d.reason });
+      }
+    };
+    worker.onerror = (ev) => {
+      // The worker could not be loaded or failed: connect from the page.
+      if (ev && ev.preventDefault) ev.preventDefault();
+      workerOk = false;
+      const w = worker;
+      worker = null;
+      if (w) w.terminate();
+      const conns = [...workerConns.values()];
+      workerConns.clear();
+      for (const c of conns) if (c.onclose) c.onclose({ code: 1006, reason: '' });
+    };
+    return worker;
+  }
+
+  function openSocket(url) {
+    const w = startWorker();
+    if (w) {
+      const id = nextConnId++;
+      const c = {
+        onmessages: null,
+        onclose: null,
+        close(code, reason) { w.postMessage({ op: 'close', id, code, reason }); },
+      };
+      workerConns.set(id, c);
+      w.postMessage({ op: 'open', id, url });
+      return c;
+    }
+    const ws = new WebSocket(url);
+    const c = {
+      onmessages: null,
+      onclose: null,
+      close(code, reason) { ws.close(code, reason); },
+    };
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      let m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (m && typeof m === 'object' && c.onmessages) c.onmessages([m]);
+    };
+    ws.onclose = (ev) => { if (c.onclose) c.onclose(ev); };
+    ws.onerror = () => { /* onclose follows */ };
+    return c;
+  }
+
   function connect() {
     clearTimeout(S.reconnectTimer);
     S.reconnectTimer = 0;
     const withSince = S.epoch !== null;
     let sock;
     try {
-      sock = new WebSocket(wsUrl(withSince));
+      sock = openSocket(wsUrl(withSince));
     } catch (e) {
       scheduleReconnect();
       return;
@@ -388,13 +472,12 @@
     sock.gotHello = false;
     S.ws = sock;
     setConn(S.connectedOnce ? 'reconnecting' : 'connecting', S.connectedOnce ? 'reconnecting' : 'connecting');
-    sock.onmessage = (ev) => {
-      if (S.ws !== sock) return;
-      if (typeof ev.data !== 'string') return;
+    sock.onmessages = (msgs) => {
       const t0 = performance.now();
-      let m;
-      try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m && typeof m === 'object') {
+      for (let i = 0; i < msgs.length; i++) {
+        if (S.ws !== sock) return;
+        const m = msgs[i];
+        if (!m || typeof m !== 'object') continue;
         if (m.type === 'hello') onHello(m, sock);
         else if (!sock.gotHello) { /* nothing before hello */ }
         else if (m.type === 'lines') onLines(m);
@@ -411,7 +494,6 @@
       if (sock.gotHello) note('connection lost (' + closeReason(ev) + '), reconnecting');
       scheduleReconnect();
     };
-    sock.onerror = () => { /* onclose follows */ };
   }
 
   function closeReason(ev) {
@@ -489,6 +571,20 @@
   let rafId = 0;
   let timerId = 0;
   let nextFrameAt = 0;
+  let flooding = false;   // the last frame had more lines than it could build
+  let rowCost = 0.05;     // measured ms to build one row (moving average)
+  let viewRows = 48;      // rows that fit the log's height (ResizeObserver)
+
+  /** How many rows one task may build: what fits the budget, at least a screenful. */
+  function frameRows() {
+    const fit = Math.floor(FRAME_BUDGET_MS / rowCost);
+    return Math.max(MIN_FRAME_ROWS, viewRows + 8, Math.min(FRAME_ROWS, fit));
+  }
+
+  /** Rows shown while flooded: the newest screenful. */
+  function floodRows() {
+    return Math.min(frameRows(), viewRows + 4);
+  }
 
   function schedule() {
     if (rafId || timerId) return;
@@ -500,26 +596,43 @@
     }
   }
 
+  // A message posted from a frame arrives once that frame's style, layout and
+  // paint are done: the whole cost of the frame, which paces the next one.
+  const afterFrame = new MessageChannel();
+  let frameStart = 0;
+  afterFrame.port1.onmessage = () => {
+    const cost = performance.now() - frameStart;
+    // Rendering takes at most about a third of the main thread while flooded,
+    // half otherwise; the rest stays free for input.
+    const wait = flooding ? Math.max(FLOOD_INTERVAL_MS, cost * 2) : cost > FRAME_BUDGET_MS * 2 ? cost : 0;
+    nextFrameAt = Math.max(nextFrameAt, frameStart + cost + wait);
+  };
+
   function frame() {
     rafId = 0;
+    if (!S.pending.length) return;
     const t0 = performance.now();
+    if (nextFrameAt - t0 > 1) { schedule(); return; }
     const batch = S.pending;
-    if (!batch.length) return;
     S.pending = [];
     S.frames++;
+    flooding = false;
     applyBatch(batch);
     const spent = performance.now() - t0;
     S.renderMs += spent;
     if (spent > S.maxRenderMs) S.maxRenderMs = spent;
-    // Leave the main thread mostly free for input when rendering is expensive
-    // or when lines arrive faster than anyone can read them.
-    const wait = Math.max(spent > FRAME_BUDGET_MS ? spent * 1.5 : 0, batch.length >= FRAME_ROWS ? FLOOD_INTERVAL_MS : 0);
-    nextFrameAt = wait ? performance.now() + wait : 0;
+    // Until the frame's full cost is known, leave the main thread mostly free
+    // for input when lines arrive faster than anyone can read them.
+    nextFrameAt = flooding ? t0 + FLOOD_INTERVAL_MS : 0;
+    frameStart = t0;
+    afterFrame.port2.postMessage(0);
+    if (S.pending.length) schedule();
   }
 
   function applyBatch(batch) {
     if (S.holding) {
       S.unseen += countMatches(batch);
+      flooding = batch.length > FRAME_ROWS;
       updateNewlines();
       return;
     }
@@ -528,31 +641,41 @@
     const lastN = batch[batch.length - 1].n;
     if (!matched.length) { S.shownUpTo = lastN; return; }
     if (!S.following) {
-      // Scrolled up: fill up to the cap, never trim what the reader looks at.
+      const limit = Math.min(S.rowsCap, frameRows());
+      // Scrolled up: fill up to the cap, never trim what the reader looks at;
+      // no more than `limit` rows a frame, the rest waits for the next one.
       const room = S.rowsCap - S.rowCount;
-      if (room > 0) {
-        const take = matched.length > room ? matched.slice(0, room) : matched;
-        appendRows(take);
-        S.shownUpTo = take[take.length - 1].n;
+      const n = Math.max(0, Math.min(room, limit, matched.length));
+      if (n > 0) {
+        appendRows(n === matched.length ? matched : matched.slice(0, n));
+        S.shownUpTo = matched[n - 1].n;
       }
-      if (matched.length > room) {
-        S.holding = true;
-        S.unseen += countMatches(matched.slice(Math.max(room, 0)));
-        updateNewlines();
+      if (n < matched.length) {
+        if (n < room) {
+          S.pending = batch.slice(batch.indexOf(matched[n])).concat(S.pending);
+          flooding = true;
+        } else {
+          S.holding = true;
+          S.unseen += countMatches(matched.slice(n));
+          updateNewlines();
+        }
       } else {
         S.shownUpTo = lastN;
       }
       updateEmpty();
       return;
     }
-    const cap = S.rowsCap;
-    const limit = Math.min(cap, FRAME_ROWS);
-    if (matched.length >= limit) {
-      replaceRows(matched.length > limit ? matched.slice(matched.length - limit) : matched);
-      if (S.rowCount < cap) scheduleTopUp();
+    // Following: rows beyond a screenful scroll out of sight in the same frame.
+    // When more than that arrive at once, only the newest are worth building
+    // now; the others are added back above later (topUp), if still wanted.
+    const limit = Math.min(S.rowsCap, floodRows());
+    if (matched.length > limit) {
+      flooding = true;
+      replaceRows(matched.slice(matched.length - limit));
+      if (S.rowCount < S.rowsCap) scheduleTopUp();
     } else {
       appendRows(matched);
-      trimTop(S.rowCount - cap);
+      trimTop(S.rowCount - S.rowsCap);
     }
     S.shownUpTo = lastN;
     scrollToEnd();
@@ -561,9 +684,9 @@
 
   let topUpTimer = 0;
   /**
-   * Fills the DOM up to the row cap with older rows, FRAME_ROWS at a time.
-   * While new rows stream in and the view follows, that waits for a quiet
-   * moment; when paused or scrolled up it goes ahead.
+   * Fills the DOM up to the row cap with older rows, one budgeted slice at a
+   * time. While new rows stream in and the view follows, that waits for a
+   * quiet moment; when paused or scrolled up it goes ahead.
    */
   function scheduleTopUp(delay) {
     S.sparse = true;
@@ -571,43 +694,82 @@
     topUpTimer = setTimeout(() => {
       topUpTimer = 0;
       if (!S.holding && S.following && (S.pending.length || rafId || timerId)) { scheduleTopUp(300); return; }
-      if (topUp()) scheduleTopUp(30);
+      if (topUp()) scheduleTopUp(TOPUP_SLICE_MS);
     }, delay === undefined ? 300 : delay);
   }
 
-  /** Adds up to FRAME_ROWS older rows of the store above the first row. True if more may follow. */
+  /** Index of the first item of `items` (ascending arrival numbers) with n >= `n`. */
+  function lowerBound(items, from, n) {
+    let lo = from, hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid].n < n) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Adds one slice of older rows of the store above the first row. True if more may follow. */
   function topUp() {
     if (!S.sparse) return false;
     S.sparse = false;
-    const want = Math.min(S.rowsCap - S.rowCount, FRAME_ROWS);
+    // Rows inserted close to what is on screen are laid out and painted at
+    // once: then a chunk per slice. Far above, chunks stay skipped and cheap.
+    const near = el.log.scrollTop < 3 * Math.max(el.log.clientHeight, viewRows * ROW_PX);
+    const want = Math.min(S.rowsCap - S.rowCount, near ? CHUNK : frameRows());
     if (want <= 0) return false;
-    const first = el.log.querySelector('.row');
+    const firstChunk = el.log.firstElementChild;
+    const first = firstChunk && firstChunk.firstElementChild;
     const firstN = first && first._e ? first._e.n : (S.holding ? S.shownUpTo + 1 : Infinity);
-    const items = viewStore().view();
+    const ring = viewStore();
+    const items = ring.items;
+    const from = ring.first();
     const out = [];
-    for (let i = items.length - 1; i >= 0 && out.length < want; i--) {
+    for (let i = lowerBound(items, from, firstN) - 1; i >= from && out.length < want; i--) {
       const e = items[i];
-      if (e.n < firstN && matches(e)) out.push(e);
+      if (matches(e)) out.push(e);
     }
     if (!out.length) return false;
     out.reverse();
+    const t0 = performance.now();
     const all = S.view === '*';
     const raw = S.mode === 'raw';
     const f = S.filter.empty || S.filter.exclude ? null : S.filter;
     const frag = document.createDocumentFragment();
-    for (let i = 0; i < out.length; i += CHUNK) {
-      const c = newChunk();
-      for (let j = i; j < out.length && j < i + CHUNK; j++) c.appendChild(buildRow(out[j], all, raw, f));
-      sizeChunk(c);
-      frag.appendChild(c);
+    // The first chunk is topped up to a full chunk, new chunks go above it.
+    let i = out.length;
+    if (firstChunk && firstChunk.childElementCount < CHUNK) {
+      const k = Math.min(i, CHUNK - firstChunk.childElementCount);
+      const part = document.createDocumentFragment();
+      for (let j = i - k; j < i; j++) part.appendChild(buildRow(out[j], all, raw, f));
+      firstChunk.insertBefore(part, first);
+      sizeChunk(firstChunk);
+      i -= k;
     }
+    const chunks = [];
+    while (i > 0) {
+      const c = newChunk();
+      const k = Math.min(i, CHUNK);
+      for (let j = i - k; j < i; j++) c.appendChild(buildRow(out[j], all, raw, f));
+      sizeChunk(c);
+      chunks.push(c);
+      i -= k;
+    }
+    for (let j = chunks.length - 1; j >= 0; j--) frag.appendChild(chunks[j]);
     el.log.insertBefore(frag, el.log.firstElementChild);
     S.rowCount += out.length;
+    measureRows(out.length, performance.now() - t0);
     if (S.following && !S.holding) scrollToEnd();
     updateEmpty();
     renderFooter();
     S.sparse = out.length === want && S.rowCount < S.rowsCap;
     return S.sparse;
+  }
+
+  /** Keeps the per-row building cost up to date (it decides how many rows a task builds). */
+  function measureRows(n, ms) {
+    if (n < 16) return;
+    const c = Math.min(5, Math.max(0.002, ms / n));
+    rowCost = rowCost * 0.7 + c * 0.3;
   }
 
   function newChunk() {
@@ -621,32 +783,39 @@
     c.style.containIntrinsicSize = 'auto ' + (c.childElementCount * ROW_PX) + 'px';
   }
 
-  /** Appends rows for `list` after the last row, filling the last chunk first. */
+  /**
+   * Appends rows for `list` after the last row, filling the last chunk first.
+   * The DOM is written once per chunk (fragments), never once per row.
+   */
   function appendRows(list) {
+    if (!list.length) return;
+    const t0 = performance.now();
     const log = el.log;
     const all = S.view === '*';
     const raw = S.mode === 'raw';
     const f = S.filter.empty || S.filter.exclude ? null : S.filter;
-    let chunk = log.lastElementChild;
-    let room = chunk ? CHUNK - chunk.childElementCount : 0;
-    let frag = null;
-    for (let i = 0; i < list.length; i++) {
-      if (room <= 0) {
-        chunk = newChunk();
-        if (!frag) frag = document.createDocumentFragment();
-        frag.appendChild(chunk);
-        room = CHUNK;
-      }
-      chunk.appendChild(buildRow(list[i], all, raw, f));
-      room--;
+    const last = log.lastElementChild;
+    let i = 0;
+    if (last && last.childElementCount < CHUNK) {
+      const k = Math.min(list.length, CHUNK - last.childElementCount);
+      const part = document.createDocumentFragment();
+      for (; i < k; i++) part.appendChild(buildRow(list[i], all, raw, f));
+      last.appendChild(part);
+      sizeChunk(last);
     }
-    const touched = log.lastElementChild;
-    if (touched && list.length) sizeChunk(touched);
-    if (frag) {
-      for (let c = frag.firstElementChild; c; c = c.nextElementSibling) sizeChunk(c);
+    if (i < list.length) {
+      const frag = document.createDocumentFragment();
+      while (i < list.length) {
+        const c = newChunk();
+        const end = Math.min(list.length, i + CHUNK);
+        for (; i < end; i++) c.appendChild(buildRow(list[i], all, raw, f));
+        sizeChunk(c);
+        frag.appendChild(c);
+      }
       log.appendChild(frag);
     }
     S.rowCount += list.length;
+    measureRows(list.length, performance.now() - t0);
   }
 
   function replaceRows(list) {
@@ -683,12 +852,15 @@
   /** Rebuilds the DOM from the store of the current view. */
   function rebuild() {
     S.pending = [];
-    const items = viewStore().view();
+    const ring = viewStore();
+    const items = ring.items;
+    const from = ring.first();
     const cut = S.holding ? S.shownUpTo : Infinity;
     const out = [];
-    const first = Math.min(S.rowsCap, FRAME_ROWS);
+    // Only a screenful now; older rows follow in top-up slices.
+    const first = Math.min(S.rowsCap, floodRows());
     let unseen = 0;
-    for (let i = items.length - 1; i >= 0; i--) {
+    for (let i = items.length - 1; i >= from; i--) {
       const e = items[i];
       if (e.n > cut) { if (e.k === LINE && matches(e)) unseen++; continue; }
       if (out.length >= first) break;
@@ -705,8 +877,6 @@
     el.log.classList.toggle('raw', S.mode === 'raw');
     replaceRows(out);
     if (out.length >= first && first < S.rowsCap) scheduleTopUp(0); else S.sparse = false;
-    el.log.classList.toggle('all', S.view === '*');
-    el.log.classList.toggle('raw', S.mode === 'raw');
     renderColhead();
     if (S.following) scrollToEnd();
     updateNewlines();
@@ -947,7 +1117,7 @@
     S.following = f;
     if (!f && S.sparse) scheduleTopUp(0);
     if (f) {
-      userScrollAt = 0;
+      userScrollAt = -Infinity;
       if (S.paused) S.paused = false;
       if (S.holding) { S.holding = false; rebuild(); }
       scrollToEnd();
@@ -1027,7 +1197,7 @@
   el.conn.addEventListener('click', () => { if (S.reconnectTimer) { S.attempt = 0; connect(); } });
 
   // Follow turns off when the reader scrolls up, and on again at the bottom.
-  let userScrollAt = 0;
+  let userScrollAt = -Infinity; // time of the last wheel, touch, pointer or key on the log
   const markUserScroll = () => { userScrollAt = performance.now(); };
   el.log.addEventListener('wheel', markUserScroll, { passive: true });
   el.log.addEventListener('touchmove', markUserScroll, { passive: true });
@@ -1046,7 +1216,11 @@
     else if (!S.following && atEnd && !S.paused) setFollowing(true);
   }, { passive: true });
 
-  new ResizeObserver(() => { if (S.following) scrollToEnd(); }).observe(el.log);
+  new ResizeObserver((entries) => {
+    const box = entries[entries.length - 1].contentRect;
+    viewRows = Math.max(1, Math.ceil(box.height / ROW_PX));
+    if (S.following) scrollToEnd();
+  }).observe(el.log);
 
   // ---------------------------------------------------------------- keyboard
 
@@ -1219,6 +1393,8 @@
     get connection() { return S.connState; },
     get filter() { return S.filterText; },
     get lastInput() { return S.lastInput; },
+    /** Where the WebSocket runs: 'worker' (ingest.js) or 'page'. */
+    get transport() { return worker ? 'worker' : 'page'; },
     counters() {
       return {
         received: S.received, gapLines: S.gapLines, frames: S.frames,

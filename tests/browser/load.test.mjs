@@ -1,6 +1,9 @@
 // Load: 50,000 lines/s for 10 s appended to the followed access log. The page
 // must keep handling input quickly, keep the DOM at the row cap and keep the
 // JS heap bounded. Figures are printed.
+//
+// LOAD_TRACE=FILE also records a Chromium trace of the run into FILE and
+// prints where the page's main thread spent its time and its longest tasks.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,12 +12,14 @@ import fsp from 'node:fs/promises';
 import {
   HERE, errorLine, launchBrowser, openPage, sleep, startDaemon, tempDir, waitFor,
 } from './lib.mjs';
+import { TRACE_CATEGORIES, summarizeTrace } from './trace.mjs';
 
 const RATE = Number(process.env.LOAD_RATE || 50000);
 const SECONDS = Number(process.env.LOAD_SECONDS || 10);
 const ROWS = 5000;
 const INPUT_LIMIT_MS = 200;
 const HEAP_LIMIT_MB = 256;
+const TRACE = process.env.LOAD_TRACE || '';
 
 function runWriter(file) {
   const child = spawn(process.execPath, [path.join(HERE, 'writer.mjs'), file, String(RATE), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -61,6 +66,7 @@ describe('load', () => {
   });
 
   it(`stays responsive at ${RATE.toLocaleString('en-US')} lines/s for ${SECONDS} s`, async () => {
+    if (TRACE) await browser.startTracing(page, { path: path.resolve(TRACE), categories: TRACE_CATEGORIES });
     const heap0 = (await cdp.send('Runtime.getHeapUsage')).usedSize;
     const writer = runWriter(access);
     const t0 = Date.now();
@@ -129,7 +135,7 @@ describe('load', () => {
       const c = window.logmon.counters();
       return c.received + c.gapLines >= n;
     }, w.lines), { timeout: 30000, interval: 200, what: 'all lines delivered' });
-    const end = await page.evaluate(() => ({ ...window.logmon.counters(), longTasks: window.__longTasks }));
+    const end = await page.evaluate(() => ({ ...window.logmon.counters(), longTasks: window.__longTasks, transport: window.logmon.transport }));
     // Once the stream is quiet the DOM is filled up to the cap again.
     await waitFor(() => page.evaluate((cap) => document.querySelectorAll('#log .row').length === cap, ROWS), { timeout: 10000, what: 'rows at the cap when quiet' })
       .catch(() => {});
@@ -145,13 +151,18 @@ describe('load', () => {
       mainThreadMs: `ingest (JSON + store) ${end.ingestMs} (longest message ${end.maxIngestMs}), render ${end.renderMs} (longest batch ${end.maxRenderMs})`,
       inputLatencyMs: `p50 ${pct(inputLatencies, 50).toFixed(1)}, p95 ${pct(inputLatencies, 95).toFixed(1)}, max ${Math.max(...inputLatencies).toFixed(1)} (handler time - event time, n=${inputLatencies.length})`,
       inputRoundTripMs: `p50 ${pct(roundTrips, 50)}, p95 ${pct(roundTrips, 95)}, max ${Math.max(...roundTrips)} (test dispatch -> handled, incl. CDP)`,
-      longTasksMs: `count ${end.longTasks.length}, max ${end.longTasks.length ? Math.max(...end.longTasks).toFixed(0) : 0}`,
+      longTasksMs: `count ${end.longTasks.length}, max ${end.longTasks.length ? Math.max(...end.longTasks).toFixed(0) : 0}, longest ${[...end.longTasks].sort((a, b) => b - a).slice(0, 5).map((d) => d.toFixed(0)).join(' ')}`,
+      transport: end.transport,
       fps: samples.map((s) => s.fps).join(' '),
       domRows: `${samples.map((s) => s.rows).join(' ')} (cap ${ROWS}); when quiet ${end.rows}`,
       heapMiB: `start ${mb(heap0)}, during ${heaps.map(mb).join(' ')}, end ${mb(heapEnd)}`,
       pause: pauseCheck,
     };
     console.log('load figures ' + JSON.stringify(figures, null, 2));
+    if (TRACE) {
+      await browser.stopTracing();
+      console.log(`trace ${path.resolve(TRACE)}\n${summarizeTrace(path.resolve(TRACE))}`);
+    }
 
     assert.ok(pauseCheck && pauseCheck.paused && pauseCheck.sameRows && pauseCheck.unseen > 0, `pause under load: ${JSON.stringify(pauseCheck)}`);
     assert.match(pauseCheck.label, /new lines/);

@@ -124,6 +124,7 @@ describe('behind nginx under /logmon/', { skip: !fs.existsSync(NGINX) && `no ngi
     await page.evaluate(() => window.logmon.drop());
     await waitFor(() => sockets.length >= 1 && page.evaluate(() => window.logmon.connection === 'live'), { timeout: 15000, what: 'reconnected through nginx' });
     assert.ok(sockets.every((u) => u.startsWith(`ws://127.0.0.1:${new URL(base).port}/logmon/ws?`)), `socket URLs: ${sockets}`);
+    assert.equal(await page.evaluate(() => window.logmon.transport), 'worker', 'the worker script loads under the prefix');
     assert.deepEqual(problems.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     await page.context().close();

@@ -38,6 +38,8 @@ describe('logmon UI', () => {
     assert.deepEqual(tabs, ['*', 'access', 'error']);
     // history sent as backlog shows up
     await waitFor(async () => (await renderedLines(page)).some((t) => t.includes('/warmup')), { what: 'backlog line' });
+    // the connection runs in the worker (ingest.js), which the policy allows
+    assert.equal(await page.evaluate(() => window.logmon.transport), 'worker');
   });
 
   it('shows appended lines', async () => {

@@ -1,0 +1,82 @@
+/* logmon UI: the WebSocket connection, run in a dedicated worker.
+ *
+ * Receiving and decoding frames, JSON parsing and the severity of every line
+ * happen here, off the page's main thread. Server messages are passed on in
+ * their order, a few at a time: at most one post every FLUSH_MS while lines
+ * stream in, at once for anything else (hello, gap, event, close).
+ *
+ * From the page:  {op: 'open', id, url}   {op: 'close', id, code, reason}
+ * To the page:    {op: 'msgs', id, msgs: [message, ...]}   {op: 'close', id, code, reason}
+ * A `lines` message gains `sev`: the severity code of each line (see parse.js).
+ */
+'use strict';
+
+importScripts('parse.js');
+
+const P = self.LogmonParse;
+const FLUSH_MS = 16;
+const socks = new Map();
+
+self.onmessage = (ev) => {
+  const d = ev.data;
+  if (!d || typeof d !== 'object') return;
+  if (d.op === 'open') open(d.id, d.url);
+  else if (d.op === 'close') {
+    const s = socks.get(d.id);
+    if (s) {
+      try { s.ws.close(d.code, d.reason); } catch (e) { s.ws.close(); }
+    }
+  }
+};
+
+function open(id, url) {
+  let ws;
+  try {
+    ws = new WebSocket(url);
+  } catch (e) {
+    self.postMessage({ op: 'close', id, code: 1006, reason: '' });
+    return;
+  }
+  const s = { ws, formats: new Map(), out: [], timer: 0 };
+  socks.set(id, s);
+  ws.onmessage = (ev) => {
+    if (typeof ev.data !== 'string') return;
+    let m;
+    try { m = JSON.parse(ev.data); } catch (e) { return; }
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'hello') {
+      s.formats = new Map();
+      if (Array.isArray(m.streams)) {
+        for (const st of m.streams) if (st && typeof st.id === 'string') s.formats.set(st.id, st.format);
+      }
+    } else if (m.type === 'lines' && Array.isArray(m.lines)) {
+      const format = s.formats.get(m.stream);
+      if (format === 'nginx-combined' || format === 'nginx-error') {
+        const lines = m.lines;
+        const sev = new Int16Array(lines.length);
+        for (let i = 0; i < lines.length; i++) {
+          if (typeof lines[i] === 'string') sev[i] = P.severity(format, lines[i]);
+        }
+        m.sev = sev;
+      }
+    }
+    s.out.push(m);
+    if (m.type !== 'lines') flush(id, s);
+    else if (!s.timer) s.timer = setTimeout(() => flush(id, s), FLUSH_MS);
+  };
+  ws.onclose = (ev) => {
+    flush(id, s);
+    socks.delete(id);
+    self.postMessage({ op: 'close', id, code: ev.code, reason: ev.reason });
+  };
+  ws.onerror = () => { /* onclose follows */ };
+}
+
+function flush(id, s) {
+  clearTimeout(s.timer);
+  s.timer = 0;
+  if (!s.out.length) return;
+  const msgs = s.out;
+  s.out = [];
+  self.postMessage({ op: 'msgs', id, msgs });
+}
