@@ -86,15 +86,22 @@ fn daemon_with_env(file: &Path, env: &[(&str, &OsString)]) -> Daemon {
     Daemon::spawn_env(args, env)
 }
 
-#[test]
-fn notify_ready_status_reload_stopping_and_watchdog_cadence() {
+/// A daemon on a one-line file, with a notify socket and a 1 s watchdog, plus `env`.
+fn watched_daemon(env: &[(&str, &OsString)]) -> (Daemon, NotifySocket, tempfile::TempDir) {
     let dir = tempdir();
     let log = dir.path().join("access.log");
     append_lines(&log, &["a"]);
-    let mut n = NotifySocket::new();
+    let n = NotifySocket::new();
     let path: OsString = n.path.clone().into();
     let usec: OsString = "1000000".into();
-    let d = daemon_with_env(&log, &[("NOTIFY_SOCKET", &path), ("WATCHDOG_USEC", &usec)]);
+    let mut all = vec![("NOTIFY_SOCKET", &path), ("WATCHDOG_USEC", &usec)];
+    all.extend_from_slice(env);
+    (daemon_with_env(&log, &all), n, dir)
+}
+
+#[test]
+fn notify_ready_status_reload_stopping_and_watchdog_cadence() {
+    let (d, mut n, _dir) = watched_daemon(&[]);
     let ready = n.wait_for("READY=1", Duration::from_secs(10));
     assert!(ready.contains("STATUS=1 streams, 0 clients"), "{ready}");
 
@@ -127,21 +134,8 @@ fn notify_ready_status_reload_stopping_and_watchdog_cadence() {
 #[test]
 fn watchdog_pings_stop_when_a_component_hangs() {
     for component in ["follower access", "accept"] {
-        let dir = tempdir();
-        let log = dir.path().join("access.log");
-        append_lines(&log, &["a"]);
-        let mut n = NotifySocket::new();
-        let path: OsString = n.path.clone().into();
-        let usec: OsString = "1000000".into();
         let hang: OsString = component.into();
-        let d = daemon_with_env(
-            &log,
-            &[
-                ("NOTIFY_SOCKET", &path),
-                ("WATCHDOG_USEC", &usec),
-                ("LOGMON_TEST_HANG", &hang),
-            ],
-        );
+        let (d, mut n, _dir) = watched_daemon(&[("LOGMON_TEST_HANG", &hang)]);
         n.wait_for("READY=1", Duration::from_secs(10));
         // The first check finds everyone alive; the hang starts at the first probe.
         n.collect(Duration::from_secs(1));

@@ -150,18 +150,7 @@ impl Daemon {
 
     /// Like `spawn_raw`, with extra environment variables.
     pub fn spawn_env(args: Vec<OsString>, env: &[(&str, &OsString)]) -> Daemon {
-        let mut child = isolated(Command::new(BIN))
-            .args(&args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn {BIN}: {e}"));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        drain_output(child.stderr.take().unwrap(), log.clone(), tx.clone());
-        drain_output(child.stdout.take().unwrap(), log.clone(), tx);
+        let (mut child, log, rx) = spawn_logged(&args, env);
 
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -308,22 +297,30 @@ impl Drop for Daemon {
     }
 }
 
-/// Runs the binary with `args` until it exits (killing it after `timeout`)
-/// and returns its status and combined output.
-pub fn run_to_exit(args: &[OsString], timeout: Duration) -> (ExitStatus, String) {
+/// Spawns the binary with its output drained into a log; the channel gets the listening address.
+fn spawn_logged(
+    args: &[OsString],
+    env: &[(&str, &OsString)],
+) -> (Child, Arc<Mutex<Vec<String>>>, mpsc::Receiver<SocketAddr>) {
     let mut child = isolated(Command::new(BIN))
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot spawn {BIN}: {e}"));
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (tx, _rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    drain_output(stderr, log.clone(), tx.clone());
-    drain_output(stdout, log.clone(), tx);
+    let (tx, rx) = mpsc::channel();
+    drain_output(child.stderr.take().unwrap(), log.clone(), tx.clone());
+    drain_output(child.stdout.take().unwrap(), log.clone(), tx);
+    (child, log, rx)
+}
+
+/// Runs the binary with `args` until it exits (killing it after `timeout`)
+/// and returns its status and combined output.
+pub fn run_to_exit(args: &[OsString], timeout: Duration) -> (ExitStatus, String) {
+    let (mut child, log, _rx) = spawn_logged(args, &[]);
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
