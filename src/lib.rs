@@ -64,7 +64,8 @@ pub fn run(mut args: Args) -> Result<(), Error> {
     };
     let (sockets, origin) = listen::open(addrs, &config.socket).map_err(Error::Listen)?;
     if matches!(origin, listen::Origin::Activated) {
-        log::info!("using {} sockets passed by systemd", sockets.len());
+        let n = sockets.len();
+        log::info!("using {n} socket{} passed by systemd", if n == 1 { "" } else { "s" });
     }
     harden::drop_privileges(config.user.as_deref(), args.allow_root)?;
     let runtime = tokio::runtime::Runtime::new().map_err(Error::Start)?;

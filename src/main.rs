@@ -6,7 +6,13 @@ fn main() -> std::process::ExitCode {
     match logmon::run(logmon::cli::Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("logmon: {e}");
+            // On the journal's stream, `<3>` marks the line as an error.
+            let level = if systemd_journal_logger::connected_to_journal() {
+                "<3>"
+            } else {
+                ""
+            };
+            eprintln!("{level}logmon: {e}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -91,7 +91,7 @@ impl Follower {
         match Source::open(&f.path, None, max_line) {
             Ok(src) => f.fill_history(src, history_bytes).await,
             Err(e) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
-            Err(e) => f.report_error(format!("cannot open {}: {e}", f.path.display())),
+            Err(e) => f.cannot_open(&e),
         }
         f.reconcile().await;
         Ok(f)
@@ -276,7 +276,7 @@ impl Follower {
             let mut src = match Source::open(&self.path, Some(0), self.max_line) {
                 Ok(src) => src,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return self.report_error(format!("cannot open {}: {e}", self.path.display())),
+                Err(e) => return self.cannot_open(&e),
             };
             self.announce_new_file().await;
             self.watch_file(&mut src);
@@ -331,6 +331,21 @@ impl Follower {
         self.out
             .event("missing", &format!("{} does not exist", self.path.display()))
             .await;
+    }
+
+    /// A file that cannot be opened is waited for: its mode or owner may
+    /// still change (logrotate's `create` sets them just after creating it),
+    /// which the directory watch sees.
+    fn cannot_open(&mut self, e: &io::Error) {
+        let msg = format!("cannot open {}: {e}", self.path.display());
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            if self.last_error.as_ref() != Some(&msg) {
+                note!(self, warn, "{msg}; waiting for its permissions to change");
+                self.last_error = Some(msg);
+            }
+            return;
+        }
+        self.report_error(msg);
     }
 
     /// Logs an error once, until the situation changes.

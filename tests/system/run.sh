@@ -18,7 +18,7 @@
 #                         (default: /var/cache/logmon-test)
 #   LOGMON_TEST_CACHE_DAYS  rebuild a cached rootfs older than this (default: 7)
 #   LOGMON_TEST_REFRESH=1 rebuild the cached rootfs trees now
-#   LOGMON_TEST_MIRROR    Debian mirror (default: http://deb.debian.org/debian)
+#   LOGMON_TEST_MIRROR    Debian mirror (default: the one this machine's apt uses)
 #   LOGMON_TEST_DEB       test this .deb instead of building one
 #   LOGMON_TEST_KEEP=1    keep the work directory (build logs, containers' files)
 #   CARGO_TARGET_DIR      cargo's target directory (default: the checkout's target/)
@@ -29,7 +29,13 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 DISTROS=${LOGMON_TEST_DISTROS:-bookworm trixie}
 CACHE=${LOGMON_TEST_CACHE:-/var/cache/logmon-test}
 CACHE_DAYS=${LOGMON_TEST_CACHE_DAYS:-7}
-MIRROR=${LOGMON_TEST_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror this machine's apt is configured with (deb822 or one-line sources).
+host_mirror() {
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
+      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
+    } | grep -v -e security -e '^$' | head -n 1
+}
+MIRROR=${LOGMON_TEST_MIRROR:-$(host_mirror)}
 INCLUDE=systemd,systemd-sysv,dbus,nginx,logrotate,curl,ca-certificates,procps,man-db,python3
 PORT=8088
 BASE="http://127.0.0.1:$PORT"
@@ -196,7 +202,7 @@ rootfs_cached() {
     echo "debootstrap $suite into $tree"
     mkdir -p "$CACHE"
     rm -rf --one-file-system "$tree.new" "$tree" "$stamp"
-    if ! debootstrap --variant=minbase --include="$INCLUDE" "$suite" "$tree.new" "$MIRROR" >"$WORK/debootstrap-$suite.log" 2>&1; then
+    if ! debootstrap --variant=minbase --include="$INCLUDE" "$suite" "$tree.new" ${MIRROR:+"$MIRROR"} >"$WORK/debootstrap-$suite.log" 2>&1; then
         tail -n 30 "$WORK/debootstrap-$suite.log"
         rm -rf --one-file-system "$tree.new"
         return 1
