@@ -27,6 +27,16 @@ export async function tempDir(prefix = 'logmon-browser-') {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
+/** A temp dir with empty access.log and error.log. */
+export async function tempLogs() {
+  const dir = await tempDir();
+  const access = path.join(dir, 'access.log');
+  const error = path.join(dir, 'error.log');
+  await fsp.writeFile(access, '');
+  await fsp.writeFile(error, '');
+  return { dir, access, error };
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls fn until it returns a truthy value; throws with `what` after timeoutMs. */

@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import {
-  appendLines, combined, launchBrowser, openPage, renderedLines, startDaemon, tempDir, waitFor,
+  appendLines, combined, launchBrowser, openPage, renderedLines, startDaemon, tempLogs, waitFor,
 } from './lib.mjs';
 
 const NGINX = process.env.NGINX_BIN || '/usr/sbin/nginx';
@@ -58,11 +58,7 @@ describe('behind nginx under /logmon/', { skip: !fs.existsSync(NGINX) && `no ngi
   const nginxLog = [];
 
   before(async () => {
-    dir = await tempDir();
-    access = path.join(dir, 'access.log');
-    error = path.join(dir, 'error.log');
-    await fsp.writeFile(access, '');
-    await fsp.writeFile(error, '');
+    ({ dir, access, error } = await tempLogs());
     daemon = await startDaemon([access, error]);
     const port = await freePort();
     await fsp.writeFile(path.join(dir, 'nginx.conf'), nginxConf(dir, port, daemon.port));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {
-  SCREENSHOTS, appendLines, combined, ensureDir, errorLine, launchBrowser, openPage, randomCombined, sleep, startDaemon, tempDir, waitFor,
+  SCREENSHOTS, appendLines, combined, ensureDir, errorLine, launchBrowser, openPage, randomCombined, sleep, startDaemon, tempLogs, waitFor,
 } from './lib.mjs';
 
 const ERRORS = [
@@ -33,11 +33,7 @@ describe('screenshots', () => {
   };
 
   before(async () => {
-    dir = await tempDir();
-    access = path.join(dir, 'access.log');
-    error = path.join(dir, 'error.log');
-    await fsp.writeFile(access, '');
-    await fsp.writeFile(error, '');
+    ({ dir, access, error } = await tempLogs());
     // Short max_line_bytes so that a truncated line fits on screen.
     const config = path.join(dir, 'logmon.toml');
     await fsp.writeFile(config, 'max_line_bytes = 360\n');

@@ -459,20 +459,11 @@ rotate_nginx_config() {
     inside ls -l /var/log/nginx/
 }
 
-check_reload() {
+# Runs `systemctl ARGS...` inside and checks that the same process keeps serving.
+check_same_process() {
     local before after
     before=$(main_pid)
-    inside systemctl reload logmon || return 1
-    after=$(main_pid)
-    inside systemctl is-active logmon.service || return 1
-    echo "main pid $before -> $after"
-    [ "$before" = "$after" ]
-}
-
-check_kill_hup() {
-    local before after
-    before=$(main_pid)
-    inside systemctl kill -s HUP logmon || return 1
+    inside systemctl "$@" || return 1
     sleep 1
     after=$(main_pid)
     inside systemctl is-active logmon.service || return 1
@@ -631,10 +622,10 @@ run_distro() {
         step "$suite: logrotate -f with the postrotate line, requests during it" rotate_nginx_config D &&
         step "$suite: lines after the second rotation" requests E 20 &&
         step "$suite: all lines exactly once across both rotations" ws_check c1 --open A:20 B:60 C:20 D:60 E:20 &&
-        step "$suite: systemctl reload logmon (same process)" check_reload &&
+        step "$suite: systemctl reload logmon (same process)" check_same_process reload logmon &&
         step "$suite: lines after reload, client still connected" requests F 20 &&
         step "$suite: ... received exactly once" ws_check c1 --open A:20 B:60 C:20 D:60 E:20 F:20 &&
-        step "$suite: systemctl kill -s HUP logmon (same process)" check_kill_hup &&
+        step "$suite: systemctl kill -s HUP logmon (same process)" check_same_process kill -s HUP logmon &&
         step "$suite: lines after SIGHUP" requests G 20 &&
         step "$suite: ... received exactly once, client still connected" ws_check c1 --open A:20 B:60 C:20 D:60 E:20 F:20 G:20 &&
         step "$suite: systemctl restart logmon" check_restart &&
