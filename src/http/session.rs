@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
-use tokio::time::Instant;
+use tokio::sync::watch;
+use tokio::time::{Instant, Interval};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -117,61 +118,103 @@ fn hello(epoch: &str, streams: Vec<serde_json::Value>) -> Utf8Bytes {
 }
 
 /// Runs one client until it leaves, fails, stalls or the daemon shuts down.
-pub async fn run(mut ws: Ws, wanted: Wanted, peer: &str, state: &State) {
-    let (mut subs, first) = Subs::open(wanted, &state.hub);
+pub async fn run(ws: Ws, wanted: Wanted, peer: &str, state: &State) {
+    let (subs, first) = Subs::open(wanted, &state.hub);
     let ping = state.settings().ping_interval;
-    let stall_limit = ping * 3;
     log::debug!(client = peer; "client {peer} connected ({} streams)", subs.cursors.len());
     state.clients.fetch_add(1, Ordering::Relaxed);
-    let mut wake = state.hub.subscribe();
-    let mut last_seen = Instant::now();
-    let mut ticker = tokio::time::interval_at(Instant::now() + ping, ping);
-    let mut batch = first;
-    let mut ping_due = false;
-    let reason = loop {
-        subs.resync(&state.hub, &mut batch);
-        subs.poll(&mut batch);
-        if !batch.is_empty() || ping_due {
-            let send = send_all(&mut ws, &mut batch, std::mem::take(&mut ping_due));
-            tokio::select! {
-                r = tokio::time::timeout(stall_limit, send) => match r {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => break format!("write failed: {e}"),
-                    Err(_) => break "client stopped reading".to_string(),
-                },
-                _ = state.shutdown.cancelled() => {
-                    close(&mut ws, CloseCode::Away, "server shutting down").await;
-                    break "shutdown".to_string();
-                }
-            }
-            continue;
-        }
-        tokio::select! {
-            _ = state.shutdown.cancelled() => {
-                close(&mut ws, CloseCode::Away, "server shutting down").await;
-                break "shutdown".to_string();
-            }
-            r = wake.changed() => if r.is_err() { break "hub closed".to_string() },
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Close(_))) | None => break "client closed".to_string(),
-                Some(Ok(_)) => last_seen = Instant::now(),
-                Some(Err(WsError::Capacity(e))) => {
-                    close(&mut ws, CloseCode::Size, "message too big").await;
-                    break format!("client message too big: {e}");
-                }
-                Some(Err(e)) => break format!("read failed: {e}"),
-            },
-            _ = ticker.tick() => {
-                if last_seen.elapsed() > stall_limit {
-                    close(&mut ws, CloseCode::Policy, "no answer to pings").await;
-                    break "no answer to pings".to_string();
-                }
-                ping_due = true;
-            }
-        }
+    let mut session = Session {
+        ws,
+        subs,
+        state,
+        batch: first,
+        ping_due: false,
+        last_seen: Instant::now(),
+        stall_limit: ping * 3,
     };
+    let reason = session.serve(ping).await;
     state.clients.fetch_sub(1, Ordering::Relaxed);
     log::debug!(client = peer; "client {peer} disconnected: {reason}");
+}
+
+/// One connected client.
+struct Session<'a> {
+    ws: Ws,
+    subs: Subs,
+    state: &'a State,
+    /// Messages taken from the hub, not sent yet.
+    batch: Vec<Utf8Bytes>,
+    ping_due: bool,
+    last_seen: Instant,
+    /// A client that answers nothing, or takes nothing, for this long is dropped.
+    stall_limit: Duration,
+}
+
+impl Session<'_> {
+    /// Sends what there is, waits for more; returns why the connection ended.
+    async fn serve(&mut self, ping: Duration) -> String {
+        let mut wake = self.state.hub.subscribe();
+        let mut ticker = tokio::time::interval_at(Instant::now() + ping, ping);
+        loop {
+            self.subs.resync(&self.state.hub, &mut self.batch);
+            self.subs.poll(&mut self.batch);
+            let step = if !self.batch.is_empty() || self.ping_due {
+                self.send().await
+            } else {
+                self.wait(&mut wake, &mut ticker).await
+            };
+            if let Err(reason) = step {
+                return reason;
+            }
+        }
+    }
+
+    async fn send(&mut self) -> Result<(), String> {
+        let ping = std::mem::take(&mut self.ping_due);
+        let send = send_all(&mut self.ws, &mut self.batch, ping);
+        tokio::select! {
+            r = tokio::time::timeout(self.stall_limit, send) => match r {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("write failed: {e}")),
+                Err(_) => Err("client stopped reading".to_string()),
+            },
+            _ = self.state.shutdown.cancelled() => Err(self.close(CloseCode::Away, "server shutting down").await),
+        }
+    }
+
+    /// Waits for new frames, a client message, a ping tick or shutdown.
+    async fn wait(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
+        tokio::select! {
+            _ = self.state.shutdown.cancelled() => Err(self.close(CloseCode::Away, "server shutting down").await),
+            r = wake.changed() => r.map_err(|_| "hub closed".to_string()),
+            msg = self.ws.next() => match msg {
+                Some(Ok(Message::Close(_))) | None => Err("client closed".to_string()),
+                Some(Ok(_)) => {
+                    self.last_seen = Instant::now();
+                    Ok(())
+                }
+                Some(Err(WsError::Capacity(_))) => Err(self.close(CloseCode::Size, "message too big").await),
+                Some(Err(e)) => Err(format!("read failed: {e}")),
+            },
+            _ = ticker.tick() => {
+                if self.last_seen.elapsed() > self.stall_limit {
+                    return Err(self.close(CloseCode::Policy, "no answer to pings").await);
+                }
+                self.ping_due = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends a close frame (briefly: the client may be gone); returns the reason.
+    async fn close(&mut self, code: CloseCode, reason: &'static str) -> String {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.close(Some(frame))).await;
+        reason.to_string()
+    }
 }
 
 /// Sends every message of `batch`, and a ping if one is due, with one flush.
@@ -187,12 +230,4 @@ async fn send_all(
         ws.feed(Message::Ping(Default::default())).await?;
     }
     ws.flush().await
-}
-
-async fn close(ws: &mut Ws, code: CloseCode, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
 }
