@@ -42,43 +42,44 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
         .map(Socket::into_listener)
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(Error::Listen)?;
-    let shutdown = CancellationToken::new();
-    let hub = Arc::new(Hub::new(&config.streams));
-    let state = Arc::new(State::new(hub, Settings::from_config(&config), shutdown.clone()));
-    let mut d = Daemon {
-        args,
-        config,
-        state: state.clone(),
-        liveness: Arc::new(Liveness::default()),
-        followers: HashMap::new(),
-        reopen: watch::Sender::new(0),
-    };
-    for stream in state.hub.streams() {
+    let mut d = Daemon::new(args, config);
+    for stream in d.state.hub.streams() {
         d.start_follower(stream).await?;
     }
-    for l in &listeners {
-        if let Ok(addr) = l.local_addr() {
-            log::info!("listening on {addr}");
-        }
+    for addr in listeners.iter().filter_map(|l| l.local_addr().ok()) {
+        log::info!("listening on {addr}");
     }
-    let server = tokio::spawn(http::serve(
-        listeners,
-        state.clone(),
-        d.config.max_clients,
-        d.liveness.clone(),
-    ));
+    let serve = http::serve(listeners, d.state.clone(), d.config.max_clients, d.liveness.clone());
+    let server = tokio::spawn(serve);
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
     d.spawn_watchers();
     signals.wait_for_stop(&mut d).await;
     systemd::notify(&[NotifyState::Stopping]);
-    shutdown.cancel();
+    d.state.shutdown.cancel();
     let _ = server.await;
     log::info!("stopped");
     Ok(())
 }
 
 impl Daemon {
+    fn new(args: Args, config: Config) -> Daemon {
+        let hub = Arc::new(Hub::new(&config.streams));
+        let state = Arc::new(State::new(
+            hub,
+            Settings::from_config(&config),
+            CancellationToken::new(),
+        ));
+        Daemon {
+            args,
+            config,
+            state,
+            liveness: Arc::new(Liveness::default()),
+            followers: HashMap::new(),
+            reopen: watch::Sender::new(0),
+        }
+    }
+
     async fn start_follower(&mut self, stream: Arc<Stream>) -> Result<(), Error> {
         let sc = self.stream_config(&stream.id).expect("streams come from the config");
         let follower = Follower::start(stream.clone(), self.config.max_line_bytes, sc.history.bytes)
