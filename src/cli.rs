@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long)]
     pub allow_root: bool,
 
-    /// Write synthetic nginx traffic (with rotations) into a temporary directory and follow it
+    /// Write synthetic nginx traffic (with rotations) into a temporary directory and follow it (root is allowed)
     #[arg(long, conflicts_with = "files")]
     pub demo: bool,
 

@@ -67,7 +67,8 @@ pub fn run(mut args: Args) -> Result<(), Error> {
         let n = sockets.len();
         log::info!("using {n} socket{} passed by systemd", if n == 1 { "" } else { "s" });
     }
-    harden::drop_privileges(config.user.as_deref(), args.allow_root)?;
+    // The demo follows only files it wrote itself: root (without capabilities) is fine there.
+    harden::drop_privileges(config.user.as_deref(), args.allow_root || args.demo)?;
     let runtime = tokio::runtime::Runtime::new().map_err(Error::Start)?;
     runtime.block_on(async {
         if let Some(d) = &demo {

@@ -64,3 +64,30 @@ async fn idle_daemon_uses_no_cpu() {
     let got = c.expect_lines("access", 3, LINES_TIMEOUT).await;
     assert_exact(&got, &numbered_range("b", 0..3));
 }
+
+#[tokio::test]
+async fn demo_mode_streams_synthetic_nginx_traffic_and_cleans_up() {
+    let mut d = Daemon::start(["--config", "/dev/null", "--demo"]);
+    let mut c = Client::connect(&d, "backlog=5").await;
+    assert_eq!(c.stream_ids(), ["access", "error"]);
+    let dir = c.hello["streams"][0]["path"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches("/access.log")
+        .to_string();
+    // The seeded history, then live lines as the writer goes on.
+    let got = c.expect_at_least("access", 6, LINES_TIMEOUT).await;
+    for (_, line) in &got {
+        assert!(
+            line.starts_with("203.0.113.") && line.contains(" HTTP/1.1\" "),
+            "{line}"
+        );
+        assert_eq!(line.matches('"').count(), 6, "not a combined line: {line}");
+    }
+    d.signal(Signal::SIGTERM);
+    assert_eq!(d.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    assert!(
+        !std::path::Path::new(&dir).exists(),
+        "the demo directory {dir} is removed on exit"
+    );
+}
