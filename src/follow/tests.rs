@@ -29,14 +29,19 @@ fn published(stream: &Arc<Stream>) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_queue_overflow_loses_no_line() {
+/// A follower of `app.log` in a temp dir, which starts with `initial`.
+async fn follower_on(initial: &str) -> (tempfile::TempDir, PathBuf, Arc<Stream>, Follower) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    std::fs::write(&path, "old\n").unwrap();
-    let hub = hub_for(&path);
-    let stream = hub.streams()[0].clone();
-    let mut f = Follower::start(stream.clone(), 1024, 1 << 20).await.unwrap();
+    std::fs::write(&path, initial).unwrap();
+    let stream = hub_for(&path).streams()[0].clone();
+    let f = Follower::start(stream.clone(), 1024, 1 << 20).await.unwrap();
+    (dir, path, stream, f)
+}
+
+#[tokio::test]
+async fn a_queue_overflow_loses_no_line() {
+    let (dir, path, stream, mut f) = follower_on("old\n").await;
     assert_eq!(published(&stream), ["old"]);
 
     // A rotation and writes to both files, whose events are all "lost".
@@ -56,12 +61,7 @@ async fn a_queue_overflow_loses_no_line() {
 
 #[tokio::test]
 async fn a_file_created_and_renamed_away_unseen_is_still_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
-    std::fs::write(&path, "").unwrap();
-    let hub = hub_for(&path);
-    let stream = hub.streams()[0].clone();
-    let mut f = Follower::start(stream.clone(), 1024, 1 << 20).await.unwrap();
+    let (dir, path, stream, mut f) = follower_on("").await;
 
     // Two rotations before the follower looks: the middle file never sits at the path when it does.
     std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
