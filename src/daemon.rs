@@ -143,7 +143,7 @@ impl Daemon {
     async fn apply(&mut self, new: Config) {
         let old = std::mem::replace(&mut self.config, new);
         warn_restart_only(&old, &self.config);
-        if !logging::level_fixed(self.args.log_level) {
+        if logging::fixed_level(self.args.log_level).is_none() {
             log::set_max_level(self.config.log_level);
         }
         self.state.set_settings(Settings::from_config(&self.config));

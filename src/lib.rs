@@ -40,20 +40,22 @@ pub enum Error {
 
 /// Runs logmon as the command line asks; returns when it has shut down.
 pub fn run(mut args: Args) -> Result<(), Error> {
-    let config = args.config()?;
+    let mut config = args.config()?;
     if args.check_config {
         let source = args.config.as_deref().unwrap_or(config::DEFAULT_CONFIG_PATH.as_ref());
         println!("{}: valid ({} streams)", source.display(), config.streams.len());
         return Ok(());
     }
-    logging::init(logging::level(args.log_level, config.log_level));
+    logging::init(logging::fixed_level(args.log_level).unwrap_or(config.log_level));
     raise_fd_limit();
     let demo = if args.demo {
         Some(demo::prepare(&mut args)?)
     } else {
         None
     };
-    let config = args.config()?;
+    if demo.is_some() {
+        config.set_files(&args.files);
+    }
     let default = [DEFAULT_LISTEN
         .parse::<ListenAddr>()
         .expect("the default address is valid")];

@@ -3,16 +3,10 @@
 
 use log::LevelFilter;
 
-/// The level to log at: `--log-level` wins over RUST_LOG, which wins over the config.
-pub fn level(explicit: Option<LevelFilter>, config: LevelFilter) -> LevelFilter {
-    explicit
-        .or_else(|| std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()))
-        .unwrap_or(config)
-}
-
-/// True when the level comes from the command line or the environment, not the config.
-pub fn level_fixed(explicit: Option<LevelFilter>) -> bool {
-    explicit.is_some() || std::env::var("RUST_LOG").is_ok_and(|v| v.parse::<LevelFilter>().is_ok())
+/// The level set outside the config: `--log-level`, else RUST_LOG (a plain level).
+/// When set, it wins over the config's `log_level`, also across reloads.
+pub fn fixed_level(explicit: Option<LevelFilter>) -> Option<LevelFilter> {
+    explicit.or_else(|| std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()))
 }
 
 /// Installs the logger once.

@@ -29,8 +29,8 @@ use crate::hub::Stream;
 use crate::systemd::Pulse;
 use notify::{Event, Renames, Watcher};
 use output::Output;
+use source::FileId;
 use source::Source;
-pub use source::{FileId, Position};
 
 /// Logs with the stream's id and path as structured fields (STREAM=, PATH= in the journal).
 macro_rules! note {
@@ -95,11 +95,6 @@ impl Follower {
         }
         f.reconcile().await;
         Ok(f)
-    }
-
-    /// Where the follower stands in the current file.
-    pub fn position(&self) -> Option<Position> {
-        self.current.as_ref().map(|s| s.pos)
     }
 
     async fn fill_history(&mut self, mut src: Source, history_bytes: usize) {
