@@ -106,7 +106,7 @@ impl Daemon {
             tokio::spawn(systemd::watchdog(self.liveness.clone(), interval));
         }
         if systemd::notify_socket_set() {
-            let (state, count) = (self.state.clone(), self.config.streams.len());
+            let state = self.state.clone();
             tokio::spawn(async move {
                 let mut last = total_seq(&state.hub);
                 loop {
@@ -114,7 +114,7 @@ impl Daemon {
                     let now = total_seq(&state.hub);
                     let rate = (now.saturating_sub(last)) / STATUS_EVERY.as_secs();
                     last = now;
-                    let status = status_line(count, state.clients.load(Ordering::Relaxed), rate);
+                    let status = status_line(&state, rate);
                     systemd::notify(&[NotifyState::Status(&status)]);
                 }
             });
@@ -122,11 +122,7 @@ impl Daemon {
     }
 
     fn status(&self, rate: u64) -> String {
-        status_line(
-            self.config.streams.len(),
-            self.state.clients.load(Ordering::Relaxed),
-            rate,
-        )
+        status_line(&self.state, rate)
     }
 
     /// SIGHUP: re-read the configuration, apply it, and reopen every file.
@@ -202,7 +198,9 @@ fn total_seq(hub: &Hub) -> u64 {
     hub.streams().iter().map(|s| s.last_seq()).sum()
 }
 
-fn status_line(streams: usize, clients: usize, rate: u64) -> String {
+/// STATUS= text; the stream count comes from the hub, so it follows reloads.
+fn status_line(state: &State, rate: u64) -> String {
+    let (streams, clients) = (state.hub.streams().len(), state.clients.load(Ordering::Relaxed));
     format!("{streams} streams, {clients} clients, {rate} lines/s")
 }
 
