@@ -3,7 +3,7 @@
 //! Parsing never touches the disk (`Config::from_str`), so every error path is
 //! unit-tested. Errors name the file, the line and the key.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -16,7 +16,7 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/logmon/logmon.toml";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:5051";
 
 /// How the lines of a stream are written, so that the UI can lay them out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     NginxCombined,

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sd_notify::NotifyState;
@@ -17,6 +16,7 @@ use crate::follow::Follower;
 use crate::http::{self, Settings, State};
 use crate::hub::{Hub, Stream};
 use crate::listen::Socket;
+use crate::shutdown::Shutdown;
 use crate::systemd::{self, Liveness};
 use crate::{Error, logging};
 
@@ -27,8 +27,9 @@ struct Daemon {
     args: Args,
     config: Config,
     state: Arc<State>,
+    shutdown: Shutdown,
     liveness: Arc<Liveness>,
-    followers: HashMap<String, (CancellationToken, JoinHandle<()>)>,
+    followers: HashMap<String, (Shutdown, JoinHandle<()>)>,
     reopen: watch::Sender<u64>,
 }
 
@@ -49,14 +50,20 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
     for addr in listeners.iter().filter_map(|l| l.local_addr().ok()) {
         log::info!("listening on {addr}");
     }
-    let serve = http::serve(listeners, d.state.clone(), d.config.max_clients, d.liveness.clone());
+    let serve = http::serve(
+        listeners,
+        d.state.clone(),
+        d.shutdown.clone(),
+        d.config.max_clients,
+        d.liveness.clone(),
+    );
     let server = tokio::spawn(serve);
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
     d.spawn_watchers();
     signals.wait_for_stop(&mut d).await;
     systemd::notify(&[NotifyState::Stopping]);
-    d.state.shutdown.cancel();
+    d.shutdown.begin();
     let _ = server.await;
     log::info!("stopped");
     Ok(())
@@ -65,15 +72,12 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
 impl Daemon {
     fn new(args: Args, config: Config) -> Daemon {
         let hub = Arc::new(Hub::new(&config.streams));
-        let state = Arc::new(State::new(
-            hub,
-            Settings::from_config(&config),
-            CancellationToken::new(),
-        ));
+        let state = Arc::new(State::new(hub, Settings::from_config(&config)));
         Daemon {
             args,
             config,
             state,
+            shutdown: Shutdown::new(),
             liveness: Arc::new(Liveness::default()),
             followers: HashMap::new(),
             reopen: watch::Sender::new(0),
@@ -88,7 +92,7 @@ impl Daemon {
                 path: sc.path.display().to_string(),
                 source,
             })?;
-        let stop = self.state.shutdown.child_token();
+        let stop = self.shutdown.child();
         let pulse = self.liveness.register(&format!("follower {}", stream.id));
         let task = tokio::spawn(follower.run(self.reopen.subscribe(), stop.clone(), pulse));
         self.followers.insert(stream.id.clone(), (stop, task));
@@ -173,7 +177,7 @@ impl Daemon {
     /// Stops a follower and waits for it, so that it publishes nothing after its stream is gone.
     async fn stop_follower(&mut self, id: &str) {
         if let Some((stop, task)) = self.followers.remove(id) {
-            stop.cancel();
+            stop.begin();
             let _ = task.await;
         }
         self.state.hub.remove(id);
@@ -200,7 +204,7 @@ fn total_seq(hub: &Hub) -> u64 {
 
 /// STATUS= text; the stream count comes from the hub, so it follows reloads.
 fn status_line(state: &State, rate: u64) -> String {
-    let (streams, clients) = (state.hub.streams().len(), state.clients.load(Ordering::Relaxed));
+    let (streams, clients) = (state.hub.streams().len(), state.clients.count());
     format!("{streams} streams, {clients} clients, {rate} lines/s")
 }
 

@@ -8,14 +8,16 @@
 pub mod cli;
 pub mod config;
 mod daemon;
-pub mod demo;
-pub mod follow;
-pub mod harden;
-pub mod http;
-pub mod hub;
-pub mod listen;
-pub mod logging;
-pub mod systemd;
+mod demo;
+mod follow;
+mod harden;
+mod http;
+mod hub;
+mod listen;
+mod logging;
+pub mod protocol;
+mod shutdown;
+mod systemd;
 
 use cli::Args;
 use config::DEFAULT_LISTEN;

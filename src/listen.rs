@@ -158,7 +158,10 @@ impl Socket {
 /// A listener of either family, on the runtime.
 pub enum Listener {
     Tcp(TcpListener),
-    Unix(UnixListener, Option<SocketFile>),
+    Unix(
+        UnixListener,
+        #[expect(dead_code, reason = "held so that the socket file goes when the listener does")] Option<SocketFile>,
+    ),
 }
 
 /// A connection accepted from any listener.

@@ -23,9 +23,10 @@ use std::time::Duration;
 use inotify::EventMask;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::hub::Stream;
+use crate::protocol::EventKind;
+use crate::shutdown::Shutdown;
 use crate::systemd::Pulse;
 use notify::{Event, Renames, Watcher};
 use output::Output;
@@ -115,13 +116,13 @@ impl Follower {
     }
 
     /// Follows until `stop`; a change of `reopen` reopens every file; answers the watchdog's probes.
-    pub async fn run(mut self, mut reopen: watch::Receiver<u64>, stop: CancellationToken, mut pulse: Pulse) {
+    pub async fn run(mut self, mut reopen: watch::Receiver<u64>, stop: Shutdown, mut pulse: Pulse) {
         while let Some(()) = self.wait(&mut reopen, &stop, &mut pulse).await {
             let reconcile = self.reconcile();
             tokio::pin!(reconcile);
             loop {
                 tokio::select! {
-                    _ = stop.cancelled() => return pulse.retire(),
+                    _ = stop.requested() => return pulse.retire(),
                     _ = &mut reconcile => break,
                     _ = pulse.probed() => pulse.answer().await,
                 }
@@ -131,19 +132,14 @@ impl Follower {
     }
 
     /// Waits for something to do; `None` when it is time to stop.
-    async fn wait(
-        &mut self,
-        reopen: &mut watch::Receiver<u64>,
-        stop: &CancellationToken,
-        pulse: &mut Pulse,
-    ) -> Option<()> {
+    async fn wait(&mut self, reopen: &mut watch::Receiver<u64>, stop: &Shutdown, pulse: &mut Pulse) -> Option<()> {
         if self.out.published_since_wait() {
             tokio::time::sleep(BATCH_DELAY).await;
         }
         let deadline = self.drain_deadline();
         loop {
             tokio::select! {
-                _ = stop.cancelled() => return None,
+                _ = stop.requested() => return None,
                 _ = pulse.probed() => pulse.answer().await,
                 r = self.watcher.next_batch() => {
                     match r {
@@ -246,7 +242,7 @@ impl Follower {
     /// SIGHUP: open the path again; the same file continues at the same offset.
     async fn reopen_current(&mut self) {
         self.out
-            .event("reopened", &format!("{} reopened", self.path.display()))
+            .event(EventKind::Reopened, &format!("{} reopened", self.path.display()))
             .await;
         self.last_error = None;
         let Some(cur) = self.current.as_mut() else { return };
@@ -288,11 +284,13 @@ impl Follower {
                 info,
                 "{p}: rotated; following the new file and draining the old one"
             );
-            self.out.event("rotated", &format!("{p} replaced by a new file")).await;
+            self.out
+                .event(EventKind::Rotated, &format!("{p} replaced by a new file"))
+                .await;
             self.retire(old).await;
         } else if std::mem::take(&mut self.missing) {
             note!(self, info, "{p}: created; following it from its start");
-            self.out.event("created", &format!("{p} appeared")).await;
+            self.out.event(EventKind::Created, &format!("{p} appeared")).await;
         }
         self.last_error = None;
     }
@@ -311,7 +309,7 @@ impl Follower {
                 );
                 self.missing = true;
                 let detail = format!("{p} was renamed away; waiting for a new file");
-                return self.out.event("rotated", &detail).await;
+                return self.out.event(EventKind::Rotated, &detail).await;
             }
             note!(self, info, "{}: removed; draining the old file", self.path.display());
         }
@@ -324,7 +322,7 @@ impl Follower {
         self.missing = true;
         note!(self, info, "{}: does not exist; waiting for it", self.path.display());
         self.out
-            .event("missing", &format!("{} does not exist", self.path.display()))
+            .event(EventKind::Missing, &format!("{} does not exist", self.path.display()))
             .await;
     }
 

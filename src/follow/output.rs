@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::lines::LineSplitter;
 use super::source::{Read, Source};
-use crate::hub::{FrameBuilder, Stream};
+use crate::hub::Stream;
+use crate::protocol::{EventKind, LinesBuilder};
 
 /// A frame is published once its lines take this many bytes.
 const FRAME_BYTES: usize = 32 * 1024;
@@ -14,7 +15,7 @@ const READ_BYTES: usize = 128 * 1024;
 
 pub struct Output {
     stream: Arc<Stream>,
-    builder: FrameBuilder,
+    builder: LinesBuilder,
     buf: Vec<u8>,
     published: bool,
 }
@@ -23,7 +24,7 @@ impl Output {
     pub fn new(stream: Arc<Stream>) -> Output {
         Output {
             stream,
-            builder: FrameBuilder::default(),
+            builder: LinesBuilder::default(),
             buf: vec![0; READ_BYTES],
             published: false,
         }
@@ -53,7 +54,7 @@ impl Output {
                 Ok(Read::Truncated) => {
                     let p = path.display().to_string();
                     log::info!(stream = self.stream_id(), path = p.as_str(); "{p}: truncated; reading again from its start");
-                    self.event("truncated", &format!("{} was truncated", path.display()))
+                    self.event(EventKind::Truncated, &format!("{} was truncated", path.display()))
                         .await;
                 }
                 Err(e) => {
@@ -71,7 +72,7 @@ impl Output {
     }
 
     /// Publishes an event after the lines collected so far.
-    pub async fn event(&mut self, event: &str, detail: &str) {
+    pub async fn event(&mut self, event: EventKind, detail: &str) {
         self.flush().await;
         self.stream.publish_event(event, detail).await;
     }
@@ -98,6 +99,6 @@ impl Output {
     }
 }
 
-fn split(builder: &mut FrameBuilder, splitter: &mut LineSplitter, data: &[u8]) {
+fn split(builder: &mut LinesBuilder, splitter: &mut LineSplitter, data: &[u8]) {
     splitter.feed(data, &mut |line, dropped| builder.push(line, dropped));
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::config::{Format, History, StreamConfig};
 use crate::hub::{Cursor, Hub, Start};
+use crate::protocol::Message;
 
 fn hub_for(path: &Path) -> Hub {
     Hub::new(&[StreamConfig {
@@ -22,10 +23,11 @@ fn published(stream: &Arc<Stream>) -> Vec<String> {
     let mut msgs = first;
     c.poll(&mut msgs, usize::MAX);
     msgs.iter()
-        .map(|m| serde_json::from_str::<serde_json::Value>(m.as_str()).unwrap())
-        .filter(|v| v["type"] == "lines")
-        .flat_map(|v| v["lines"].as_array().unwrap().clone())
-        .map(|l| l.as_str().unwrap().to_string())
+        .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
+            Message::Lines(l) => Some(l.lines),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }
 

@@ -5,7 +5,7 @@ mod session;
 mod ws;
 
 use std::convert::Infallible;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -17,12 +17,12 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::listen::{Conn, Listener};
+use crate::protocol::{Health, StreamHealth};
+use crate::shutdown::Shutdown;
 use crate::systemd::{Liveness, Pulse};
 
 /// Largest request head accepted (request line and headers).
@@ -36,10 +36,33 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct State {
     pub hub: Arc<Hub>,
     settings: RwLock<Arc<Settings>>,
-    pub shutdown: CancellationToken,
-    pub tasks: TaskTracker,
     /// WebSocket clients connected now.
-    pub clients: AtomicUsize,
+    pub clients: Clients,
+}
+
+/// The number of connected WebSocket clients.
+#[derive(Default)]
+pub struct Clients(Arc<AtomicUsize>);
+
+/// One client's presence: counted while it lives.
+pub struct Presence(Arc<AtomicUsize>);
+
+impl Clients {
+    /// Counts a client until the returned guard is dropped.
+    pub fn enter(&self) -> Presence {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Presence(self.0.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The settings a reload may change.
@@ -58,13 +81,11 @@ impl Settings {
 }
 
 impl State {
-    pub fn new(hub: Arc<Hub>, settings: Settings, shutdown: CancellationToken) -> State {
+    pub fn new(hub: Arc<Hub>, settings: Settings) -> State {
         State {
             hub,
             settings: RwLock::new(Arc::new(settings)),
-            shutdown,
-            tasks: TaskTracker::new(),
-            clients: AtomicUsize::new(0),
+            clients: Clients::default(),
         }
     }
 
@@ -77,29 +98,43 @@ impl State {
     }
 }
 
-/// Accepts on every listener until shutdown, then waits for connections to close.
-pub async fn serve(listeners: Vec<Listener>, state: Arc<State>, max_clients: usize, liveness: Arc<Liveness>) {
-    let permits = Arc::new(Semaphore::new(max_clients));
+/// What the accept loops hand to each connection.
+#[derive(Clone)]
+struct Server {
+    state: Arc<State>,
+    shutdown: Shutdown,
+    permits: Arc<Semaphore>,
+}
+
+/// Accepts on every listener until `shutdown`, then waits for connections to close.
+pub async fn serve(
+    listeners: Vec<Listener>,
+    state: Arc<State>,
+    shutdown: Shutdown,
+    max_clients: usize,
+    liveness: Arc<Liveness>,
+) {
+    let server = Server {
+        state,
+        shutdown,
+        permits: Arc::new(Semaphore::new(max_clients)),
+    };
     let loops: Vec<_> = listeners
         .into_iter()
-        .map(|l| {
-            let pulse = liveness.register("accept");
-            tokio::spawn(accept_loop(l, state.clone(), permits.clone(), pulse))
-        })
+        .map(|l| tokio::spawn(accept_loop(l, server.clone(), liveness.register("accept"))))
         .collect();
     for l in loops {
         let _ = l.await;
     }
-    state.tasks.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait()).await.is_err() {
+    if !server.shutdown.wait(SHUTDOWN_GRACE).await {
         log::warn!("some connections did not close within {SHUTDOWN_GRACE:?}");
     }
 }
 
-async fn accept_loop(listener: Listener, state: Arc<State>, permits: Arc<Semaphore>, mut pulse: Pulse) {
+async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
     loop {
         let accepted = tokio::select! {
-            _ = state.shutdown.cancelled() => return pulse.retire(),
+            _ = server.shutdown.requested() => return pulse.retire(),
             _ = pulse.probed() => {
                 pulse.answer().await;
                 continue;
@@ -115,61 +150,64 @@ async fn accept_loop(listener: Listener, state: Arc<State>, permits: Arc<Semapho
                 continue;
             }
         };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let Ok(permit) = server.permits.clone().try_acquire_owned() else {
             log::warn!("connection from {peer} refused: max_clients reached");
             continue;
         };
-        let state2 = state.clone();
-        state.tasks.spawn(async move {
-            serve_conn(io, peer, state2).await;
+        let conn = server.clone();
+        server.shutdown.spawn(async move {
+            conn.serve_conn(io, peer).await;
             drop(permit);
         });
     }
 }
 
-async fn serve_conn(io: Box<dyn Conn>, peer: String, state: Arc<State>) {
-    let (st, who) = (state.clone(), peer.clone());
-    let svc = service_fn(move |req| {
-        let (st, who) = (st.clone(), who.clone());
-        async move { Ok::<_, Infallible>(route(req, &who, &st)) }
-    });
-    let conn = http1::Builder::new()
-        .max_buf_size(MAX_HEAD_BYTES)
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
-        .serve_connection(TokioIo::new(io), svc)
-        .with_upgrades();
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        r = conn.as_mut() => r,
-        _ = state.shutdown.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
+impl Server {
+    async fn serve_conn(self, io: Box<dyn Conn>, peer: String) {
+        let shutdown = self.shutdown.clone();
+        let who = peer.clone();
+        let svc = service_fn(move |req| {
+            let (server, who) = (self.clone(), who.clone());
+            async move { Ok::<_, Infallible>(server.route(req, &who)) }
+        });
+        let conn = http1::Builder::new()
+            .max_buf_size(MAX_HEAD_BYTES)
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEAD_TIMEOUT)
+            .serve_connection(TokioIo::new(io), svc)
+            .with_upgrades();
+        tokio::pin!(conn);
+        let result = tokio::select! {
+            r = conn.as_mut() => r,
+            _ = shutdown.requested() => {
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        };
+        if let Err(e) = result {
+            log::debug!("connection from {peer}: {e}");
         }
-    };
-    if let Err(e) = result {
-        log::debug!("connection from {peer}: {e}");
+    }
+
+    fn route(&self, req: Request<Incoming>, peer: &str) -> Resp {
+        let mut resp = if req.method() != Method::GET && req.method() != Method::HEAD {
+            plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n")
+        } else {
+            match req.uri().path() {
+                "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown),
+                "/healthz" => healthz(&self.state.hub),
+                path => match assets::find(path) {
+                    Some(asset) => assets::respond(&req, asset),
+                    None => plain(StatusCode::NOT_FOUND, "not found\n"),
+                },
+            }
+        };
+        security_headers(resp.headers_mut());
+        resp
     }
 }
 
 type Resp = Response<Full<Bytes>>;
-
-fn route(req: Request<Incoming>, peer: &str, state: &Arc<State>) -> Resp {
-    let mut resp = if req.method() != Method::GET && req.method() != Method::HEAD {
-        plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n")
-    } else {
-        match req.uri().path() {
-            "/ws" => ws::upgrade(req, peer, state),
-            "/healthz" => healthz(&state.hub),
-            path => match assets::find(path) {
-                Some(asset) => assets::respond(&req, asset),
-                None => plain(StatusCode::NOT_FOUND, "not found\n"),
-            },
-        }
-    };
-    security_headers(resp.headers_mut());
-    resp
-}
 
 /// A short text response.
 fn plain(status: StatusCode, text: &'static str) -> Resp {
@@ -181,13 +219,22 @@ fn plain(status: StatusCode, text: &'static str) -> Resp {
 }
 
 fn healthz(hub: &Hub) -> Resp {
-    let streams: Vec<_> = hub
+    let streams = hub
         .streams()
         .iter()
-        .map(|s| serde_json::json!({"id": s.id, "seq": s.last_seq(), "clients": s.readers()}))
+        .map(|s| StreamHealth {
+            id: s.id.clone(),
+            seq: s.last_seq(),
+            clients: s.readers(),
+        })
         .collect();
-    let body = serde_json::json!({"status": "ok", "epoch": hub.epoch, "streams": streams});
-    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    let health = Health {
+        status: "ok".into(),
+        epoch: hub.epoch.clone(),
+        streams,
+    };
+    let body = serde_json::to_vec(&health).expect("health always serializes");
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp

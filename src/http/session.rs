@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -16,30 +15,24 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::State;
 use crate::hub::{Cursor, Hub, Start};
+use crate::protocol::{self, Hello, Query, StreamInfo, VERSION};
+use crate::shutdown::Shutdown;
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;
 
-/// What a client asked for in its query.
-pub struct Wanted {
-    /// The streams asked for; `None` means all, including streams added later.
-    pub ids: Option<Vec<String>>,
-    pub backlog: u64,
-    pub since: HashMap<String, u64>,
-}
-
 /// The streams a client reads and where it stands in each.
 struct Subs {
-    wanted: Wanted,
+    wanted: Query,
     cursors: Vec<Cursor>,
     version: u64,
 }
 
 impl Subs {
     /// Subscribes to the wanted streams; returns the subscriptions and the first messages (hello first).
-    fn open(wanted: Wanted, hub: &Hub) -> (Subs, Vec<Utf8Bytes>) {
+    fn open(wanted: Query, hub: &Hub) -> (Subs, Vec<Utf8Bytes>) {
         let mut subs = Subs {
             wanted,
             cursors: Vec::new(),
@@ -77,12 +70,9 @@ impl Subs {
         hub: &Hub,
         positions: &HashMap<String, u64>,
         first: &mut Vec<Utf8Bytes>,
-    ) -> Vec<serde_json::Value> {
+    ) -> Vec<StreamInfo> {
         let mut infos = Vec::new();
-        for stream in hub.streams() {
-            if self.wanted.ids.as_ref().is_some_and(|ids| !ids.contains(&stream.id)) {
-                continue;
-            }
+        for stream in hub.streams().into_iter().filter(|s| self.wanted.wants(&s.id)) {
             let existing = self.cursors.iter().position(|c| Arc::ptr_eq(c.stream(), &stream));
             let last_seq = match existing {
                 Some(_) => stream.last_seq(),
@@ -98,9 +88,12 @@ impl Subs {
                     last_seq
                 }
             };
-            infos.push(serde_json::json!({
-                "id": stream.id, "path": stream.path, "format": stream.format.as_str(), "seq": last_seq
-            }));
+            infos.push(StreamInfo {
+                id: stream.id.clone(),
+                path: stream.path.display().to_string(),
+                format: stream.format,
+                seq: last_seq,
+            });
         }
         infos
     }
@@ -112,28 +105,33 @@ impl Subs {
     }
 }
 
-fn hello(epoch: &str, streams: Vec<serde_json::Value>) -> Utf8Bytes {
-    let hello = serde_json::json!({"type": "hello", "version": 1, "epoch": epoch, "streams": streams});
-    Utf8Bytes::from(hello.to_string())
+fn hello(epoch: &str, streams: Vec<StreamInfo>) -> Utf8Bytes {
+    let epoch = epoch.to_string();
+    protocol::Message::Hello(Hello {
+        version: VERSION,
+        epoch,
+        streams,
+    })
+    .encode()
 }
 
 /// Runs one client until it leaves, fails, stalls or the daemon shuts down.
-pub async fn run(ws: Ws, wanted: Wanted, peer: &str, state: &State) {
+pub async fn run(ws: Ws, wanted: Query, peer: &str, state: &State, shutdown: &Shutdown) {
     let (subs, first) = Subs::open(wanted, &state.hub);
     let ping = state.settings().ping_interval;
     log::debug!(client = peer; "client {peer} connected ({} streams)", subs.cursors.len());
-    state.clients.fetch_add(1, Ordering::Relaxed);
+    let _present = state.clients.enter();
     let mut session = Session {
         ws,
         subs,
         state,
+        shutdown,
         batch: first,
         ping_due: false,
         last_seen: Instant::now(),
         stall_limit: ping * 3,
     };
     let reason = session.serve(ping).await;
-    state.clients.fetch_sub(1, Ordering::Relaxed);
     log::debug!(client = peer; "client {peer} disconnected: {reason}");
 }
 
@@ -142,6 +140,7 @@ struct Session<'a> {
     ws: Ws,
     subs: Subs,
     state: &'a State,
+    shutdown: &'a Shutdown,
     /// Messages taken from the hub, not sent yet.
     batch: Vec<Utf8Bytes>,
     ping_due: bool,
@@ -178,14 +177,14 @@ impl Session<'_> {
                 Ok(Err(e)) => Err(format!("write failed: {e}")),
                 Err(_) => Err("client stopped reading".to_string()),
             },
-            _ = self.state.shutdown.cancelled() => Err(self.close(CloseCode::Away, "server shutting down").await),
+            _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
         }
     }
 
     /// Waits for new frames, a client message, a ping tick or shutdown.
     async fn wait(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
         tokio::select! {
-            _ = self.state.shutdown.cancelled() => Err(self.close(CloseCode::Away, "server shutting down").await),
+            _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
             r = wake.changed() => r.map_err(|_| "hub closed".to_string()),
             msg = self.ws.next() => match msg {
                 Some(Ok(Message::Close(_))) | None => Err("client closed".to_string()),

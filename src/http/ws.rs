@@ -13,16 +13,14 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::{Resp, State, plain, session};
 use crate::hub::Hub;
-use session::Wanted;
-use std::collections::HashMap;
+use crate::protocol::Query;
+use crate::shutdown::Shutdown;
 
 /// Largest message a client may send.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
-/// Lines sent from the history when the client does not say `backlog`.
-const DEFAULT_BACKLOG: u64 = 100;
 
 /// Checks the request and answers 101, then runs the session on the upgraded connection.
-pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<State>) -> Resp {
+pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
     let Some(key) = handshake_key(req.headers()) else {
         return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
     };
@@ -30,13 +28,13 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
         log::info!("refused a WebSocket upgrade from a foreign origin");
         return plain(StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n");
     }
-    let wanted = match parse_query(req.uri().query().unwrap_or(""), &state.hub) {
+    let wanted = match query(req.uri().query().unwrap_or(""), &state.hub) {
         Ok(s) => s,
         Err(msg) => return plain_owned(StatusCode::BAD_REQUEST, msg),
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let (st, peer) = (state.clone(), peer.to_string());
-    state.tasks.spawn(async move {
+    let (st, peer, sd) = (state.clone(), peer.to_string(), shutdown.clone());
+    shutdown.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 // A small read buffer: clients send little, and the buffer is zeroed on every read.
@@ -45,7 +43,7 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
                     .max_message_size(Some(MAX_CLIENT_MESSAGE))
                     .max_frame_size(Some(MAX_CLIENT_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-                session::run(ws, wanted, &peer, &st).await;
+                session::run(ws, wanted, &peer, &st, &sd).await;
             }
             Err(e) => log::debug!("WebSocket upgrade failed: {e}"),
         }
@@ -101,33 +99,13 @@ pub fn origin_allowed(h: &HeaderMap, allowed: &[String]) -> bool {
     }
 }
 
-/// Which streams this client reads and where each starts; unknown streams are an error.
-pub fn parse_query(query: &str, hub: &Hub) -> Result<Wanted, String> {
-    let mut ids: Vec<String> = Vec::new();
-    let mut backlog = DEFAULT_BACKLOG;
-    let mut since = HashMap::new();
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match k.as_ref() {
-            "stream" => ids.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
-            "backlog" => backlog = v.parse().map_err(|_| format!("backlog={v}: not a number\n"))?,
-            "since" => {
-                let (id, seq) = parse_since(&v)?;
-                since.insert(id, seq);
-            }
-            _ => {}
-        }
-    }
-    if let Some(unknown) = ids.iter().find(|id| hub.stream(id).is_none()) {
+/// The client's query, with every stream it names known to the hub.
+fn query(query: &str, hub: &Hub) -> Result<Query, String> {
+    let q = Query::parse(query)?;
+    if let Some(unknown) = q.streams.iter().flatten().find(|id| hub.stream(id).is_none()) {
         return Err(format!("unknown stream {unknown:?}\n"));
     }
-    let ids = (!ids.is_empty()).then_some(ids);
-    Ok(Wanted { ids, backlog, since })
-}
-
-fn parse_since(v: &str) -> Result<(String, u64), String> {
-    let bad = || format!("since={v}: expected STREAM:SEQ\n");
-    let (id, seq) = v.rsplit_once(':').ok_or_else(bad)?;
-    Ok((id.to_string(), seq.parse().map_err(|_| bad())?))
+    Ok(q)
 }
 
 #[cfg(test)]
@@ -183,12 +161,5 @@ mod tests {
         assert!(handshake_key(&headers(&good)).is_some());
         assert!(handshake_key(&headers(&good[1..])).is_none());
         assert!(handshake_key(&headers(&[good[0], good[1], ("sec-websocket-version", "8"), good[3]])).is_none());
-    }
-
-    #[test]
-    fn since_parses() {
-        assert_eq!(parse_since("access:42"), Ok(("access".into(), 42)));
-        assert!(parse_since("access").is_err());
-        assert!(parse_since("access:x").is_err());
     }
 }

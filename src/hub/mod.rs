@@ -8,7 +8,6 @@
 //! client (one that keeps polling) has not taken yet: the log file is the
 //! buffer. A client that stopped reading holds nobody back; it gets a gap.
 
-mod frame;
 mod readers;
 
 use std::collections::{HashMap, VecDeque};
@@ -19,11 +18,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use frame::{Frame, gap};
-pub use frame::{FrameBuilder, truncation_marker};
 use readers::{Readers, Slot};
 
 use crate::config::{Format, History, StreamConfig};
+use crate::protocol::{EventKind, Frame, LinesBuilder, gap};
 
 /// All streams of one daemon run.
 pub struct Hub {
@@ -189,7 +187,7 @@ impl Stream {
     }
 
     /// Publishes the builder's lines as one frame, numbering them; waits for room first.
-    pub async fn publish_lines(&self, builder: &mut FrameBuilder) {
+    pub async fn publish_lines(&self, builder: &mut LinesBuilder) {
         if builder.count() == 0 {
             return;
         }
@@ -201,7 +199,7 @@ impl Stream {
     }
 
     /// Publishes an event before the next line.
-    pub async fn publish_event(&self, event: &str, detail: &str) {
+    pub async fn publish_event(&self, event: EventKind, detail: &str) {
         self.wait_for_room(0, detail.len() + 64).await;
         let ring = self.ring();
         let frame = Frame::event(&self.id, ring.next_seq, event, detail);

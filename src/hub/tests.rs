@@ -1,6 +1,7 @@
 //! Unit tests of the history ring, cursors and back-pressure.
 
 use super::*;
+use crate::protocol::Message;
 use std::time::Duration;
 
 fn hub(lines: usize, bytes: usize) -> Hub {
@@ -14,7 +15,7 @@ fn hub(lines: usize, bytes: usize) -> Hub {
 }
 
 async fn publish(s: &Stream, from: u64, n: u64) {
-    let mut b = FrameBuilder::default();
+    let mut b = LinesBuilder::default();
     for i in from..from + n {
         b.push(format!("l{i}").as_bytes(), 0);
     }
@@ -24,17 +25,11 @@ async fn publish(s: &Stream, from: u64, n: u64) {
 /// Decodes messages into (type, seq, lines or count).
 fn decode(msgs: &[Utf8Bytes]) -> Vec<(String, u64, Vec<String>)> {
     msgs.iter()
-        .map(|m| {
-            let v: serde_json::Value = serde_json::from_str(m.as_str()).unwrap();
-            let lines = match v["lines"].as_array() {
-                Some(a) => a.iter().map(|l| l.as_str().unwrap().to_string()).collect(),
-                None => vec![v["count"].to_string()],
-            };
-            (
-                v["type"].as_str().unwrap().to_string(),
-                v["seq"].as_u64().unwrap_or(0),
-                lines,
-            )
+        .map(|m| match Message::decode(m.as_str()).unwrap() {
+            Message::Lines(l) => ("lines".into(), l.seq, l.lines),
+            Message::Gap(g) => ("gap".into(), g.seq, vec![g.count.to_string()]),
+            Message::Event(e) => ("event".into(), 0, vec![e.detail]),
+            other => panic!("unexpected {other:?}"),
         })
         .collect()
 }
@@ -134,7 +129,7 @@ async fn events_are_ordered_with_lines() {
     let h = hub(100, 1 << 20);
     let s = h.streams()[0].clone();
     publish(&s, 1, 1).await;
-    s.publish_event("rotated", "x").await;
+    s.publish_event(EventKind::Rotated, "x").await;
     publish(&s, 2, 1).await;
     let (_c, _, first) = Cursor::new(s.clone(), Start::Since(1));
     assert!(first.is_empty());

@@ -1,13 +1,16 @@
-//! Protocol frames, encoded once as JSON text and shared by every client.
+//! Encoded frames: a message written once as JSON text and shared by every client.
 //!
-//! A `lines` frame keeps the offset of each line inside its text, so that a
-//! client resuming in the middle of a frame gets an exact suffix without
-//! re-encoding the lines.
+//! A `lines` frame is written by hand ([`LinesBuilder`]) and keeps the offset
+//! of each line inside its text, so that a client resuming in the middle of a
+//! frame gets an exact suffix without re-encoding the lines.
 
 use std::borrow::Cow;
 
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::json::push_string;
+use super::{Event, EventKind, Message};
 
 /// One encoded frame of a stream: `count` lines from `first_seq`, or an event (`count == 0`).
 #[derive(Clone)]
@@ -43,21 +46,19 @@ impl Frame {
     }
 
     /// An `event` frame, placed before the line numbered `next_seq`.
-    pub fn event(stream_id: &str, next_seq: u64, event: &str, detail: &str) -> Frame {
-        let value = serde_json::json!({"type": "event", "stream": stream_id, "event": event, "detail": detail});
+    pub fn event(stream_id: &str, next_seq: u64, event: EventKind, detail: &str) -> Frame {
+        let event = Event {
+            stream: stream_id.to_string(),
+            event,
+            detail: detail.to_string(),
+        };
         Frame {
             first_seq: next_seq,
             count: 0,
-            text: Utf8Bytes::from(value.to_string()),
+            text: Message::Event(event).encode(),
             offsets: Box::new([]),
         }
     }
-}
-
-/// A `gap` message: lines `seq .. seq + count` will not be sent.
-pub fn gap(stream_id: &str, seq: u64, count: u64) -> Utf8Bytes {
-    let value = serde_json::json!({"type": "gap", "stream": stream_id, "seq": seq, "count": count});
-    Utf8Bytes::from(value.to_string())
 }
 
 fn lines_prefix(stream_id: &str, seq: u64) -> Vec<u8> {
@@ -74,7 +75,7 @@ fn utf8(v: Vec<u8>) -> Utf8Bytes {
 
 /// Collects lines into the body of one `lines` frame.
 #[derive(Default)]
-pub struct FrameBuilder {
+pub struct LinesBuilder {
     body: Vec<u8>,
     offsets: Vec<u32>,
 }
@@ -84,7 +85,7 @@ pub fn truncation_marker(dropped: usize) -> String {
     format!(" … [{dropped} bytes truncated]")
 }
 
-impl FrameBuilder {
+impl LinesBuilder {
     /// Adds a line (raw bytes, already capped) of which `dropped` further bytes were cut.
     pub fn push(&mut self, line: &[u8], dropped: usize) {
         let (line, dropped) = cut_at_char_boundary(line, dropped);
@@ -100,7 +101,7 @@ impl FrameBuilder {
         if dropped > 0 {
             text.to_mut().push_str(&truncation_marker(dropped));
         }
-        push_json_string(&mut self.body, &text);
+        push_string(&mut self.body, &text);
     }
 
     pub fn count(&self) -> usize {
@@ -129,62 +130,6 @@ impl FrameBuilder {
             offsets,
         }
     }
-}
-
-/// Appends `s` as a JSON string literal. Runs of bytes that need no escape are
-/// found eight at a time and copied whole; log lines rarely need escapes.
-fn push_json_string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8)
-            && !needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes")))
-        {
-            i += 8;
-            continue;
-        }
-        let b = bytes[i];
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            i += 1;
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        push_escape(out, b);
-        i += 1;
-        start = i;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// True if any byte of `w` may be `"`, `\` or a control character (false positives are fine).
-fn needs_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-    below_space || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
-}
-
-fn push_escape(out: &mut Vec<u8>, b: u8) {
-    let short = match b {
-        b'"' => b'"',
-        b'\\' => b'\\',
-        b'\n' => b'n',
-        b'\r' => b'r',
-        b'\t' => b't',
-        0x08 => b'b',
-        0x0c => b'f',
-        _ => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-            return;
-        }
-    };
-    out.extend_from_slice(&[b'\\', short]);
 }
 
 /// Moves a cut back so that it does not split a UTF-8 character.
@@ -222,9 +167,31 @@ mod tests {
         serde_json::from_str(f.text.as_str()).unwrap()
     }
 
+    /// The hand-written encoder writes exactly what serde writes for the same `Lines`.
+    #[test]
+    fn lines_frames_are_byte_for_byte_the_serde_encoding() {
+        let lines = ["", "plain", "\"q\" \\ \t\u{1} <b>", "ünï € 😀 \u{2028}", "x\u{7f}y"];
+        let mut b = LinesBuilder::default();
+        for l in lines {
+            b.push(l.as_bytes(), 0);
+        }
+        let f = b.finish("id \"x\"", 7);
+        let typed = Message::Lines(super::super::Lines {
+            stream: "id \"x\"".into(),
+            seq: 7,
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+        });
+        assert_eq!(f.text.as_str(), typed.encode().as_str());
+        let tail = f.suffix("id \"x\"", 9);
+        let Message::Lines(l) = Message::decode(tail.text.as_str()).unwrap() else {
+            panic!("not lines")
+        };
+        assert_eq!((l.seq, l.lines.len()), (9, 3));
+    }
+
     #[test]
     fn lines_frame_is_valid_json_with_escapes() {
-        let mut b = FrameBuilder::default();
+        let mut b = LinesBuilder::default();
         b.push(b"a \"quoted\" <tag>", 0);
         b.push(b"tab\there \\ \x01", 0);
         b.push(b"bad \xff\xfe utf8", 0);
@@ -241,7 +208,7 @@ mod tests {
 
     #[test]
     fn suffix_is_exact() {
-        let mut b = FrameBuilder::default();
+        let mut b = LinesBuilder::default();
         for i in 0..5 {
             b.push(format!("line {i}").as_bytes(), 0);
         }
@@ -256,7 +223,7 @@ mod tests {
 
     #[test]
     fn capped_line_is_marked_and_never_splits_a_character() {
-        let mut b = FrameBuilder::default();
+        let mut b = LinesBuilder::default();
         // "é" is two bytes; the cap fell between them.
         b.push(b"ab\xc3", 5);
         b.push(b"abc", 10);
@@ -274,39 +241,9 @@ mod tests {
     }
 
     #[test]
-    fn json_strings_match_serde_json() {
-        let mut samples: Vec<String> = vec![
-            String::new(),
-            "plain ascii line of more than eight bytes".into(),
-            "\"quoted\" and \\back\\slash\\".into(),
-            "ctl \u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f} \t\r\n end".into(),
-            "ünïcödé € 😀 \u{2028}\u{2029}".into(),
-        ];
-        // Every escapable byte at every position of a 17-byte window.
-        for b in [0u8, 0x1f, b'"', b'\\', b'\n'] {
-            for pos in 0..17 {
-                let mut v = vec![b'x'; 17];
-                v[pos] = b;
-                samples.push(String::from_utf8(v).unwrap());
-            }
-        }
-        for s in samples {
-            let mut ours = Vec::new();
-            push_json_string(&mut ours, &s);
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string(&s).unwrap(),
-                "{s:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn event_and_gap_frames() {
-        let e = Frame::event("a", 7, "rotated", "x");
+    fn event_frames_sit_before_the_next_line() {
+        let e = Frame::event("a", 7, EventKind::Rotated, "x");
         assert_eq!(json(&e)["event"], "rotated");
         assert_eq!((e.first_seq, e.count), (7, 0));
-        let g: serde_json::Value = serde_json::from_str(gap("a", 3, 9).as_str()).unwrap();
-        assert_eq!((g["seq"].as_u64(), g["count"].as_u64()), (Some(3), Some(9)));
     }
 }

@@ -1,0 +1,143 @@
+//! The wire protocol, version 1: the one place where its messages are defined.
+//!
+//! Every server message is a JSON object with a `type`, one per WebSocket
+//! text frame (see `docs/protocol.md`). Each is a typed value here:
+//! [`Message`] serializes them for the server and deserializes them for the
+//! tests, the benchmark and the fuzzers, so that no other module writes or
+//! reads the JSON by hand.
+//!
+//! `lines` messages are the hot path and are not built through serde: a
+//! [`LinesBuilder`] writes them directly into a [`Frame`], once per frame for
+//! every client. Its output is tested to be exactly what serde writes for the
+//! same [`Lines`] value, so the two cannot drift apart.
+//!
+//! What a client asks for (the query string of `/ws`) is a [`Query`].
+
+mod frame;
+mod json;
+mod query;
+
+use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+pub use frame::{Frame, LinesBuilder, truncation_marker};
+pub use query::{DEFAULT_BACKLOG, Query};
+
+use crate::config::Format;
+
+/// The protocol version sent in `hello`.
+pub const VERSION: u32 = 1;
+
+/// One server message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Message {
+    Hello(Hello),
+    Lines(Lines),
+    Gap(Gap),
+    Event(Event),
+    /// A type this version does not know; clients ignore it.
+    #[serde(other)]
+    Unknown,
+}
+
+/// First message of a connection, and again whenever the set of streams changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub version: u32,
+    /// Identifies the daemon run that numbered the lines.
+    pub epoch: String,
+    /// The streams this connection receives.
+    pub streams: Vec<StreamInfo>,
+}
+
+/// One stream as `hello` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    pub id: String,
+    pub path: String,
+    pub format: Format,
+    /// The number of the stream's newest line (0 before the first).
+    pub seq: u64,
+}
+
+/// Lines numbered `seq`, `seq + 1`, ...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lines {
+    pub stream: String,
+    pub seq: u64,
+    pub lines: Vec<String>,
+}
+
+/// Lines `seq .. seq + count` that this client will not get.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    pub stream: String,
+    pub seq: u64,
+    pub count: u64,
+}
+
+/// Something happened to the file behind a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub stream: String,
+    pub event: EventKind,
+    /// Human-readable; names the path.
+    pub detail: String,
+}
+
+/// What an `event` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A new file took the path, or the file was renamed away.
+    Rotated,
+    /// The file shrank below the read position; reading restarts at 0.
+    Truncated,
+    /// A reopen was asked for (SIGHUP).
+    Reopened,
+    /// The path does not exist.
+    Missing,
+    /// The path exists again and is read from its start.
+    Created,
+}
+
+/// The body of `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `ok`: the daemon answers only while it serves.
+    pub status: String,
+    pub epoch: String,
+    pub streams: Vec<StreamHealth>,
+}
+
+/// One stream in `/healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamHealth {
+    pub id: String,
+    /// The newest line's number.
+    pub seq: u64,
+    /// Clients reading this stream now.
+    pub clients: usize,
+}
+
+impl Message {
+    /// The message as the text of one WebSocket frame.
+    pub fn encode(&self) -> Utf8Bytes {
+        Utf8Bytes::from(serde_json::to_string(self).expect("messages always serialize"))
+    }
+
+    /// Reads one message; types this version does not know become `Unknown`.
+    pub fn decode(text: &str) -> serde_json::Result<Message> {
+        serde_json::from_str(text)
+    }
+}
+
+/// The encoded `gap` message for lines `seq .. seq + count` of `stream`.
+pub fn gap(stream: &str, seq: u64, count: u64) -> Utf8Bytes {
+    let stream = stream.to_string();
+    Message::Gap(Gap { stream, seq, count }).encode()
+}
+
+#[cfg(test)]
+mod tests;
