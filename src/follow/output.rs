@@ -1,8 +1,8 @@
 //! A follower's output: bytes read from files become numbered frames in the hub.
 
-use std::path::Path;
 use std::sync::Arc;
 
+use super::Tag;
 use super::lines::LineSplitter;
 use super::source::{Read, Source};
 use crate::hub::Stream;
@@ -15,6 +15,7 @@ const READ_BYTES: usize = 128 * 1024;
 
 pub struct Output {
     stream: Arc<Stream>,
+    tag: Tag,
     builder: LinesBuilder,
     buf: Vec<u8>,
     published: bool,
@@ -22,16 +23,22 @@ pub struct Output {
 
 impl Output {
     pub fn new(stream: Arc<Stream>) -> Output {
+        let tag = Tag {
+            stream: stream.id.clone(),
+            path: stream.path.display().to_string(),
+        };
         Output {
             stream,
+            tag,
             builder: LinesBuilder::default(),
             buf: vec![0; READ_BYTES],
             published: false,
         }
     }
 
-    pub fn stream_id(&self) -> &str {
-        &self.stream.id
+    /// The stream and path that log lines about this output carry.
+    pub fn tag(&self) -> &Tag {
+        &self.tag
     }
 
     /// Splits `data` into lines and publishes them in frames of about `FRAME_BYTES`.
@@ -43,7 +50,7 @@ impl Output {
     }
 
     /// Reads `src` to its end, publishing its lines.
-    pub async fn drain(&mut self, src: &mut Source, path: &Path) {
+    pub async fn drain(&mut self, src: &mut Source) {
         loop {
             match src.read(&mut self.buf) {
                 Ok(Read::Data(n)) => {
@@ -52,13 +59,12 @@ impl Output {
                 }
                 Ok(Read::Eof) => return,
                 Ok(Read::Truncated) => {
-                    let p = path.display().to_string();
-                    log::info!(stream = self.stream_id(), path = p.as_str(); "{p}: truncated; reading again from its start");
-                    self.event(EventKind::Truncated, &format!("{} was truncated", path.display()))
-                        .await;
+                    let p = self.tag.path.clone();
+                    note!(&self.tag, info, "{p}: truncated; reading again from its start");
+                    self.event(EventKind::Truncated, &format!("{p} was truncated")).await;
                 }
                 Err(e) => {
-                    log::error!("{}: read failed: {e}", path.display());
+                    note!(&self.tag, error, "{}: read failed: {e}", self.tag.path);
                     return;
                 }
             }

@@ -57,7 +57,7 @@ async fn a_queue_overflow_loses_no_line() {
         name: None,
     };
     f.handle_events(&[overflow]);
-    f.reconcile().await;
+    f.reconcile(Wake::Changed).await;
     assert_eq!(published(&stream), ["old", "a1", "b1", "b2"]);
 }
 
@@ -75,7 +75,7 @@ async fn a_file_created_and_renamed_away_unseen_is_still_read() {
         .unwrap()
         .unwrap();
     f.handle_events(&events);
-    f.reconcile().await;
+    f.reconcile(Wake::Changed).await;
     let mut got = published(&stream);
     got.sort();
     assert_eq!(got, ["m1", "m2", "n1"]);

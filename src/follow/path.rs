@@ -1,0 +1,159 @@
+//! What the followed path holds, and how the follower keeps up with it.
+//!
+//! The path is in one of three states: a file is followed, nothing is there,
+//! or something is there that cannot be opened. Every reconcile looks at the
+//! path once ([`AtPath`]) and moves between the states with the events that
+//! clients see: `rotated`, `created`, `missing`, `reopened`.
+
+use std::io;
+use std::os::unix::fs::MetadataExt;
+
+use super::Follower;
+use super::source::{FileId, Source};
+use crate::protocol::EventKind;
+
+/// What the followed path holds, as the follower last saw it.
+pub(super) enum PathState {
+    /// A file at the path is open and read as it grows.
+    Following(Source),
+    /// Nothing is at the path; a file that appears is read from its start.
+    Missing,
+    /// Something is at the path that cannot be opened (yet): its permissions
+    /// may still change, which the directory watch sees.
+    Unreadable,
+}
+
+/// What is at the path now, compared with the file being followed.
+enum AtPath {
+    Same,
+    Gone,
+    New(Source),
+    Blocked(io::Error),
+}
+
+impl Follower {
+    /// SIGHUP: open the path again; the same file continues at the same offset.
+    pub(super) async fn reopen_current(&mut self) {
+        let detail = format!("{} reopened", self.path.display());
+        self.out.event(EventKind::Reopened, &detail).await;
+        self.last_error = None;
+        let PathState::Following(cur) = &mut self.state else {
+            return;
+        };
+        match Source::open(&self.path, Some(cur.pos.offset), self.max_line) {
+            Ok(fresh) if fresh.pos.id == cur.pos.id => cur.file = fresh.file,
+            Ok(_) | Err(_) => {} // replaced or gone: check_path handles it
+        }
+        note!(self.tag(), info, "{}: reopened", self.path.display());
+    }
+
+    /// Brings the state in line with whatever the path names now.
+    pub(super) async fn check_path(&mut self) {
+        // A path that changes again while it is checked is checked again, a few times.
+        for _ in 0..8 {
+            match self.look() {
+                AtPath::Same => return,
+                AtPath::Gone => return self.path_missing().await,
+                AtPath::Blocked(e) => return self.cannot_open(&e),
+                AtPath::New(src) => self.follow_new(src).await,
+            }
+        }
+    }
+
+    fn look(&self) -> AtPath {
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return AtPath::Gone,
+            Err(e) => return AtPath::Blocked(e),
+        };
+        if matches!(&self.state, PathState::Following(s) if s.pos.id == FileId::of(&meta)) {
+            return AtPath::Same;
+        }
+        match Source::open(&self.path, Some(0), self.max_line) {
+            Ok(src) => AtPath::New(src),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => AtPath::Gone,
+            Err(e) => AtPath::Blocked(e),
+        }
+    }
+
+    /// A new file at the path: announce it, then read it from its start.
+    async fn follow_new(&mut self, mut src: Source) {
+        let p = self.path.display().to_string();
+        match std::mem::replace(&mut self.state, PathState::Missing) {
+            PathState::Following(old) => {
+                note!(
+                    self.tag(),
+                    info,
+                    "{p}: rotated; following the new file and draining the old one"
+                );
+                self.out
+                    .event(EventKind::Rotated, &format!("{p} replaced by a new file"))
+                    .await;
+                self.retire(old).await;
+            }
+            PathState::Missing | PathState::Unreadable => {
+                note!(self.tag(), info, "{p}: created; following it from its start");
+                self.out.event(EventKind::Created, &format!("{p} appeared")).await;
+            }
+        }
+        self.last_error = None;
+        self.watch_file(&mut src);
+        self.out.drain(&mut src).await;
+        self.state = PathState::Following(src);
+    }
+
+    async fn path_missing(&mut self) {
+        match std::mem::replace(&mut self.state, PathState::Missing) {
+            PathState::Following(old) => self.lost_current(old).await,
+            PathState::Missing => {}
+            PathState::Unreadable => self.report_missing().await,
+        }
+    }
+
+    /// The followed file left the path: renamed away by a rotation, or deleted.
+    async fn lost_current(&mut self, old: Source) {
+        let renamed = old.file.metadata().is_ok_and(|m| m.nlink() > 0);
+        self.retire(old).await;
+        let p = self.path.display().to_string();
+        if renamed {
+            note!(
+                self.tag(),
+                info,
+                "{p}: rotated (renamed away); draining the old file, waiting for a new one"
+            );
+            let detail = format!("{p} was renamed away; waiting for a new file");
+            return self.out.event(EventKind::Rotated, &detail).await;
+        }
+        note!(self.tag(), info, "{p}: removed; draining the old file");
+        self.report_missing().await;
+    }
+
+    pub(super) async fn report_missing(&mut self) {
+        self.state = PathState::Missing;
+        note!(
+            self.tag(),
+            info,
+            "{}: does not exist; waiting for it",
+            self.path.display()
+        );
+        let detail = format!("{} does not exist", self.path.display());
+        self.out.event(EventKind::Missing, &detail).await;
+    }
+
+    /// Something at the path cannot be opened. A file being followed stays
+    /// followed until the new one can be read; otherwise the path is unreadable.
+    pub(super) fn cannot_open(&mut self, e: &io::Error) {
+        if matches!(self.state, PathState::Missing) {
+            self.state = PathState::Unreadable;
+        }
+        let msg = format!("cannot open {}: {e}", self.path.display());
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            if self.last_error.as_ref() != Some(&msg) {
+                note!(self.tag(), warn, "{msg}; waiting for its permissions to change");
+                self.last_error = Some(msg);
+            }
+            return;
+        }
+        self.report_error(msg);
+    }
+}

@@ -1,0 +1,79 @@
+//! Files that left the followed path but are still read until their writers are gone.
+//!
+//! After a rename rotation, a writer such as nginx keeps appending to the old
+//! file until it reopens its logs, so the old file stays open and is read
+//! with every reconcile. It is closed once its writer closed it
+//! (IN_CLOSE_WRITE) and `GRACE` passed without writes, or after
+//! `DRAIN_TIMEOUT` without writes in any case, so that no deleted file stays
+//! held open. Closed files are remembered for a while, so that a later rename
+//! event never makes one read twice.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::source::{FileId, Source};
+
+/// After a writer closed a rotated file, it is closed once this long passes without writes.
+const GRACE: Duration = Duration::from_secs(1);
+/// A rotated file is closed after this long without writes, even if no writer closed it.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// At most this many rotated files are kept open at once.
+const MAX_OPEN: usize = 16;
+/// How many closed files are remembered.
+const REMEMBERED: usize = 64;
+
+#[derive(Default)]
+pub struct Rotated {
+    open: Vec<Source>,
+    finished: VecDeque<FileId>,
+}
+
+impl Rotated {
+    /// The rotated files still open, oldest first.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Source> {
+        self.open.iter_mut()
+    }
+
+    /// Keeps `src` open; returns the oldest file if too many are open, to be closed now.
+    pub fn push(&mut self, src: Source) -> Option<Source> {
+        self.open.push(src);
+        (self.open.len() > MAX_OPEN).then(|| self.open.remove(0))
+    }
+
+    /// Takes out the files whose writers are gone.
+    pub fn take_done(&mut self) -> Vec<Source> {
+        let now = Instant::now();
+        let (done, keep) = std::mem::take(&mut self.open)
+            .into_iter()
+            .partition(|s| now.duration_since(s.last_data) >= idle_limit(s));
+        self.open = keep;
+        done
+    }
+
+    /// Remembers a closed file.
+    pub fn closed(&mut self, id: FileId) {
+        self.finished.push_back(id);
+        if self.finished.len() > REMEMBERED {
+            self.finished.pop_front();
+        }
+    }
+
+    /// True if `id` is open here or was closed recently.
+    pub fn knows(&self, id: FileId) -> bool {
+        self.open.iter().any(|s| s.pos.id == id) || self.finished.contains(&id)
+    }
+
+    /// When the next open file may be done, if any is open.
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        let now = Instant::now();
+        self.open
+            .iter()
+            .map(|s| (s.last_data + idle_limit(s)).saturating_duration_since(now))
+            .min()
+            .map(|d| tokio::time::Instant::now() + d + Duration::from_millis(10))
+    }
+}
+
+fn idle_limit(s: &Source) -> Duration {
+    if s.writer_closed { GRACE } else { DRAIN_TIMEOUT }
+}
