@@ -50,14 +50,28 @@ pub fn run(mut args: Args) -> Result<(), Error> {
     }
     logging::init(logging::fixed_level(args.log_level).unwrap_or(config.log_level));
     raise_fd_limit();
+    let sockets = open_sockets(&config)?;
+    // The demo follows only files it wrote itself: root (without capabilities) is fine there.
+    harden::drop_privileges(config.user.as_deref(), args.allow_root || args.demo)?;
+    // Made after the drop, so that the demo's files belong to the user who writes them.
     let demo = if args.demo {
-        Some(demo::prepare(&mut args)?)
+        let demo = demo::prepare(&mut args)?;
+        config.set_files(&args.files);
+        Some(demo)
     } else {
         None
     };
-    if demo.is_some() {
-        config.set_files(&args.files);
-    }
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::Start)?;
+    runtime.block_on(async {
+        if let Some(d) = &demo {
+            d.spawn_writer();
+        }
+        daemon::run(args, config, sockets).await
+    })
+}
+
+/// The sockets passed by systemd, or the configured addresses bound.
+fn open_sockets(config: &config::Config) -> Result<Vec<listen::Socket>, Error> {
     let default = [DEFAULT_LISTEN
         .parse::<ListenAddr>()
         .expect("the default address is valid")];
@@ -71,15 +85,7 @@ pub fn run(mut args: Args) -> Result<(), Error> {
         let n = sockets.len();
         log::info!("using {n} socket{} passed by systemd", if n == 1 { "" } else { "s" });
     }
-    // The demo follows only files it wrote itself: root (without capabilities) is fine there.
-    harden::drop_privileges(config.user.as_deref(), args.allow_root || args.demo)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(Error::Start)?;
-    runtime.block_on(async {
-        if let Some(d) = &demo {
-            d.spawn_writer();
-        }
-        daemon::run(args, config, sockets).await
-    })
+    Ok(sockets)
 }
 
 /// Many clients need many descriptors: raise the soft limit to the hard one.

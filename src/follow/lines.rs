@@ -76,6 +76,22 @@ impl LineSplitter {
     }
 }
 
+/// Removes every NUL byte from `buf` in place; returns the length left.
+/// Costs one `memchr` when there is none, which is always but for holes.
+pub fn strip_nuls(buf: &mut [u8]) -> usize {
+    let Some(first) = memchr(0, buf) else {
+        return buf.len();
+    };
+    let mut kept = first;
+    for r in first..buf.len() {
+        if buf[r] != 0 {
+            buf[kept] = buf[r];
+            kept += 1;
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +163,14 @@ mod tests {
         s.flush(&mut |l, d| got.push((l.to_vec(), d)));
         assert_eq!(got, vec![(b"done".to_vec(), 0), (b"part".to_vec(), 0)]);
         assert!(!s.has_partial());
+    }
+
+    #[test]
+    fn nul_bytes_are_removed_and_nothing_else() {
+        let mut b = *b"\0\0ab\0c\n\0";
+        let n = strip_nuls(&mut b);
+        assert_eq!(&b[..n], b"abc\n");
+        let mut plain = *b"no nul here\n";
+        assert_eq!(strip_nuls(&mut plain), plain.len());
     }
 }

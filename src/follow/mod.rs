@@ -95,7 +95,7 @@ impl Follower {
         match Source::open(&f.path, None, max_line) {
             Ok(src) => f.fill_history(src, history_bytes).await,
             Err(e) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
-            Err(e) => f.cannot_open(&e),
+            Err(e) => f.cannot_open(&e).await,
         }
         f.reconcile(Wake::Changed).await;
         Ok(f)

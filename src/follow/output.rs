@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Tag;
-use super::lines::LineSplitter;
+use super::lines::{LineSplitter, strip_nuls};
 use super::source::{Read, Source};
 use crate::hub::Stream;
 use crate::protocol::{EventKind, LinesBuilder};
@@ -51,24 +51,44 @@ impl Output {
 
     /// Reads `src` to its end, publishing its lines.
     pub async fn drain(&mut self, src: &mut Source) {
+        let mut nuls = 0;
         loop {
             match src.read(&mut self.buf) {
                 Ok(Read::Data(n)) => {
-                    split(&mut self.builder, &mut src.splitter, &self.buf[..n]);
+                    let len = strip_nuls(&mut self.buf[..n]);
+                    nuls += (n - len) as u64;
+                    split(&mut self.builder, &mut src.splitter, &self.buf[..len]);
                     self.flush_if_full().await;
                 }
-                Ok(Read::Eof) => return,
-                Ok(Read::Truncated) => {
-                    let p = self.tag.path.clone();
-                    note!(&self.tag, info, "{p}: truncated; reading again from its start");
-                    self.event(EventKind::Truncated, &format!("{p} was truncated")).await;
-                }
+                Ok(Read::Hole(n)) => nuls += n,
+                Ok(Read::Eof) => break,
+                Ok(Read::Truncated) => self.truncated(src).await,
                 Err(e) => {
                     note!(&self.tag, error, "{}: read failed: {e}", self.tag.path);
-                    return;
+                    break;
                 }
             }
         }
+        if nuls > 0 {
+            self.skipped_nuls(nuls).await;
+        }
+    }
+
+    async fn truncated(&mut self, src: &mut Source) {
+        // The old content's unfinished line ends here; it never joins the new content.
+        self.finish_line(&mut src.splitter);
+        let p = self.tag.path.clone();
+        note!(&self.tag, info, "{p}: truncated; reading again from its start");
+        self.event(EventKind::Truncated, &format!("{p} was truncated")).await;
+    }
+
+    /// NUL bytes are never log text: a writer that kept its offset after a
+    /// truncation leaves a run of them (or a hole) before its next line.
+    async fn skipped_nuls(&mut self, n: u64) {
+        let p = self.tag.path.clone();
+        note!(&self.tag, info, "{p}: skipped {n} NUL bytes");
+        let detail = format!("{p}: skipped {n} NUL bytes (a writer kept its offset after a truncation)");
+        self.event(EventKind::Skipped, &detail).await;
     }
 
     /// Publishes the unfinished line of a file that is being closed.

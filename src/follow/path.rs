@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 
 use super::Follower;
-use super::source::{FileId, Source};
+use super::source::{FileId, Source, check_regular};
 use crate::protocol::EventKind;
 
 /// What the followed path holds, as the follower last saw it.
@@ -54,7 +54,7 @@ impl Follower {
             match self.look() {
                 AtPath::Same => return,
                 AtPath::Gone => return self.path_missing().await,
-                AtPath::Blocked(e) => return self.cannot_open(&e),
+                AtPath::Blocked(e) => return self.cannot_open(&e).await,
                 AtPath::New(src) => self.follow_new(src).await,
             }
         }
@@ -68,6 +68,9 @@ impl Follower {
         };
         if matches!(&self.state, PathState::Following(s) if s.pos.id == FileId::of(&meta)) {
             return AtPath::Same;
+        }
+        if let Err(e) = check_regular(&meta) {
+            return AtPath::Blocked(e);
         }
         match Source::open(&self.path, Some(0), self.max_line) {
             Ok(src) => AtPath::New(src),
@@ -142,18 +145,21 @@ impl Follower {
 
     /// Something at the path cannot be opened. A file being followed stays
     /// followed until the new one can be read; otherwise the path is unreadable.
-    pub(super) fn cannot_open(&mut self, e: &io::Error) {
+    /// Each distinct reason is logged, and told to clients, once.
+    pub(super) async fn cannot_open(&mut self, e: &io::Error) {
         if matches!(self.state, PathState::Missing) {
             self.state = PathState::Unreadable;
         }
         let msg = format!("cannot open {}: {e}", self.path.display());
-        if e.kind() == io::ErrorKind::PermissionDenied {
-            if self.last_error.as_ref() != Some(&msg) {
-                note!(self.tag(), warn, "{msg}; waiting for its permissions to change");
-                self.last_error = Some(msg);
-            }
+        if self.last_error.as_ref() == Some(&msg) {
             return;
         }
-        self.report_error(msg);
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            note!(self.tag(), warn, "{msg}; waiting for its permissions to change");
+        } else {
+            note!(self.tag(), error, "{msg}; waiting for a readable file");
+        }
+        self.last_error = Some(msg.clone());
+        self.out.event(EventKind::Unreadable, &msg).await;
     }
 }

@@ -1,8 +1,8 @@
 //! One open log file: its identity, read position and unfinished line.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::Instant;
 
@@ -39,6 +39,8 @@ pub enum Read {
     Eof,
     /// The file shrank below our offset: reading restarts at 0.
     Truncated,
+    /// A hole (never written bytes, read as NULs) was skipped: this many bytes.
+    Hole(u64),
 }
 
 pub struct Source {
@@ -55,12 +57,14 @@ pub struct Source {
 
 impl Source {
     /// Opens `path` read-only and positions at `offset`, or at the end when `None`.
+    /// Never blocks (a FIFO opens at once and is refused, as is anything but a regular file).
     pub fn open(path: &Path, offset: Option<u64>, max_line: usize) -> io::Result<Source> {
-        let file = File::open(path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)?;
         let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(io::Error::other(format!("{} is not a regular file", path.display())));
-        }
+        check_regular(&meta)?;
         let pos = Position {
             id: FileId::of(&meta),
             offset: offset.unwrap_or(meta.len()),
@@ -78,6 +82,12 @@ impl Source {
     /// Reads the next bytes at the current offset into `buf`.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<Read> {
         let n = self.file.read_at(buf, self.pos.offset)?;
+        if n > 0 && buf[0] == 0 {
+            if let Some(skip) = self.hole_at_offset() {
+                self.pos.offset += skip;
+                return Ok(Read::Hole(skip));
+            }
+        }
         if n > 0 {
             self.pos.offset += n as u64;
             self.last_data = Instant::now();
@@ -89,6 +99,15 @@ impl Source {
             return Ok(Read::Truncated);
         }
         Ok(Read::Eof)
+    }
+
+    /// The length of the hole at the offset, if the file system knows of one
+    /// (a writer that kept its offset after a truncation leaves one).
+    fn hole_at_offset(&self) -> Option<u64> {
+        use nix::unistd::{Whence, lseek};
+        let offset = i64::try_from(self.pos.offset).ok()?;
+        let data = lseek(&self.file, offset, Whence::SeekData).ok()?;
+        u64::try_from(data - offset).ok().filter(|&skip| skip > 0)
     }
 
     /// At most the last `max_bytes` before the current offset, starting at a line start.
@@ -111,4 +130,26 @@ impl Source {
         }
         Ok(buf)
     }
+}
+
+/// Refuses anything but a regular file, naming what it is.
+pub fn check_regular(meta: &std::fs::Metadata) -> io::Result<()> {
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    let msg = format!("not a regular file ({what})");
+    Err(io::Error::new(io::ErrorKind::InvalidInput, msg))
 }

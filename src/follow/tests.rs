@@ -3,7 +3,7 @@
 use super::*;
 use crate::config::{Format, History, StreamConfig};
 use crate::hub::{Cursor, Hub, Start};
-use crate::protocol::Message;
+use crate::protocol::{EventKind, Message};
 
 fn hub_for(path: &Path) -> Hub {
     Hub::new(&[StreamConfig {
@@ -28,6 +28,24 @@ fn published(stream: &Arc<Stream>) -> Vec<String> {
             _ => None,
         })
         .flatten()
+        .collect()
+}
+
+/// A reader that sees every event from now on (a reader that joins later
+/// sees only the events after the oldest line still in memory).
+fn listen(stream: &Arc<Stream>) -> Cursor {
+    Cursor::new(stream.clone(), Start::Since(0)).0
+}
+
+/// The events `reader` got since it last looked, in order.
+fn events(reader: &mut Cursor) -> Vec<(EventKind, String)> {
+    let mut msgs = Vec::new();
+    reader.poll(&mut msgs, usize::MAX);
+    msgs.iter()
+        .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
+            Message::Event(e) => Some((e.event, e.detail)),
+            _ => None,
+        })
         .collect()
 }
 
@@ -79,4 +97,111 @@ async fn a_file_created_and_renamed_away_unseen_is_still_read() {
     let mut got = published(&stream);
     got.sort();
     assert_eq!(got, ["m1", "m2", "n1"]);
+}
+
+#[tokio::test]
+async fn a_truncation_ends_the_partial_line_instead_of_gluing_it_to_the_next() {
+    let (_dir, path, stream, mut f) = follower_on("a\n").await;
+    std::fs::write(&path, "a\nbefore-trunc-partial").unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(published(&stream), ["a"]);
+
+    // copytruncate, then the writer goes on in the emptied file.
+    std::fs::write(&path, "").unwrap();
+    f.reconcile(Wake::Changed).await;
+    std::fs::write(&path, "x\n").unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(published(&stream), ["a", "before-trunc-partial", "x"]);
+}
+
+#[tokio::test]
+async fn a_writer_that_kept_its_offset_after_a_truncation_leaves_no_nul_in_lines() {
+    use std::os::unix::fs::FileExt;
+    let (_dir, path, stream, mut f) = follower_on("a\nb\n").await;
+    let mut reader = listen(&stream);
+    // copytruncate, seen by the follower before the writer writes again...
+    std::fs::write(&path, "").unwrap();
+    f.reconcile(Wake::Changed).await;
+    // ...which writes at its old offset (no O_APPEND), and then far beyond it.
+    let w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    w.write_all_at(b"c\n", 4).unwrap();
+    f.reconcile(Wake::Changed).await;
+    w.write_all_at(b"d\n", 64 << 20).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(published(&stream), ["a", "b", "c", "d"]);
+    let skipped: Vec<_> = events(&mut reader)
+        .into_iter()
+        .filter(|e| e.0 == EventKind::Skipped)
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped[0].1.contains("skipped 4 NUL bytes"), "{skipped:?}");
+}
+
+/// Runs `Follower::start` on its own thread: a start that blocks fails the test instead of hanging it.
+fn start_within(stream: Arc<Stream>, limit: Duration) -> Option<Follower> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let f = rt.block_on(Follower::start(stream, 1024, 1 << 20)).unwrap();
+        let _ = tx.send(f);
+    });
+    rx.recv_timeout(limit).ok()
+}
+
+#[tokio::test]
+async fn a_fifo_at_the_path_never_blocks_and_is_followed_once_it_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let stream = hub_for(&path).streams()[0].clone();
+    let mut reader = listen(&stream);
+    let started = start_within(stream.clone(), Duration::from_secs(5));
+    if started.is_none() {
+        // Let the stuck open return, so the test ends.
+        let _ = std::fs::OpenOptions::new().write(true).open(&path);
+    }
+    let mut f = started.expect("start-up blocked on a FIFO");
+    let ev = events(&mut reader);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(ev[0].0, EventKind::Unreadable);
+    assert!(ev[0].1.contains("not a regular file (a FIFO)"), "{ev:?}");
+
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, "ok\n").unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(published(&stream), ["ok"]);
+    assert_eq!(events(&mut reader).last().unwrap().0, EventKind::Created);
+}
+
+#[tokio::test]
+async fn bad_paths_are_reported_once_each_and_following_resumes() {
+    let (dir, path, stream, mut f) = follower_on("").await;
+    let mut reader = listen(&stream);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    f.reconcile(Wake::Changed).await;
+    std::fs::remove_dir(&path).unwrap();
+    std::os::unix::fs::symlink(&path, &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(dir.path().join("new"), "back\n").unwrap();
+    std::fs::rename(dir.path().join("new"), &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    let unreadable: Vec<_> = events(&mut reader)
+        .into_iter()
+        .filter(|e| e.0 == EventKind::Unreadable)
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(unreadable.len(), 3, "{unreadable:?}");
+    assert!(unreadable[0].contains("a directory"), "{unreadable:?}");
+    assert!(unreadable[1].contains("symbolic links"), "{unreadable:?}");
+    assert!(unreadable[2].contains("a character device"), "{unreadable:?}");
+    assert_eq!(published(&stream), ["back"]);
 }

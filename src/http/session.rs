@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
-use tokio::time::{Instant, Interval};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -154,17 +154,29 @@ impl Session<'_> {
     async fn serve(&mut self, ping: Duration) -> String {
         let mut wake = self.state.hub.subscribe();
         let mut ticker = tokio::time::interval_at(Instant::now() + ping, ping);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            self.subs.resync(&self.state.hub, &mut self.batch);
-            self.subs.poll(&mut self.batch);
-            let step = if !self.batch.is_empty() || self.ping_due {
-                self.send().await
-            } else {
-                self.wait(&mut wake, &mut ticker).await
-            };
-            if let Err(reason) = step {
+            if let Err(reason) = self.step(&mut wake, &mut ticker).await {
                 return reason;
             }
+        }
+    }
+
+    /// One round: take in what the client sent and a due ping even in the
+    /// middle of a long burst (a client that reads is alive), then send or wait.
+    async fn step(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
+        while let Some(msg) = self.ws.next().now_or_never() {
+            self.received(msg).await?;
+        }
+        if ticker.tick().now_or_never().is_some() {
+            self.tick().await?;
+        }
+        self.subs.resync(&self.state.hub, &mut self.batch);
+        self.subs.poll(&mut self.batch);
+        if !self.batch.is_empty() || self.ping_due {
+            self.send().await
+        } else {
+            self.wait(wake, ticker).await
         }
     }
 
@@ -184,25 +196,34 @@ impl Session<'_> {
     /// Waits for new frames, a client message, a ping tick or shutdown.
     async fn wait(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
         tokio::select! {
+            biased;
             _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
+            msg = self.ws.next() => self.received(msg).await,
             r = wake.changed() => r.map_err(|_| "hub closed".to_string()),
-            msg = self.ws.next() => match msg {
-                Some(Ok(Message::Close(_))) | None => Err("client closed".to_string()),
-                Some(Ok(_)) => {
-                    self.last_seen = Instant::now();
-                    Ok(())
-                }
-                Some(Err(WsError::Capacity(_))) => Err(self.close(CloseCode::Size, "message too big").await),
-                Some(Err(e)) => Err(format!("read failed: {e}")),
-            },
-            _ = ticker.tick() => {
-                if self.last_seen.elapsed() > self.stall_limit {
-                    return Err(self.close(CloseCode::Policy, "no answer to pings").await);
-                }
-                self.ping_due = true;
+            _ = ticker.tick() => self.tick().await,
+        }
+    }
+
+    /// A message from the client (pongs included): it is alive.
+    async fn received(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), String> {
+        match msg {
+            Some(Ok(Message::Close(_))) | None => Err("client closed".to_string()),
+            Some(Ok(_)) => {
+                self.last_seen = Instant::now();
                 Ok(())
             }
+            Some(Err(WsError::Capacity(_))) => Err(self.close(CloseCode::Size, "message too big").await),
+            Some(Err(e)) => Err(format!("read failed: {e}")),
         }
+    }
+
+    /// The ping interval passed: drop a client silent for too long, else ping it.
+    async fn tick(&mut self) -> Result<(), String> {
+        if self.last_seen.elapsed() > self.stall_limit {
+            return Err(self.close(CloseCode::Policy, "no answer to pings").await);
+        }
+        self.ping_due = true;
+        Ok(())
     }
 
     /// Sends a close frame (briefly: the client may be gone); returns the reason.

@@ -272,7 +272,8 @@ impl Cursor {
         let last_seq = ring.next_seq - 1;
         let target = match start {
             Start::Backlog(n) => ring.next_seq.saturating_sub(n.min(stream.limits.lines as u64)).max(1),
-            Start::Since(seq) => seq + 1,
+            // Any number a client sends is fine: one past the end starts live.
+            Start::Since(seq) => seq.saturating_add(1),
         };
         let mut first = Vec::new();
         let (next_fno, next_seq) = position(&ring, &stream.id, target, &mut first);

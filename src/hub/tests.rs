@@ -197,3 +197,16 @@ async fn a_reader_that_stops_polling_stops_holding_the_publisher_back() {
     );
     assert_eq!(s.last_seq(), 6);
 }
+
+#[tokio::test]
+async fn since_the_largest_number_starts_live_without_overflow() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    publish(&s, 1, 3).await;
+    let (mut c, last, first) = Cursor::new(s.clone(), Start::Since(u64::MAX));
+    assert_eq!((last, first.len()), (3, 0));
+    publish(&s, 4, 1).await;
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20);
+    assert_eq!(decode(&out), vec![("lines".into(), 4, vec!["l4".into()])]);
+}

@@ -98,8 +98,15 @@ pub enum EventKind {
     Reopened,
     /// The path does not exist.
     Missing,
-    /// The path exists again and is read from its start.
+    /// The path exists again (or became readable) and is read from its start.
     Created,
+    /// Something is at the path that cannot be read (permissions, a
+    /// directory, a FIFO, ...); the detail says why. Following resumes by
+    /// itself once the path is a readable file.
+    Unreadable,
+    /// Bytes that are not log text were skipped (NUL bytes that a writer
+    /// left after a truncation); the detail says how many.
+    Skipped,
 }
 
 /// The body of `GET /healthz`.
