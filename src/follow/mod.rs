@@ -91,7 +91,13 @@ impl Follower {
             last_error: None,
             out: Output::new(stream),
         };
-        f.ensure_dir_watch();
+        if let Err(e) = f.ensure_dir_watch() {
+            // Without its watches a follower would stall silently: at start a limit is fatal.
+            if notify::is_limit(&e) {
+                return Err(e);
+            }
+            f.report_error(format!("cannot watch the directory of {}: {e}", f.path.display()));
+        }
         match Source::open(&f.path, None, max_line) {
             Ok(src) => f.fill_history(src, history_bytes).await,
             Err(e) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
@@ -215,7 +221,9 @@ impl Follower {
 
     /// Reads everything new and brings the open files in line with the disk.
     async fn reconcile(&mut self, wake: Wake) {
-        self.ensure_dir_watch();
+        if let Err(e) = self.ensure_dir_watch() {
+            self.report_error(format!("cannot watch the directory of {}: {e}", self.path.display()));
+        }
         let (out, rotated) = (&mut self.out, &mut self.rotated);
         for src in rotated.iter_mut() {
             out.drain(src).await;
@@ -233,7 +241,7 @@ impl Follower {
     }
 
     /// Watches the file's directory, or its nearest existing ancestor while it is missing.
-    fn ensure_dir_watch(&mut self) {
+    fn ensure_dir_watch(&mut self) -> io::Result<()> {
         let Some(want) = self
             .path
             .ancestors()
@@ -241,18 +249,16 @@ impl Follower {
             .find(|d| d.is_dir())
             .map(Path::to_path_buf)
         else {
-            return;
+            return Ok(());
         };
         if self.dir_watch.as_ref().is_some_and(|(_, d)| *d == want) {
-            return;
+            return Ok(());
         }
         if let Some((wd, _)) = self.dir_watch.take() {
             self.watcher.remove(wd);
         }
-        match self.watcher.add_dir(&want) {
-            Ok(wd) => self.dir_watch = Some((wd, want)),
-            Err(e) => self.report_error(format!("cannot watch {}: {e}", want.display())),
-        }
+        self.dir_watch = Some((self.watcher.add_dir(&want)?, want));
+        Ok(())
     }
 
     /// Logs an error once, until the situation changes.

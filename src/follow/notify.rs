@@ -43,8 +43,9 @@ const DIR_MASK: WatchMask = WatchMask::CREATE
 
 impl Watcher {
     pub fn new() -> io::Result<Watcher> {
+        let inotify = Inotify::init().map_err(|e| explain_limit(e, "instances"))?;
         // SAFETY: an `Inotify` owns its descriptor and never changes or closes it while alive.
-        let fd = unsafe { AsyncFd::register(Inotify::init()?) }?;
+        let fd = unsafe { AsyncFd::register(inotify) }?;
         Ok(Watcher {
             fd,
             buf: vec![0; 64 * 1024],
@@ -55,11 +56,15 @@ impl Watcher {
     pub fn add_file(&self, file: &std::fs::File, path: &Path) -> io::Result<WatchDescriptor> {
         let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
         let mut watches = self.fd.get_ref().watches();
-        watches.add(&by_fd, FILE_MASK).or_else(|_| watches.add(path, FILE_MASK))
+        watches
+            .add(&by_fd, FILE_MASK)
+            .or_else(|_| watches.add(path, FILE_MASK))
+            .map_err(|e| explain_limit(e, "watches"))
     }
 
     pub fn add_dir(&self, dir: &Path) -> io::Result<WatchDescriptor> {
-        self.fd.get_ref().watches().add(dir, DIR_MASK)
+        let added = self.fd.get_ref().watches().add(dir, DIR_MASK);
+        added.map_err(|e| explain_limit(e, "watches"))
     }
 
     /// Removes a watch; one already gone (its file deleted) is fine.
@@ -81,6 +86,43 @@ impl Watcher {
             }
         }
     }
+}
+
+/// Names the kernel limit behind an inotify error (EMFILE for instances,
+/// ENOSPC for watches) and how to raise it; other errors pass unchanged.
+fn explain_limit(e: io::Error, what: &str) -> io::Error {
+    let hit = match what {
+        "instances" => e.raw_os_error() == Some(libc::EMFILE),
+        _ => e.raw_os_error() == Some(libc::ENOSPC),
+    };
+    if !hit {
+        return e;
+    }
+    let key = format!("max_user_{what}");
+    let now = std::fs::read_to_string(format!("/proc/sys/fs/inotify/{key}"));
+    let now = now.as_deref().map_or("?", str::trim);
+    let msg = format!(
+        "the inotify limit fs.inotify.{key} ({now}) is reached; raise it, e.g. \
+         `sysctl fs.inotify.{key}=<more>` (persist it in /etc/sysctl.d/)"
+    );
+    io::Error::new(e.kind(), LimitReached(msg))
+}
+
+/// A kernel limit on inotify stopped a watch or an instance.
+#[derive(Debug)]
+struct LimitReached(String);
+
+impl std::fmt::Display for LimitReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitReached {}
+
+/// True if `e` is an inotify limit (see `explain_limit`).
+pub fn is_limit(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<LimitReached>())
 }
 
 fn read_into(inotify: &mut Inotify, buf: &mut [u8], out: &mut Vec<Event>) -> io::Result<()> {

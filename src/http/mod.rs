@@ -6,7 +6,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::listen::{Conn, Listener};
+use crate::logging::{Throttle, repeats};
 use crate::protocol::{Health, StreamHealth};
 use crate::shutdown::Shutdown;
 use crate::systemd::{Liveness, Pulse};
@@ -29,6 +30,8 @@ use crate::systemd::{Liveness, Pulse};
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// A client has this long to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A refusal or failure that repeats is logged at most this often.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 /// After shutdown is asked, connections have this long to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -38,6 +41,8 @@ pub struct State {
     settings: RwLock<Arc<Settings>>,
     /// WebSocket clients connected now.
     pub clients: Clients,
+    /// Cross-site upgrades refused, logged once in a while.
+    foreign: Mutex<Throttle>,
 }
 
 /// The number of connected WebSocket clients.
@@ -86,6 +91,7 @@ impl State {
             hub,
             settings: RwLock::new(Arc::new(settings)),
             clients: Clients::default(),
+            foreign: Mutex::new(Throttle::new(REPORT_EVERY)),
         }
     }
 
@@ -95,6 +101,18 @@ impl State {
 
     pub fn set_settings(&self, settings: Settings) {
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
+
+    /// Logs a refused cross-site upgrade, at most once per `REPORT_EVERY`.
+    fn refused_foreign(&self, origin: &str) {
+        let ready = self.foreign.lock().unwrap_or_else(|e| e.into_inner()).ready();
+        if let Some(n) = ready {
+            let origin: String = origin.chars().take(200).collect();
+            log::info!(
+                "refused a WebSocket upgrade from the foreign origin {origin:?}{}",
+                repeats(n)
+            );
+        }
     }
 }
 
@@ -132,6 +150,8 @@ pub async fn serve(
 }
 
 async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
+    let mut failures = Throttle::new(REPORT_EVERY);
+    let mut refusals = Throttle::new(REPORT_EVERY);
     loop {
         let accepted = tokio::select! {
             _ = server.shutdown.requested() => return pulse.retire(),
@@ -144,14 +164,18 @@ async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
         let (io, peer) = match accepted {
             Ok(c) => c,
             Err(e) => {
+                if let Some(n) = failures.ready() {
+                    log::warn!("accept failed: {e}{}", repeats(n));
+                }
                 // Out of descriptors or similar: wait a little rather than spin.
-                log::warn!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let Ok(permit) = server.permits.clone().try_acquire_owned() else {
-            log::warn!("connection from {peer} refused: max_clients reached");
+            if let Some(n) = refusals.ready() {
+                log::warn!("connection from {peer} refused: max_clients reached{}", repeats(n));
+            }
             continue;
         };
         let conn = server.clone();

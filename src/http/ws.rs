@@ -25,7 +25,8 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
         return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
     };
     if !origin_allowed(req.headers(), &state.settings().allowed_origins) {
-        log::info!("refused a WebSocket upgrade from a foreign origin");
+        let origin = req.headers().get(ORIGIN).map(|v| String::from_utf8_lossy(v.as_bytes()));
+        state.refused_foreign(&origin.unwrap_or_default());
         return plain(StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n");
     }
     let wanted = match query(req.uri().query().unwrap_or(""), &state.hub) {
