@@ -1,10 +1,8 @@
 //! Load: a stalled client next to a fast one, and many clients at once.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::harness::*;
 
 const STREAM: &str = "access";
 
@@ -13,59 +11,63 @@ fn long_line(i: usize, pad: &str) -> String {
     format!("big {i:07} {pad}")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_client_does_not_hurt_fast_client_or_memory() {
-    const N: usize = 200_000;
-    const BATCH: usize = 1_000;
-    // The fast client is kept within this many lines of the writer (well
-    // inside the default history of 10,000 lines / 4 MiB), so a gap could
-    // only come from the daemon.
-    const MAX_LAG: usize = 3_000;
-    const RSS_BOUND_KIB: u64 = 100 * 1024;
+/// Lines written while a client is stalled.
+const N: usize = 200_000;
+/// Lines per write.
+const BATCH: usize = 1_000;
+/// The fast client is kept within this many lines of the writer (well
+/// inside the default history of 10,000 lines / 4 MiB), so a gap could
+/// only come from the daemon.
+const MAX_LAG: usize = 3_000;
+const RSS_BOUND_KIB: u64 = 100 * 1024;
 
-    let dir = tempdir();
-    let log = dir.path().join("access.log");
-    let mut w = Writer::open(&log);
-    let d = Daemon::with_files(&[&log]);
+/// Takes at least `min` more lines from `fast`, each the next long line.
+async fn take_long_lines(fast: &mut Client, min: usize, received: &mut usize, pad: &str) {
+    for (_, line) in fast.expect_at_least(STREAM, min, Duration::from_secs(60)).await {
+        assert_eq!(line, long_line(*received, pad), "line {received}");
+        *received += 1;
+    }
+}
 
-    let stalled = stalled_client(&d, "backlog=0").await;
-    let mut fast = Client::connect_live(&d).await;
-    let pad: String = PAD.chars().cycle().take(480).collect();
-
-    let started = Instant::now();
-    let rss_start = d.rss_kib();
-    let mut rss_max = rss_start;
+/// Writes the `N` long lines in batches, with `fast` reading all of them and
+/// never more than `MAX_LAG` behind; the daemon's highest VmRSS meanwhile.
+async fn write_while_reading(fx: &Fixture, fast: &mut Client, pad: &str) -> u64 {
+    let mut w = fx.dir.writer("access.log");
+    let mut rss_max = fx.rss_kib();
     let mut received = 0usize;
-    let check = |got: Vec<(u64, String)>, received: &mut usize| {
-        for (_, line) in got {
-            assert_eq!(line, long_line(*received, &pad), "line {received}");
-            *received += 1;
-        }
-    };
     for b in 0..N / BATCH {
-        let batch: Vec<String> = (b * BATCH..(b + 1) * BATCH).map(|i| long_line(i, &pad)).collect();
+        let batch: Vec<String> = (b * BATCH..(b + 1) * BATCH).map(|i| long_line(i, pad)).collect();
         w.lines(&batch);
         let written = (b + 1) * BATCH;
         if received + MAX_LAG < written {
-            let need = written - MAX_LAG - received;
-            let got = fast.expect_at_least(STREAM, need, Duration::from_secs(60)).await;
-            check(got, &mut received);
+            take_long_lines(fast, written - MAX_LAG - received, &mut received, pad).await;
         }
-        rss_max = rss_max.max(d.rss_kib());
+        rss_max = rss_max.max(fx.rss_kib());
     }
     while received < N {
-        let got = fast.expect_at_least(STREAM, 1, Duration::from_secs(60)).await;
-        check(got, &mut received);
-        rss_max = rss_max.max(d.rss_kib());
+        take_long_lines(fast, 1, &mut received, pad).await;
+        rss_max = rss_max.max(fx.rss_kib());
     }
-    let elapsed = started.elapsed();
-    let rss_end = d.rss_kib();
-    println!(
-        "{N} lines in {elapsed:?} with a stalled client: daemon VmRSS start {} KiB, max {} KiB, \
-         end {} KiB (bound {} KiB)",
-        rss_start, rss_max, rss_end, RSS_BOUND_KIB
-    );
     assert_eq!(received, N);
+    rss_max
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_client_does_not_hurt_fast_client_or_memory() {
+    let fx = Fixture::new(&[ACCESS]);
+    let stalled = Stalled::connect(&fx, "backlog=0").await;
+    let mut fast = Client::connect_live(&fx).await;
+    let pad: String = PAD.chars().cycle().take(480).collect();
+
+    let started = Instant::now();
+    let rss_start = fx.rss_kib();
+    let rss_max = write_while_reading(&fx, &mut fast, &pad).await.max(rss_start);
+    let elapsed = started.elapsed();
+    let rss_end = fx.rss_kib();
+    println!(
+        "{N} lines in {elapsed:?} with a stalled client: daemon VmRSS start {rss_start} KiB, max {rss_max} KiB, \
+         end {rss_end} KiB (bound {RSS_BOUND_KIB} KiB)"
+    );
     assert!(
         fast.expect_at_least(STREAM, 0, Duration::from_millis(1))
             .await
@@ -79,7 +81,7 @@ async fn stalled_client_does_not_hurt_fast_client_or_memory() {
     );
 
     // The daemon still serves new clients, from the right place.
-    let mut late = Client::connect(&d, "backlog=3").await;
+    let mut late = Client::connect(&fx, "backlog=3").await;
     let got = late.expect_lines(STREAM, 3, LINES_TIMEOUT).await;
     let want: Vec<String> = (N - 3..N).map(|i| long_line(i, &pad)).collect();
     assert_exact(&got, &want);
@@ -92,14 +94,11 @@ async fn five_hundred_clients_get_every_line_once() {
     const CLIENTS: usize = 500;
     const LINES: usize = 1_000;
 
-    let dir = tempdir();
-    let log = dir.path().join("access.log");
-    let mut w = Writer::open(&log);
-    let d = Daemon::with_files(&[&log]);
-
+    let fx = Fixture::new(&[ACCESS]);
+    let mut w = fx.dir.writer("access.log");
     let mut clients = Vec::with_capacity(CLIENTS);
     for _ in 0..CLIENTS / 50 {
-        let batch = (0..50).map(|_| Client::connect_live(&d));
+        let batch = (0..50).map(|_| Client::connect_live(&fx));
         clients.extend(futures_util::future::join_all(batch).await);
     }
     assert_eq!(clients.len(), CLIENTS);

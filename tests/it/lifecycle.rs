@@ -1,27 +1,23 @@
-//! Process behaviour: graceful shutdown on SIGTERM/SIGINT and no CPU use
-//! while idle.
-
-mod common;
+//! Process behaviour: graceful shutdown on SIGTERM/SIGINT, no CPU use while
+//! idle, and the demo mode.
 
 use std::time::Duration;
 
-use common::*;
 use nix::sys::signal::Signal;
 
+use crate::harness::*;
+
 async fn graceful(sig: Signal) {
-    let dir = tempdir();
-    let log = dir.path().join("access.log");
-    let mut w = Writer::open(&log);
-    let mut d = Daemon::with_files(&[&log]);
-    let mut c = Client::connect_live(&d).await;
+    let (mut fx, mut c) = Fixture::live(&[ACCESS]).await;
+    let mut w = fx.dir.writer("access.log");
     w.numbered("a", 0..10);
     c.expect_lines("access", 10, LINES_TIMEOUT).await;
 
-    d.signal(sig);
+    fx.signal(sig);
     let close = c.expect_close(FRAME_TIMEOUT).await;
     let code = close.as_ref().map(|f| u16::from(f.code));
     assert_eq!(code, Some(1001), "close frame after {sig}: {close:?}");
-    let status = d.wait_exit(Duration::from_secs(15));
+    let status = fx.wait_exit(Duration::from_secs(15));
     assert_eq!(status.code(), Some(0), "exit status after {sig}: {status}");
 }
 
@@ -37,19 +33,16 @@ async fn sigint_closes_websockets_with_1001_and_exits_0() {
 
 #[tokio::test]
 async fn idle_daemon_uses_no_cpu() {
-    let dir = tempdir();
-    let access = dir.path().join("access.log");
-    let error = dir.path().join("error.log");
-    append_lines(&access, &numbered_range("a", 0..100));
-    std::fs::write(&error, "").unwrap();
-    let d = Daemon::with_files(&[&access, &error]);
-    let mut c = Client::connect(&d, "").await;
+    let setup = Setup::new().streams(&[ACCESS, ERROR]);
+    setup.dir.append("access.log", &numbered_range("a", 0..100));
+    let fx = setup.start();
+    let mut c = Client::connect(&fx, "").await;
     c.expect_lines("access", 100, LINES_TIMEOUT).await;
 
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let before = d.cpu_ticks();
+    let before = fx.cpu_ticks();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let after = d.cpu_ticks();
+    let after = fx.cpu_ticks();
     let delta = after - before;
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
@@ -60,21 +53,17 @@ async fn idle_daemon_uses_no_cpu() {
         "idle daemon used {ms} ms of CPU in 5 s ({delta} ticks at {hz} Hz; bound: 50 ms)"
     );
     // Still alive and working afterwards.
-    append_lines(&access, &numbered_range("b", 0..3));
+    fx.dir.append("access.log", &numbered_range("b", 0..3));
     let got = c.expect_lines("access", 3, LINES_TIMEOUT).await;
     assert_exact(&got, &numbered_range("b", 0..3));
 }
 
 #[tokio::test]
 async fn demo_mode_streams_synthetic_nginx_traffic_and_cleans_up() {
-    let mut d = Daemon::start(["--config", "/dev/null", "--demo"]);
+    let mut d = Daemon::start(&["--config", "/dev/null", "--demo"], &[]);
     let mut c = Client::connect(&d, "backlog=5").await;
     assert_eq!(c.stream_ids(), ["access", "error"]);
-    let dir = c.hello["streams"][0]["path"]
-        .as_str()
-        .unwrap()
-        .trim_end_matches("/access.log")
-        .to_string();
+    let dir = c.hello.streams[0].path.trim_end_matches("/access.log").to_string();
     // The seeded history, then live lines as the writer goes on.
     let got = c.expect_at_least("access", 6, LINES_TIMEOUT).await;
     for (_, line) in &got {

@@ -1,0 +1,32 @@
+//! The harness every integration test uses: it starts the real `logmon`
+//! binary against files in a temporary directory and talks to it the way
+//! browsers, proxies and systemd do.
+//!
+//! Every wait is bounded, so that a hang fails one test instead of blocking
+//! the suite; a failing test prints the daemon's last output.
+
+mod activation;
+mod client;
+mod daemon;
+mod files;
+mod fixture;
+mod http;
+mod notify;
+mod procfs;
+
+use std::time::Duration;
+
+pub use activation::{free_port, socket_activate};
+pub use client::{Client, Line};
+pub use daemon::{Daemon, base_args, run_to_exit};
+pub use files::{
+    PAD, TestDir, Writer, assert_contiguous, assert_exact, assert_per_file_order, numbered, numbered_range,
+};
+pub use fixture::{ACCESS, ERROR, Fixture, Setup};
+pub use http::{Stalled, get, get_over, upgrade_status};
+pub use notify::watched_daemon;
+
+/// Default bound for "these lines must arrive".
+pub const LINES_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound for a single expected frame or event.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(15);

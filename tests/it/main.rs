@@ -1,0 +1,17 @@
+//! Integration tests: the real `logmon` binary, started against real files
+//! in a temporary directory, with real WebSocket and HTTP clients, under
+//! real `systemd-socket-activate` and a notify socket.
+//!
+//! `harness` starts and observes the daemon; each other module checks one
+//! concern.
+
+mod harness;
+
+mod config;
+mod http;
+mod lifecycle;
+mod lines;
+mod load;
+mod protocol;
+mod rotation;
+mod systemd;
