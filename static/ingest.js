@@ -1,4 +1,6 @@
-/* logmon UI: the WebSocket connection, run in a dedicated worker.
+/* ingest.js: the WebSocket connection, run in a dedicated module worker
+ * (started by connection.js). Owns the open sockets and, per socket, the
+ * stream formats of the last hello and the messages not yet posted.
  *
  * Receiving and decoding frames, JSON parsing and the severity of every line
  * happen here, off the page's main thread. Server messages are passed on in
@@ -9,11 +11,8 @@
  * To the page:    {op: 'msgs', id, msgs: [message, ...]}   {op: 'close', id, code, reason}
  * A `lines` message gains `sev`: the severity code of each line (see parse.js).
  */
-'use strict';
+import { severity } from './parse.js';
 
-importScripts('parse.js');
-
-const P = self.LogmonParse;
 const FLUSH_MS = 16;
 const socks = new Map();
 
@@ -55,7 +54,7 @@ function open(id, url) {
         const lines = m.lines;
         const sev = new Int16Array(lines.length);
         for (let i = 0; i < lines.length; i++) {
-          if (typeof lines[i] === 'string') sev[i] = P.severity(format, lines[i]);
+          if (typeof lines[i] === 'string') sev[i] = severity(format, lines[i]);
         }
         m.sev = sev;
       }

@@ -9,5 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 cargo test --all-targets
+node --test tests/ui/
 tests/browser/run.sh
 as_root tests/system/run.sh

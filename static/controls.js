@@ -1,0 +1,147 @@
+/* controls.js: the toolbar and the URL. Turns the filter box, the quick
+ * filter chips, the columns/raw switch, the rows select, the stream tabs and
+ * the pause, follow, "new lines" and connection buttons into changes of the
+ * view (view.js) and of following (follow.js), keeps the controls showing the
+ * view, and the view in the URL's fragment (url-state.js) and back.
+ * Owns only the debounce timer of the filter box.
+ */
+import * as connection from './connection.js';
+import { setFollowing, setPaused } from './follow.js';
+import * as reading from './reading.js';
+import { rebuild } from './render.js';
+import { render as renderStats } from './stats.js';
+import * as store from './store.js';
+import * as tabs from './tabs.js';
+import { readHash, saveHash } from './url-state.js';
+import * as view from './view.js';
+
+const $ = (id) => document.getElementById(id);
+const filterBox = $('filter');
+const filterError = $('filter-error');
+const chips = document.querySelectorAll('[data-quick]');
+const modeColumns = $('mode-columns');
+const modeRaw = $('mode-raw');
+const rowsSelect = $('rows');
+let filterTimer = 0;
+
+function setFilterText(text) {
+  view.setFilterText(text);
+  filterError.textContent = view.filter.error ? 'invalid regex' : '';
+  filterBox.classList.toggle('invalid', !!view.filter.error);
+  filterBox.title = view.filter.error || '';
+}
+
+function setRowsCap(n) {
+  view.setRowsCap(n);
+  store.fitRows(n);
+}
+
+/** Makes every control show the view (and the reading state). */
+export function syncControls() {
+  filterBox.value = view.filterText;
+  for (const c of chips) c.setAttribute('aria-pressed', view.quickOn(c.dataset.quick) ? 'true' : 'false');
+  modeColumns.setAttribute('aria-pressed', view.mode === 'columns' ? 'true' : 'false');
+  modeRaw.setAttribute('aria-pressed', view.mode === 'raw' ? 'true' : 'false');
+  if (![...rowsSelect.options].some((o) => +o.value === view.rowsCap)) {
+    const o = document.createElement('option');
+    o.value = String(view.rowsCap);
+    o.textContent = view.rowsCap.toLocaleString('en-US');
+    rowsSelect.appendChild(o);
+  }
+  rowsSelect.value = String(view.rowsCap);
+  tabs.syncTabs();
+  reading.show();
+}
+
+/** Takes the view from the URL; on a change (or `initial`ly) the controls follow, and the rows too after start. */
+export function applyHash(initial) {
+  const h = readHash();
+  let changed = false;
+  if (h.filter !== view.filterText) { setFilterText(h.filter); filterBox.value = h.filter; changed = true; }
+  if (h.quick.join() !== view.quickNames().join()) { view.setQuick(h.quick); changed = true; }
+  if (h.rows !== view.rowsCap) { setRowsCap(h.rows); changed = true; }
+  if (h.mode !== view.mode) { view.setMode(h.mode); changed = true; }
+  if (h.stream !== view.stream) { view.setStream(h.stream); changed = true; }
+  if (changed || initial) { syncControls(); if (!initial) rebuild(); }
+}
+
+/** Esc: clears the filter box or, when it is empty, the quick filters. */
+export function clearFilter() {
+  clearTimeout(filterTimer);
+  const had = view.filterText !== '' || filterBox.value !== '';
+  filterBox.value = '';
+  if (had) {
+    setFilterText('');
+    saveHash(300);
+  } else if (view.quickNames().length) {
+    view.setQuick([]);
+    syncControls();
+    saveHash();
+  } else {
+    return;
+  }
+  rebuild();
+}
+
+/** Focuses the filter box with its text selected. */
+export function focusFilter() {
+  filterBox.focus();
+  filterBox.select();
+}
+
+export function isFilterBox(target) { return target === filterBox; }
+export function blurFilter() { filterBox.blur(); }
+
+function setMode(mode) {
+  if (mode === view.mode) return;
+  view.setMode(mode);
+  syncControls();
+  saveHash();
+  rebuild();
+}
+
+function showStream(id) {
+  if (id === view.stream) return;
+  view.setStream(id);
+  tabs.syncTabs();
+  saveHash();
+  rebuild();
+  renderStats();
+}
+
+function installToolbar() {
+  filterBox.addEventListener('input', () => {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => {
+      if (filterBox.value === view.filterText) return;
+      setFilterText(filterBox.value);
+      saveHash(300);
+      rebuild();
+    }, 60);
+  });
+  for (const c of chips) {
+    c.addEventListener('click', () => {
+      view.toggleQuick(c.dataset.quick);
+      syncControls();
+      saveHash();
+      rebuild();
+    });
+  }
+  modeColumns.addEventListener('click', () => setMode('columns'));
+  modeRaw.addEventListener('click', () => setMode('raw'));
+  rowsSelect.addEventListener('change', () => {
+    setRowsCap(view.clampRows(parseInt(rowsSelect.value, 10) || view.DEFAULT_ROWS));
+    saveHash();
+    rebuild();
+  });
+}
+
+export function install() {
+  installToolbar();
+  tabs.onSelect(showStream);
+  $('pause').addEventListener('click', () => setPaused(!reading.paused));
+  $('follow').addEventListener('click', () => setFollowing(true));
+  $('newlines').addEventListener('click', () => { setPaused(false); setFollowing(true); });
+  $('conn').addEventListener('click', () => connection.retryNow());
+  window.addEventListener('hashchange', () => applyHash(false));
+}

@@ -1,0 +1,114 @@
+/* copy.js: copying log lines. Owns the copy button that follows the mouse
+ * from row to row (and, on the same hover, the full timestamp as the time
+ * column's tooltip), copying a selection across rows as the lines themselves,
+ * one a line, and the "Copied" toast.
+ */
+import { fullTime } from './parse.js';
+import { LINE } from './store.js';
+import * as view from './view.js';
+
+const log = document.getElementById('log');
+const button = document.getElementById('copy');
+const toastBox = document.getElementById('toast');
+let copyRow = null;   // the row the button is in
+let toastTimer = 0;
+
+/** Takes the button out of the rows (before rows are removed, or when the mouse leaves). */
+export function hideCopy() {
+  button.hidden = true;
+  if (button.parentNode !== document.body) document.body.appendChild(button);
+  copyRow = null;
+}
+
+/** hideCopy(), if the button is in a row. */
+export function releaseCopy() {
+  if (copyRow) hideCopy();
+}
+
+export function install() {
+  log.addEventListener('mouseover', onHover);
+  log.addEventListener('mouseleave', hideCopy);
+  button.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    if (copyRow && copyRow._e) copyText(copyRow._e.t);
+  });
+  document.addEventListener('copy', onCopy);
+}
+
+function onHover(ev) {
+  const row = ev.target.closest && ev.target.closest('.row');
+  if (ev.target.classList.contains('c-time') && !ev.target.title && row && row._e && row._e.s) {
+    ev.target.title = fullTime(row._e.s.format, row._e.t);
+  }
+  if (!row || row === copyRow || !row._e || row._e.k !== LINE) return;
+  copyRow = row;
+  row.appendChild(button);
+  button.hidden = false;
+}
+
+function copyText(text) {
+  const done = () => toast('Copied');
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text) && done());
+  } else if (fallbackCopy(text)) {
+    done();
+  }
+}
+
+function fallbackCopy(text) {
+  const ta = document.createElement('textarea');
+  ta.value = text;
+  ta.className = 'offscreen';
+  document.body.appendChild(ta);
+  ta.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+  ta.remove();
+  return ok;
+}
+
+const rowOf = (n) => {
+  const x = n.nodeType === 1 ? n : n.parentElement;
+  return x ? x.closest('#log .row') : null;
+};
+
+/** A selection across rows copies the lines as they are in the log, one a line. */
+function onCopy(ev) {
+  const sel = document.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
+  const range = sel.getRangeAt(0);
+  let a = rowOf(range.startContainer);
+  let b = rowOf(range.endContainer);
+  if (!a && !b) return;
+  if (a === b) {
+    // Within one row: plain text of the selection (columns joined by spaces).
+    if (view.mode === 'raw') return;
+    const whole = a && a._e && range.toString() === a.textContent.replace(/copy$/, '');
+    ev.clipboardData.setData('text/plain', whole ? a._e.t : sel.toString());
+    ev.preventDefault();
+    return;
+  }
+  if (!a) a = log.querySelector('.row');
+  if (!b) b = log.lastElementChild && log.lastElementChild.lastElementChild;
+  ev.clipboardData.setData('text/plain', linesBetween(a, b).join('\n') + '\n');
+  ev.preventDefault();
+}
+
+/** The lines of rows a..b; gaps, events and notes as '# ' comments. */
+function linesBetween(a, b) {
+  const next = (r) => r.nextElementSibling
+    || (r.parentElement.nextElementSibling && r.parentElement.nextElementSibling.firstElementChild);
+  const out = [];
+  for (let r = a; r; r = next(r)) {
+    if (r._e) out.push(r._e.k === LINE ? r._e.t : '# ' + (r._e.s ? r._e.s.id + ' ' : '') + r._e.t);
+    if (r === b) break;
+  }
+  return out;
+}
+
+function toast(text) {
+  toastBox.textContent = text;
+  toastBox.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toastBox.hidden = true; }, 1200);
+}

@@ -1,0 +1,190 @@
+/* store.js: every line, gap, file event and note the page has received, kept
+ * in memory as entries, and the streams they belong to.
+ *
+ * Owns: the streams of the last `hello` (id, path, format, colour, position),
+ * one bounded Ring of entries per stream plus one for all streams merged, the
+ * store cap, the arrival numbering of entries and the received/skipped counts.
+ * No DOM: whoever shows entries subscribes with onEntry().
+ *
+ * Memory is bounded by the store cap (storeCap): every view keeps at most that
+ * many entries, at least STORE_PER_VIEW and never fewer than the rows the page
+ * may show (rowsCap), so that any view can be rebuilt from memory alone.
+ *
+ * An entry is {k: kind, s: stream or null, q: sequence number, t: text,
+ * v: severity code, n: arrival number}. Arrival numbers grow by one per entry
+ * over the page's life, across streams, so "newer than" is one comparison.
+ */
+import { severity } from './parse.js';
+import { gapText } from './labels.js';
+
+/** Entry kinds: a log line, skipped lines, a file event, a note from the page. */
+export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3;
+/** The least number of entries every view keeps. */
+export const STORE_PER_VIEW = 20000;
+const FORMATS = new Set(['nginx-combined', 'nginx-error', 'plain']);
+const COLORS = 8;
+
+/** Bounded list: keeps the newest `cap` items (trimmed in chunks, amortised O(1)). */
+export class Ring {
+  constructor(cap) { this.cap = cap; this.items = []; }
+  push(e) {
+    const a = this.items;
+    a.push(e);
+    if (a.length > this.cap + (this.cap >> 2)) a.splice(0, a.length - this.cap);
+  }
+  setCap(cap) {
+    this.cap = cap;
+    if (this.items.length > cap) this.items.splice(0, this.items.length - cap);
+  }
+  clear() { this.items = []; }
+  /** Index in `items` of the oldest item kept. */
+  first() { return Math.max(0, this.items.length - this.cap); }
+  get length() { return Math.min(this.items.length, this.cap); }
+}
+
+/** Index of the first item of `items` (ascending arrival numbers) from `from` on with n >= `n`. */
+export function lowerBound(items, from, n) {
+  let lo = from, hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].n < n) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+let list = [];           // streams in the order of the last hello
+let byId = new Map();
+let cap = STORE_PER_VIEW;
+const all = new Ring(cap);
+let nextN = 1;           // arrival number of the next entry
+let received = 0;        // lines received in this page's life
+let gapLines = 0;        // lines reported skipped by gap frames
+let sink = () => {};
+
+/** `fn(entry)` is called for every entry stored, in arrival order. */
+export function onEntry(fn) { sink = fn; }
+
+/** The streams of the last hello, in its order. */
+export function streams() { return list; }
+
+export function stream(id) { return byId.get(id); }
+
+/** The entries of a view: one stream's, or every stream's for '*' (or an unknown id). */
+export function ring(view) {
+  if (view === '*') return all;
+  const st = byId.get(view);
+  return st ? st.ring : all;
+}
+
+/** Adopts the stream list of a hello; streams that keep their id keep their entries. */
+export function setStreams(hello) {
+  const next = [];
+  const ids = new Map();
+  for (const s of Array.isArray(hello) ? hello : []) {
+    if (!s || typeof s.id !== 'string') continue;
+    const st = byId.get(s.id)
+      || { id: s.id, path: '', format: 'plain', color: 0, helloSeq: 0, last: null, ring: new Ring(cap) };
+    st.path = String(s.path || '');
+    st.format = FORMATS.has(s.format) ? s.format : 'plain';
+    st.helloSeq = Number.isFinite(s.seq) ? s.seq : 0;
+    next.push(st);
+    ids.set(st.id, st);
+  }
+  next.forEach((st, i) => { st.color = i % COLORS; });
+  list = next;
+  byId = ids;
+}
+
+/** Forgets every stream and entry (a new run of the daemon). */
+export function reset() {
+  list = [];
+  byId = new Map();
+  all.clear();
+}
+
+/** The store cap: entries kept per view. */
+export function capacity() { return cap; }
+
+/** Sets the store cap for a row cap: enough to rebuild `rows` rows, at least STORE_PER_VIEW. */
+export function fitRows(rows) {
+  cap = Math.max(STORE_PER_VIEW, rows);
+  all.setCap(cap);
+  for (const st of list) st.ring.setCap(cap);
+}
+
+function add(k, s, q, t, v) {
+  const e = { k, s, q, t, v, n: nextN++ };
+  if (s) s.ring.push(e);
+  else for (const st of list) st.ring.push(e);
+  all.push(e);
+  sink(e);
+}
+
+/**
+ * Stores the lines of a `lines` message, skipping those already had. `m.sev`,
+ * when the worker computed it, holds each line's severity. Returns the lines
+ * that are new since the hello, {stream, n, c4, c5} (c4, c5: of them 4xx, 5xx
+ * responses), or null for a message about no known stream.
+ */
+export function addLines(m) {
+  const st = byId.get(m.stream);
+  if (!st || !Array.isArray(m.lines) || !Number.isFinite(m.seq)) return null;
+  const lines = m.lines;
+  const format = st.format;
+  const access = format === 'nginx-combined';
+  const sev = m.sev && m.sev.length === lines.length ? m.sev : null;
+  const live = { stream: st, n: 0, c4: 0, c5: 0 };
+  let seq = m.seq;
+  for (let i = 0; i < lines.length; i++, seq++) {
+    if (st.last !== null && seq <= st.last) continue; // already have it
+    const t = typeof lines[i] === 'string' ? lines[i] : String(lines[i]);
+    const v = format === 'plain' ? 0 : sev ? sev[i] : severity(format, t);
+    add(LINE, st, seq, t, v);
+    received++;
+    if (seq > st.helloSeq) {
+      live.n++;
+      if (access) { if (v >= 500) live.c5++; else if (v >= 400) live.c4++; }
+    }
+    st.last = seq;
+  }
+  return live;
+}
+
+/** Stores a `gap` message as one entry, unless the lines it names were had. */
+export function addGap(m) {
+  const st = byId.get(m.stream);
+  if (!st || !Number.isFinite(m.seq) || !Number.isFinite(m.count)) return;
+  const end = m.seq + m.count - 1;
+  if (st.last !== null && end <= st.last) return;
+  gapLines += m.count;
+  add(GAP, st, m.seq, gapText(m.seq, m.count), 0);
+  st.last = end;
+}
+
+/** Stores an `event` message (a file rotated, truncated, ...). */
+export function addEvent(m) {
+  const st = byId.get(m.stream);
+  if (!st) return;
+  const what = typeof m.event === 'string' ? m.event : 'event';
+  const detail = typeof m.detail === 'string' && m.detail ? ': ' + m.detail : '';
+  add(EVENT, st, 0, what + detail, 0);
+}
+
+/** Stores a note of the page's own (connection lost, reconnected): in every view. */
+export function addNote(text) {
+  add(NOTE, null, 0, text, 0);
+}
+
+/** The last sequence number had of each stream (null: none yet). */
+export function positions() {
+  return Object.fromEntries(list.map((st) => [st.id, st.last]));
+}
+
+/** Entries kept: merged, and per stream. */
+export function sizes() {
+  return { all: all.length, streams: Object.fromEntries(list.map((st) => [st.id, st.ring.length])) };
+}
+
+export function counters() {
+  return { received, gapLines };
+}

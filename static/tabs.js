@@ -1,0 +1,57 @@
+/* tabs.js: the stream tabs ("all streams", then one per stream, each with a
+ * coloured dot and its live rate). Owns the tab buttons and their rate slots;
+ * which tab is selected follows view.stream.
+ */
+import { span } from './rows.js';
+import * as view from './view.js';
+
+const tabs = document.getElementById('tabs');
+let rates = new Map();   // stream id -> the tab's rate <span>
+
+function tab(frag, id, label, color, title) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'tab' + (color === null ? '' : ' c' + color);
+  b.setAttribute('role', 'tab');
+  b.dataset.view = id;
+  b.title = title;
+  if (color !== null) b.appendChild(span('dot'));
+  b.appendChild(span('tab-name', label));
+  const r = span('tab-rate', '');
+  b.appendChild(r);
+  frag.appendChild(b);
+  return r;
+}
+
+/** Builds the tabs for these streams. */
+export function renderTabs(streams) {
+  const frag = document.createDocumentFragment();
+  tab(frag, view.ALL, 'all streams', null, 'All streams, merged');
+  rates = new Map();
+  for (const st of streams) rates.set(st.id, tab(frag, st.id, st.id, st.color, st.path + ' (' + st.format + ')'));
+  tabs.replaceChildren(frag);
+  syncTabs();
+}
+
+/** Marks the tab of the stream shown as selected. */
+export function syncTabs() {
+  for (const b of tabs.children) {
+    const sel = b.dataset.view === view.stream;
+    b.setAttribute('aria-selected', sel ? 'true' : 'false');
+    b.classList.toggle('active', sel);
+  }
+}
+
+/** Shows a stream's rate on its tab. */
+export function setRate(id, text) {
+  const r = rates.get(id);
+  if (r) r.textContent = text;
+}
+
+/** Calls `fn(view id)` when a tab is clicked. */
+export function onSelect(fn) {
+  tabs.addEventListener('click', (ev) => {
+    const b = ev.target.closest('.tab');
+    if (b) fn(b.dataset.view);
+  });
+}

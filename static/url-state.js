@@ -1,0 +1,50 @@
+/* url-state.js: the view in the URL's fragment (#filter=...&quick=...&stream=
+ * ...&mode=raw&rows=...), so that a link shows what its sender saw. Owns only
+ * the timer of a pending write; parseHash and formatHash are pure (unit tested
+ * in tests/ui/). Values at their defaults are left out of the URL.
+ */
+import * as view from './view.js';
+
+/** The view described by a fragment ('#...' or '...'); unknown values fall back to defaults. */
+export function parseHash(hash) {
+  const h = new URLSearchParams(hash.replace(/^#/, ''));
+  const filter = h.get('filter') || '';
+  const quick = [...new Set((h.get('quick') || '').split(',').filter((x) => view.QUICK.includes(x)))];
+  let rows = parseInt(h.get('rows') || '', 10);
+  if (!Number.isFinite(rows)) rows = view.DEFAULT_ROWS;
+  rows = view.clampRows(rows);
+  const mode = h.get('mode') === 'raw' ? 'raw' : 'columns';
+  const stream = h.get('stream') || view.ALL;
+  return { filter, quick, rows, mode, stream };
+}
+
+/** The fragment for a view {filter, quick, stream, mode, rows}, without '#' ('' for the defaults). */
+export function formatHash(v) {
+  const h = new URLSearchParams();
+  if (v.filter) h.set('filter', v.filter);
+  if (v.quick.length) h.set('quick', v.quick.join(','));
+  if (v.stream !== view.ALL) h.set('stream', v.stream);
+  if (v.mode !== 'columns') h.set('mode', v.mode);
+  if (v.rows !== view.DEFAULT_ROWS) h.set('rows', String(v.rows));
+  return h.toString().replace(/\+/g, '%20');
+}
+
+/** The view in the page's URL. */
+export function readHash() {
+  return parseHash(location.hash);
+}
+
+let timer = 0;
+/** Writes the current view into the URL after `delay` ms (replacing, not adding, a history entry). */
+export function saveHash(delay) {
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    const s = formatHash({
+      filter: view.filterText, quick: view.quickNames(), stream: view.stream, mode: view.mode, rows: view.rowsCap,
+    });
+    const url = location.pathname + location.search + (s ? '#' + s : '');
+    if (url !== location.pathname + location.search + location.hash) {
+      history.replaceState(null, '', url);
+    }
+  }, delay || 0);
+}

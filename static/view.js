@@ -1,0 +1,85 @@
+/* view.js: what the reader asked to see. Owns the stream shown ('*' = all,
+ * merged), the display mode (parsed columns or raw lines), the row cap, the
+ * filter box text with its compiled filter, and the quick filters (4xx, 5xx,
+ * warn, error+); answers whether an entry is in the view and matches.
+ *
+ * The state is exported as read-only live bindings (`view.mode`, ...); only
+ * the setters below change it. No DOM (unit tested in tests/ui/).
+ *
+ * rowsCap bounds the rows in the DOM (the store keeps more: see store.js).
+ */
+import { compileFilter, compileQuick } from './parse.js';
+import { LINE, NOTE } from './store.js';
+
+export const ALL = '*';
+export const DEFAULT_ROWS = 5000;
+export const MIN_ROWS = 100;
+export const MAX_ROWS = 50000;
+export const QUICK = ['4xx', '5xx', 'warn', 'error'];
+
+/** The stream shown: ALL or a stream id. */
+export let stream = ALL;
+/** 'columns' or 'raw'. */
+export let mode = 'columns';
+/** The most rows the DOM holds. */
+export let rowsCap = DEFAULT_ROWS;
+/** The filter box text, and what it compiles to (parse.js compileFilter). */
+export let filterText = '';
+export let filter = compileFilter('');
+let quick = new Set();   // quick filter names, in the order they were turned on
+let quickFn = null;      // severity code -> bool, null when no quick filter is on
+
+export function setStream(id) { stream = id; }
+export function setMode(m) { mode = m; }
+export function setRowsCap(n) { rowsCap = n; }
+
+export function setFilterText(text) {
+  filterText = text;
+  filter = compileFilter(text);
+}
+
+/** Turns on exactly these quick filters. */
+export function setQuick(names) {
+  quick = new Set(names);
+  quickFn = compileQuick(quick);
+}
+
+export function toggleQuick(name) {
+  if (quick.has(name)) quick.delete(name); else quick.add(name);
+  quickFn = compileQuick(quick);
+}
+
+export function quickNames() { return [...quick]; }
+export function quickOn(name) { return quick.has(name); }
+
+/** True when no filter and no quick filter narrows the lines. */
+export function unfiltered() { return filter.empty && !quickFn; }
+
+/** A row cap within bounds. */
+export function clampRows(n) {
+  return Math.max(MIN_ROWS, Math.min(MAX_ROWS, n));
+}
+
+/** The entry belongs to the stream shown (notes belong to every view). */
+export function inView(e) {
+  return stream === ALL || (e.s !== null && e.s.id === stream) || e.k === NOTE;
+}
+
+/** The entry passes the filters: lines are filtered, gaps, events and notes always pass. */
+export function matches(e) {
+  if (e.k !== LINE) return true;
+  if (quickFn && !quickFn(e.v)) return false;
+  return filter.empty || filter.test(e.t);
+}
+
+/** How many lines of `list` match. */
+export function countMatches(list) {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (list[i].k === LINE && matches(list[i])) n++;
+  return n;
+}
+
+/** The filter whose matches are highlighted in rows, or null. */
+export function highlighter() {
+  return filter.empty || filter.exclude ? null : filter;
+}
