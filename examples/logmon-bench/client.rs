@@ -2,20 +2,25 @@
 //! (Engine.IO 3 over a bare WebSocket, as frontail's own page connects).
 //!
 //! They parse only what they need: a logmon `lines` frame is counted by its
-//! `"seq":` and the `","` between its items, never decoded (only the rare
-//! other messages are); the write time is read out of each line only when
-//! latency is asked for.
+//! `"seq":` and the `","` between its items, never decoded, so that the
+//! clients do not become the bottleneck. The rare other messages (`hello`,
+//! `gap`), and every frame with `--verify`, are decoded as the library's
+//! [`protocol::Message`]. The write time is read out of each line only when
+//! latency is asked for. frontail's socket.io frames are matched by prefix.
 
 use std::io;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use logmon::protocol;
 use memchr::memmem;
 use tokio::sync::mpsc;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 
+use crate::histogram::Histogram;
+use crate::servers;
 use crate::workload::{TS_DIGITS, TS_MARK, now_ns};
 
 /// What a client is asked to do.
@@ -25,7 +30,7 @@ pub struct Job {
     pub expect: u64,
     /// Read the write time out of every line and record the latency.
     pub latency: bool,
-    /// Also decode every logmon frame with serde_json and check the cheap count.
+    /// Also decode every logmon frame as a `protocol::Message` and check the cheap count.
     pub verify: bool,
     /// Told once the client is connected and subscribed.
     pub ready: mpsc::Sender<()>,
@@ -59,76 +64,6 @@ impl Outcome {
             (a, b) => a.or(b),
         };
         self.latency.merge(&o.latency);
-    }
-}
-
-/// Latencies in µs, log-linear buckets (64 per power of two: within 1.6 %).
-pub struct Histogram {
-    counts: Vec<u64>,
-    pub max_us: u64,
-    pub count: u64,
-}
-
-const SUB_BITS: u32 = 6;
-const SUB: u64 = 1 << SUB_BITS;
-
-impl Default for Histogram {
-    fn default() -> Histogram {
-        Histogram {
-            counts: vec![0; (2 * SUB + (64 - SUB_BITS as u64 - 1) * SUB) as usize],
-            max_us: 0,
-            count: 0,
-        }
-    }
-}
-
-impl Histogram {
-    fn index(v: u64) -> usize {
-        if v < 2 * SUB {
-            return v as usize;
-        }
-        let e = 63 - v.leading_zeros();
-        let m = (v >> (e - SUB_BITS)) & (SUB - 1);
-        (2 * SUB + u64::from(e - SUB_BITS - 1) * SUB + m) as usize
-    }
-
-    /// The largest value that falls into bucket `i`.
-    fn upper(i: usize) -> u64 {
-        let i = i as u64;
-        if i < 2 * SUB {
-            return i;
-        }
-        let e = (i - 2 * SUB) / SUB + u64::from(SUB_BITS) + 1;
-        let m = (i - 2 * SUB) % SUB;
-        ((SUB + m + 1) << (e - u64::from(SUB_BITS))) - 1
-    }
-
-    pub fn record(&mut self, us: u64) {
-        self.counts[Self::index(us)] += 1;
-        self.max_us = self.max_us.max(us);
-        self.count += 1;
-    }
-
-    pub fn merge(&mut self, o: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(&o.counts) {
-            *a += b;
-        }
-        self.max_us = self.max_us.max(o.max_us);
-        self.count += o.count;
-    }
-
-    /// The value below which `q` of `total` samples lie; `None` if that
-    /// rank falls among samples that never arrived (`total > count`).
-    pub fn quantile(&self, q: f64, total: u64) -> Option<u64> {
-        let rank = ((q * total as f64).ceil() as u64).max(1);
-        let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen >= rank {
-                return Some(Self::upper(i).min(self.max_us));
-            }
-        }
-        None
     }
 }
 
@@ -183,44 +118,41 @@ impl Tally {
     }
 
     /// A logmon message: `lines` and `gap` count, others are ignored.
-    fn logmon(&mut self, text: &[u8]) {
+    fn logmon(&mut self, text: &str) {
         if self.job.verify {
             self.verify(text);
         }
-        if text.starts_with(b"{\"type\":\"lines\"") {
-            let seq = number_after(text, b"\"seq\":").unwrap_or(0);
-            let items = self.items(text);
+        let bytes = text.as_bytes();
+        if bytes.starts_with(b"{\"type\":\"lines\"") {
+            let seq = number_after(bytes, b"\"seq\":").unwrap_or(0);
+            let items = self.items(bytes);
             self.check_seq(seq, items);
-            self.lines(items, text);
+            self.lines(items, bytes);
         } else {
             self.other(text);
         }
     }
 
     /// A message other than `lines` (rare): decoded; a `gap` counts its lines as skipped.
-    fn other(&mut self, text: &[u8]) {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(text) else {
-            return;
-        };
-        if v["type"] == "gap" {
-            let (seq, count) = (v["seq"].as_u64().unwrap_or(0), v["count"].as_u64().unwrap_or(0));
-            self.check_seq(seq, count);
-            self.advance(0, count);
+    fn other(&mut self, text: &str) {
+        if let Ok(protocol::Message::Gap(gap)) = protocol::Message::decode(text) {
+            self.check_seq(gap.seq, gap.count);
+            self.advance(0, gap.count);
         }
     }
 
-    /// Decodes the message and counts a mismatch with the cheap parse as a sequence error.
-    fn verify(&mut self, text: &[u8]) {
-        let v: serde_json::Value = match serde_json::from_slice(text) {
-            Ok(v) => v,
-            Err(_) => {
+    /// Decodes the message and counts a mismatch with the cheap parse (or a
+    /// message this version does not know) as a sequence error.
+    fn verify(&mut self, text: &str) {
+        let lines = match protocol::Message::decode(text) {
+            Ok(protocol::Message::Lines(l)) => l.lines.len() as u64,
+            Ok(protocol::Message::Unknown) | Err(_) => {
                 self.out.seq_errors += 1;
                 return;
             }
+            Ok(_) => 0,
         };
-        let lines = v["lines"].as_array().map_or(0, Vec::len) as u64;
-        let known = matches!(v["type"].as_str(), Some("lines" | "gap" | "event" | "hello"));
-        if lines != self.items(text) || !known {
+        if lines != self.items(text.as_bytes()) {
             self.out.seq_errors += 1;
         }
     }
@@ -270,7 +202,7 @@ pub async fn logmon(url: String, job: Job) -> io::Result<Outcome> {
         Some(Ok(Message::Text(t))) => t,
         other => return Err(io::Error::other(format!("expected hello, got {other:?}"))),
     };
-    let last_seq = number_after(hello.as_bytes(), b"\"seq\":").unwrap_or(0);
+    let last_seq = hello_seq(&hello)?;
     let _ = job.ready.send(()).await;
     let stop = job.stop.clone();
     let mut tally = Tally::new(job, last_seq + 1);
@@ -280,13 +212,25 @@ pub async fn logmon(url: String, job: Job) -> io::Result<Outcome> {
             _ = stop.cancelled() => break,
         };
         match msg {
-            Some(Ok(Message::Text(t))) => tally.logmon(t.as_bytes()),
+            Some(Ok(Message::Text(t))) => tally.logmon(&t),
             Some(Ok(_)) => {}
             Some(Err(e)) => return Err(ws_err(e)),
             None => break,
         }
     }
     Ok(tally.out)
+}
+
+/// The newest `seq` of the benchmark's stream, as `hello` announces it.
+fn hello_seq(text: &str) -> io::Result<u64> {
+    let hello = match protocol::Message::decode(text) {
+        Ok(protocol::Message::Hello(h)) => h,
+        _ => return Err(io::Error::other(format!("expected hello, got {text:?}"))),
+    };
+    let stream = hello.streams.iter().find(|s| s.id == servers::STREAM);
+    stream
+        .map(|s| s.seq)
+        .ok_or_else(|| io::Error::other(format!("hello has no stream {:?}: {text}", servers::STREAM)))
 }
 
 /// A socket.io 2 client of frontail: joins the namespace `nsp` over a bare
@@ -339,6 +283,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use logmon::config::Format;
+
     use super::*;
 
     fn tally(expect: u64) -> Tally {
@@ -353,20 +299,22 @@ mod tests {
         Tally::new(job, 1)
     }
 
+    fn lines(seq: u64, lines: &[&str]) -> String {
+        let lines = lines.iter().map(|l| l.to_string()).collect();
+        let stream = servers::STREAM.to_string();
+        protocol::Message::Lines(protocol::Lines { stream, seq, lines })
+            .encode()
+            .to_string()
+    }
+
     #[test]
     fn counts_lines_frames_and_gaps() {
         let mut t = tally(6);
-        let lines = ["1.2.3.4 - - \"GET /a,\"b\" HTTP/1.1\" 200", "x\",\"y", "\"quoted\""];
-        let frame = serde_json::json!({"type": "lines", "stream": "access", "seq": 1, "lines": lines});
-        // The daemon writes `type` first; json! sorts keys, so build the text by hand.
-        let text = format!(
-            "{{\"type\":\"lines\",\"stream\":\"access\",\"seq\":1,\"lines\":{}}}",
-            frame["lines"]
-        );
-        t.logmon(text.as_bytes());
+        let quoted = ["1.2.3.4 - - \"GET /a,\"b\" HTTP/1.1\" 200", "x\",\"y", "\"quoted\""];
+        t.logmon(&lines(1, &quoted));
         assert_eq!((t.out.lines, t.out.seq_errors, t.complete()), (3, 0, false));
-        t.logmon(br#"{"count":2,"seq":4,"stream":"access","type":"gap"}"#);
-        t.logmon(br#"{"type":"lines","stream":"access","seq":6,"lines":["z"]}"#);
+        t.logmon(&protocol::gap(servers::STREAM, 4, 2));
+        t.logmon(&lines(6, &["z"]));
         assert_eq!((t.out.lines, t.out.skipped, t.out.seq_errors), (4, 2, 0));
         assert!(t.complete() && t.out.done.is_some());
     }
@@ -374,16 +322,35 @@ mod tests {
     #[test]
     fn notices_a_hole_in_seq() {
         let mut t = tally(10);
-        t.logmon(br#"{"type":"lines","stream":"access","seq":3,"lines":["a","b"]}"#);
+        t.logmon(&lines(3, &["a", "b"]));
         assert_eq!(t.out.seq_errors, 1);
     }
 
     #[test]
-    fn histogram_buckets_cover_their_values() {
-        for v in [0, 1, 127, 128, 129, 255, 256, 1000, 25_000, 1 << 40] {
-            let i = Histogram::index(v);
-            assert!(Histogram::upper(i) >= v, "{v}");
-            assert!(i == 0 || Histogram::upper(i - 1) < v, "{v}");
-        }
+    fn verify_flags_unknown_and_undecodable_messages() {
+        let mut t = tally(10);
+        t.logmon(r#"{"type":"event","stream":"access","event":"rotated","detail":"x"}"#);
+        assert_eq!(t.out.seq_errors, 0);
+        t.logmon(r#"{"type":"surprise"}"#);
+        t.logmon("{not json");
+        assert_eq!(t.out.seq_errors, 2);
+    }
+
+    #[test]
+    fn hello_gives_the_streams_seq() {
+        let info = |id: &str, seq| protocol::StreamInfo {
+            id: id.to_string(),
+            path: "/var/log/nginx/x.log".to_string(),
+            format: Format::NginxCombined,
+            seq,
+        };
+        let streams = vec![info("error", 3), info(servers::STREAM, 41)];
+        let hello = protocol::Hello {
+            version: protocol::VERSION,
+            epoch: "e1".to_string(),
+            streams,
+        };
+        assert_eq!(hello_seq(&protocol::Message::Hello(hello).encode()).unwrap(), 41);
+        assert!(hello_seq(&protocol::gap(servers::STREAM, 1, 1)).is_err());
     }
 }

@@ -19,8 +19,10 @@ use crate::procfs::{self, Usage};
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a server may take to exit after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
-/// The frontail version compared against (pinned in `examples/bench/package.json`).
+/// The frontail version compared against (pinned in `examples/logmon-bench/package.json`).
 pub const FRONTAIL_VERSION: &str = "4.9.2";
+/// The id of the one stream logmon is configured with.
+pub const STREAM: &str = "access";
 
 /// A running server process, stopped (SIGTERM, then SIGKILL) on drop.
 pub struct Server {
@@ -75,7 +77,7 @@ pub fn start_logmon(bin: &Path, dir: &Path, log: &Path) -> io::Result<Server> {
     fs::write(
         &config,
         format!(
-            "log_level = \"info\"\n[[stream]]\nid = \"access\"\npath = {:?}\nformat = \"nginx-combined\"\n",
+            "log_level = \"info\"\n[[stream]]\nid = {STREAM:?}\npath = {:?}\nformat = \"nginx-combined\"\n",
             log.display().to_string()
         ),
     )?;
