@@ -19,6 +19,10 @@ pub mod protocol;
 mod shutdown;
 mod systemd;
 
+/// The line splitter, exported for the fuzz targets (`fuzz/`).
+#[doc(hidden)]
+pub use follow::LineSplitter;
+
 use cli::Args;
 use config::DEFAULT_LISTEN;
 use listen::ListenAddr;

@@ -1,6 +1,7 @@
 //! Configuration parsing without disk: every key, every error.
 
 use super::*;
+use proptest::prelude::*;
 
 fn err(text: &str) -> ConfigError {
     Config::from_str(text, "test.toml").expect_err("config should be rejected")
@@ -173,4 +174,15 @@ fn files_become_streams_with_unique_ids() {
     let ids: Vec<_> = c.streams.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["access", "access-2", "my_app"]);
     assert_eq!(c.streams[2].format, Format::Plain);
+}
+
+proptest! {
+    #[test]
+    fn any_text_is_a_config_or_an_error_that_places_itself(text in "(?s).{0,300}") {
+        if let Err(e) = Config::from_str(&text, "fuzz.toml") {
+            let lines = text.split('\n').count();
+            prop_assert!(e.line.is_none_or(|l| l >= 1 && l <= lines), "{e}");
+            prop_assert!(e.to_string().starts_with("fuzz.toml"));
+        }
+    }
 }

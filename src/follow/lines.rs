@@ -95,6 +95,7 @@ pub fn strip_nuls(buf: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Feeds `input` in pieces of `step` bytes; returns (line, dropped) pairs and the splitter.
     fn split(input: &[u8], step: usize, max: usize) -> (Vec<(Vec<u8>, usize)>, LineSplitter) {
@@ -172,5 +173,52 @@ mod tests {
         assert_eq!(&b[..n], b"abc\n");
         let mut plain = *b"no nul here\n";
         assert_eq!(strip_nuls(&mut plain), plain.len());
+    }
+
+    /// Bytes where newlines and carriage returns are common.
+    fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x'), any::<u8>()];
+        proptest::collection::vec(byte, 0..600)
+    }
+
+    /// Feeds `input` cut at `cuts`, then flushes: every (line, dropped) emitted.
+    fn split_at(input: &[u8], cuts: &[usize], max: usize) -> Vec<(Vec<u8>, usize)> {
+        let mut s = LineSplitter::new(max);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &cut in cuts.iter().chain([input.len()].iter()) {
+            s.feed(&input[start..cut], &mut |l, d| out.push((l.to_vec(), d)));
+            start = cut;
+        }
+        s.flush(&mut |l, d| out.push((l.to_vec(), d)));
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn any_chunking_gives_the_lines_of_one_read(
+            input in log_bytes(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
+            max in 1usize..40,
+        ) {
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+            cuts.sort_unstable();
+            let whole = split_at(&input, &[], max);
+            prop_assert_eq!(&whole, &split_at(&input, &cuts, max));
+            for (line, _) in &whole {
+                prop_assert!(line.len() <= max && !line.contains(&b'\n'));
+            }
+            let newlines = input.iter().filter(|&&b| b == b'\n').count();
+            let tail = usize::from(input.last().is_some_and(|&b| b != b'\n'));
+            prop_assert_eq!(whole.len(), newlines + tail);
+        }
+
+        #[test]
+        fn stripping_nuls_keeps_every_other_byte_in_order(input in log_bytes()) {
+            let mut buf = input.clone();
+            let n = strip_nuls(&mut buf);
+            let want: Vec<u8> = input.into_iter().filter(|&b| b != 0).collect();
+            prop_assert_eq!(&buf[..n], &want[..]);
+        }
     }
 }

@@ -38,6 +38,7 @@ use tokio::time::Instant;
 use crate::hub::Stream;
 use crate::shutdown::Shutdown;
 use crate::systemd::Pulse;
+pub use lines::LineSplitter;
 use notify::{Event, Renames, Watcher};
 use output::Output;
 use path::PathState;

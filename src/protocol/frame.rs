@@ -162,6 +162,32 @@ fn cut_at_char_boundary(line: &[u8], dropped: usize) -> (&[u8], usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_lines_decode_to_their_text_and_any_suffix_to_their_tail(
+            lines in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..20),
+            first in 0u64..1 << 50,
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut b = LinesBuilder::default();
+            for l in &lines {
+                b.push(l, 0);
+            }
+            let f = b.finish("s", first);
+            let text: Vec<String> = lines.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+            let skip = cut.index(lines.len());
+            let tail = f.suffix("s", first + skip as u64);
+            let (Message::Lines(all), Message::Lines(part)) =
+                (Message::decode(f.text.as_str()).unwrap(), Message::decode(tail.text.as_str()).unwrap())
+            else {
+                panic!("not lines");
+            };
+            prop_assert_eq!((all.seq, &all.lines), (first, &text));
+            prop_assert_eq!((part.seq, &part.lines[..]), (first + skip as u64, &text[skip..]));
+        }
+    }
 
     fn json(f: &Frame) -> serde_json::Value {
         serde_json::from_str(f.text.as_str()).unwrap()

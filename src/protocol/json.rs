@@ -62,6 +62,16 @@ fn push_escape(out: &mut Vec<u8>, b: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(s in any::<String>()) {
+            let mut ours = Vec::new();
+            push_string(&mut ours, &s);
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+    }
 
     #[test]
     fn strings_match_serde_json() {

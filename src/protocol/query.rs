@@ -60,6 +60,7 @@ fn parse_since(v: &str) -> Result<(String, u64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn since_parses() {
@@ -79,5 +80,29 @@ mod tests {
         assert_eq!((all.streams, all.backlog), (None, DEFAULT_BACKLOG));
         assert!(Query::parse("backlog=-1").is_err());
         assert!(Query::parse("backlog=99999999999999999999999").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panic(q in ".{0,200}") {
+            let _ = Query::parse(&q);
+        }
+
+        #[test]
+        fn a_written_query_reads_back(
+            streams in proptest::collection::vec("[a-z0-9_.-]{1,8}", 0..4),
+            backlog in any::<u64>(),
+            since in proptest::collection::hash_map("[a-z:]{1,8}", any::<u64>(), 0..4),
+        ) {
+            let mut w = form_urlencoded::Serializer::new(String::new());
+            w.append_pair("stream", &streams.join(","));
+            w.append_pair("backlog", &backlog.to_string());
+            for (id, seq) in &since {
+                w.append_pair("since", &format!("{id}:{seq}"));
+            }
+            let q = Query::parse(&w.finish()).unwrap();
+            prop_assert_eq!(q.streams, (!streams.is_empty()).then_some(streams));
+            prop_assert_eq!((q.backlog, q.since), (backlog, since));
+        }
     }
 }
