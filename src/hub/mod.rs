@@ -275,8 +275,11 @@ impl Cursor {
             // Any number a client sends is fine: one past the end starts live.
             Start::Since(seq) => seq.saturating_add(1),
         };
+        // A new page (a backlog) also sees the events after the newest line:
+        // a stream that is unreadable says so, even before its first line.
+        let trailing_events = matches!(start, Start::Backlog(n) if n > 0);
         let mut first = Vec::new();
-        let (next_fno, next_seq) = position(&ring, &stream.id, target, &mut first);
+        let (next_fno, next_seq) = position(&ring, &stream.id, target, trailing_events, &mut first);
         drop(ring);
         let slot = stream.readers.add(next_fno);
         let cursor = Cursor {
@@ -333,9 +336,11 @@ impl Drop for Cursor {
     }
 }
 
-/// Finds where lines from `target` on start; pushes a gap or a partial frame into `first`.
-fn position(ring: &Ring, id: &str, target: u64, first: &mut Vec<Utf8Bytes>) -> (u64, u64) {
-    if target >= ring.next_seq {
+/// Finds where lines from `target` on start (and, with `events`, the events
+/// after the newest line when `target` is past it); pushes a gap or a partial
+/// frame into `first`.
+fn position(ring: &Ring, id: &str, target: u64, events: bool, first: &mut Vec<Utf8Bytes>) -> (u64, u64) {
+    if target >= ring.next_seq && !events {
         return (ring.end_fno(), ring.next_seq);
     }
     let oldest = ring.oldest_seq();

@@ -210,3 +210,24 @@ async fn since_the_largest_number_starts_live_without_overflow() {
     c.poll(&mut out, 1 << 20);
     assert_eq!(decode(&out), vec![("lines".into(), 4, vec!["l4".into()])]);
 }
+
+#[tokio::test]
+async fn a_new_page_sees_the_events_of_a_stream_without_lines() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    s.publish_event(EventKind::Unreadable, "cannot open /s.log: not a regular file (a FIFO)")
+        .await;
+    let (_c, _, first) = Cursor::new(s.clone(), Start::Backlog(10));
+    assert_eq!(decode(&first), vec![]);
+    let (mut c, _, _) = Cursor::new(s.clone(), Start::Backlog(10));
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20);
+    assert_eq!(decode(&out)[0].0, "event");
+    let (mut live, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    let mut none = Vec::new();
+    live.poll(&mut none, 1 << 20);
+    assert!(none.is_empty());
+    publish(&s, 1, 1).await;
+    live.poll(&mut none, 1 << 20);
+    assert_eq!(decode(&none), vec![("lines".into(), 1, vec!["l1".into()])]);
+}

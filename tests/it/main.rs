@@ -8,6 +8,7 @@
 mod harness;
 
 mod config;
+mod faults;
 mod http;
 mod lifecycle;
 mod lines;
