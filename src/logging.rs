@@ -1,5 +1,10 @@
 //! Logging: to the journal when stderr is connected to it (with structured
-//! fields such as STREAM, PATH and CLIENT), to stderr otherwise.
+//! fields such as STREAM, PATH and CLIENT), to stderr otherwise; and
+//! `Reports`, which logs repeated trouble once in a while instead of every time.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use log::LevelFilter;
 
@@ -31,16 +36,50 @@ pub fn init(level: LevelFilter) {
     log::set_max_level(level);
 }
 
-/// Logs a repeated event once, then at most once per interval with the number
-/// of repeats in between, so that a flood of bad requests cannot flood the journal.
-pub struct Throttle {
-    every: std::time::Duration,
-    last: Option<std::time::Instant>,
+/// Repeated trouble (refused connections, bad requests, hostile clients),
+/// logged once per kind and then at most once per interval with the number
+/// of repeats in between, so that a flood cannot flood the journal.
+pub struct Reports {
+    every: Duration,
+    kinds: Mutex<HashMap<&'static str, Throttle>>,
+}
+
+impl Reports {
+    pub fn new(every: Duration) -> Reports {
+        Reports {
+            every,
+            kinds: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Logs `message()` at `level`, unless `kind` was logged less than an
+    /// interval ago; true if it was logged (or would be, at a lower level).
+    pub fn report(&self, kind: &'static str, level: log::Level, message: impl FnOnce() -> String) -> bool {
+        let ready = {
+            let mut kinds = self.kinds.lock().unwrap_or_else(|e| e.into_inner());
+            kinds.entry(kind).or_insert_with(|| Throttle::new(self.every)).ready()
+        };
+        if let Some(n) = ready {
+            let more = if n == 0 {
+                String::new()
+            } else {
+                format!(" (and {n} more since the last report)")
+            };
+            log::log!(level, "{}{more}", message());
+        }
+        ready.is_some()
+    }
+}
+
+/// When one kind of trouble may be logged again.
+struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
     suppressed: u64,
 }
 
 impl Throttle {
-    pub const fn new(every: std::time::Duration) -> Throttle {
+    fn new(every: Duration) -> Throttle {
         Throttle {
             every,
             last: None,
@@ -49,8 +88,8 @@ impl Throttle {
     }
 
     /// `Some(repeats not logged since the last time)` when this one should be logged.
-    pub fn ready(&mut self) -> Option<u64> {
-        let now = std::time::Instant::now();
+    fn ready(&mut self) -> Option<u64> {
+        let now = Instant::now();
         if self.last.is_some_and(|t| now.duration_since(t) < self.every) {
             self.suppressed += 1;
             return None;
@@ -60,19 +99,9 @@ impl Throttle {
     }
 }
 
-/// ` (and N more since the last report)`, or nothing.
-pub fn repeats(n: u64) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(" (and {n} more since the last report)")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn a_throttle_logs_once_then_counts() {
@@ -81,6 +110,15 @@ mod tests {
         assert_eq!((t.ready(), t.ready()), (None, None));
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(t.ready(), Some(2));
-        assert_eq!(repeats(2), " (and 2 more since the last report)");
+    }
+
+    #[test]
+    fn kinds_are_throttled_apart() {
+        let r = Reports::new(Duration::from_secs(60));
+        let logged: Vec<_> = ["a", "b", "a", "b", "a"]
+            .into_iter()
+            .filter(|kind| r.report(kind, log::Level::Debug, String::new))
+            .collect();
+        assert_eq!(logged, ["a", "b"]);
     }
 }

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test of the project:
-#   1. cargo: unit tests and integration tests against the real daemon;
-#   2. browser: Debian's Chromium driven by playwright-core, also through a real nginx;
-#   3. system: the .deb built, linted, installed and exercised on booted Debian
+#   1. cargo: unit and property tests, and the integration tests (tests/it)
+#      against the real daemon;
+#   2. the UI's pure modules under `node --test`;
+#   3. browser: Debian's Chromium driven by playwright-core, also through a real nginx;
+#   4. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
+#   5. system: the .deb built, linted, installed and exercised on booted Debian
 #      bookworm and trixie containers with systemd, nginx and logrotate (needs root).
-# Each part installs what it needs on a fresh Debian machine.
+# Each part installs what it needs on a fresh Debian machine. Long runs are
+# opt-in: LOGMON_SOAK_SECS=600 (the soak test) and FUZZ_SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 cargo test --all-targets
-node --test tests/ui/
 tests/browser/run.sh
+node --test tests/ui/
+tests/fuzz.sh
 as_root tests/system/run.sh

@@ -6,7 +6,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::listen::{Conn, Listener};
-use crate::logging::{Throttle, repeats};
+use crate::logging::Reports;
 use crate::protocol::{Health, StreamHealth};
 use crate::shutdown::Shutdown;
 use crate::systemd::{Liveness, Pulse};
@@ -41,8 +41,8 @@ pub struct State {
     settings: RwLock<Arc<Settings>>,
     /// WebSocket clients connected now.
     pub clients: Clients,
-    /// Cross-site upgrades refused, logged once in a while.
-    foreign: Mutex<Throttle>,
+    /// Repeated trouble from clients, logged once in a while.
+    pub reports: Reports,
 }
 
 /// The number of connected WebSocket clients.
@@ -91,7 +91,7 @@ impl State {
             hub,
             settings: RwLock::new(Arc::new(settings)),
             clients: Clients::default(),
-            foreign: Mutex::new(Throttle::new(REPORT_EVERY)),
+            reports: Reports::new(REPORT_EVERY),
         }
     }
 
@@ -101,18 +101,6 @@ impl State {
 
     pub fn set_settings(&self, settings: Settings) {
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
-    }
-
-    /// Logs a refused cross-site upgrade, at most once per `REPORT_EVERY`.
-    fn refused_foreign(&self, origin: &str) {
-        let ready = self.foreign.lock().unwrap_or_else(|e| e.into_inner()).ready();
-        if let Some(n) = ready {
-            let origin: String = origin.chars().take(200).collect();
-            log::info!(
-                "refused a WebSocket upgrade from the foreign origin {origin:?}{}",
-                repeats(n)
-            );
-        }
     }
 }
 
@@ -150,8 +138,6 @@ pub async fn serve(
 }
 
 async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
-    let mut failures = Throttle::new(REPORT_EVERY);
-    let mut refusals = Throttle::new(REPORT_EVERY);
     loop {
         let accepted = tokio::select! {
             _ = server.shutdown.requested() => return pulse.retire(),
@@ -164,18 +150,17 @@ async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
         let (io, peer) = match accepted {
             Ok(c) => c,
             Err(e) => {
-                if let Some(n) = failures.ready() {
-                    log::warn!("accept failed: {e}{}", repeats(n));
-                }
+                let reports = &server.state.reports;
+                reports.report("accept", log::Level::Warn, || format!("accept failed: {e}"));
                 // Out of descriptors or similar: wait a little rather than spin.
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let Ok(permit) = server.permits.clone().try_acquire_owned() else {
-            if let Some(n) = refusals.ready() {
-                log::warn!("connection from {peer} refused: max_clients reached{}", repeats(n));
-            }
+            let reports = &server.state.reports;
+            let refused = || format!("connection from {peer} refused: max_clients reached");
+            reports.report("max_clients", log::Level::Warn, refused);
             continue;
         };
         let conn = server.clone();
@@ -188,7 +173,7 @@ async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
 
 impl Server {
     async fn serve_conn(self, io: Box<dyn Conn>, peer: String) {
-        let shutdown = self.shutdown.clone();
+        let (shutdown, state) = (self.shutdown.clone(), self.state.clone());
         let who = peer.clone();
         let svc = service_fn(move |req| {
             let (server, who) = (self.clone(), who.clone());
@@ -208,8 +193,13 @@ impl Server {
                 conn.await
             }
         };
-        if let Err(e) = result {
-            log::debug!("connection from {peer}: {e}");
+        match result {
+            Err(e) if e.is_parse() || e.is_parse_too_large() || e.is_timeout() => {
+                let bad = || format!("bad request from {peer}: {e}");
+                state.reports.report("bad request", log::Level::Info, bad);
+            }
+            Err(e) => log::debug!("connection from {peer}: {e}"),
+            Ok(()) => {}
         }
     }
 

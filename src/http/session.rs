@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -126,6 +127,7 @@ pub async fn run(ws: Ws, wanted: Query, peer: &str, state: &State, shutdown: &Sh
         subs,
         state,
         shutdown,
+        peer,
         batch: first,
         ping_due: false,
         last_seen: Instant::now(),
@@ -141,6 +143,8 @@ struct Session<'a> {
     subs: Subs,
     state: &'a State,
     shutdown: &'a Shutdown,
+    /// Names the client in logs.
+    peer: &'a str,
     /// Messages taken from the hub, not sent yet.
     batch: Vec<Utf8Bytes>,
     ping_due: bool,
@@ -180,16 +184,36 @@ impl Session<'_> {
         }
     }
 
+    /// Sends the batch. A send that had to wait for room and then went
+    /// through means the client read: it is alive, even while its answers to
+    /// pings still queue behind the data it has to read first.
     async fn send(&mut self) -> Result<(), String> {
         let ping = std::mem::take(&mut self.ping_due);
-        let send = send_all(&mut self.ws, &mut self.batch, ping);
-        tokio::select! {
-            r = tokio::time::timeout(self.stall_limit, send) => match r {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(format!("write failed: {e}")),
-                Err(_) => Err("client stopped reading".to_string()),
-            },
-            _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
+        let waited = AtomicBool::new(false);
+        let result = {
+            let mut send = std::pin::pin!(send_all(&mut self.ws, &mut self.batch, ping));
+            let send = std::future::poll_fn(|cx| {
+                let poll = send.as_mut().poll(cx);
+                if poll.is_pending() {
+                    waited.store(true, Ordering::Relaxed);
+                }
+                poll
+            });
+            tokio::select! {
+                r = tokio::time::timeout(self.stall_limit, send) => Some(r),
+                _ = self.shutdown.requested() => None,
+            }
+        };
+        match result {
+            None => Err(self.close(CloseCode::Away, "server shutting down").await),
+            Some(Ok(Ok(()))) => {
+                if waited.load(Ordering::Relaxed) {
+                    self.last_seen = Instant::now();
+                }
+                Ok(())
+            }
+            Some(Ok(Err(e))) => Err(format!("write failed: {e}")),
+            Some(Err(_)) => Err("client stopped reading".to_string()),
         }
     }
 
@@ -213,6 +237,11 @@ impl Session<'_> {
                 Ok(())
             }
             Some(Err(WsError::Capacity(_))) => Err(self.close(CloseCode::Size, "message too big").await),
+            Some(Err(WsError::Protocol(e))) => {
+                let broke = || format!("client {} broke the WebSocket protocol: {e}", self.peer);
+                self.state.reports.report("protocol error", log::Level::Info, broke);
+                Err(self.close(CloseCode::Protocol, "protocol error").await)
+            }
             Some(Err(e)) => Err(format!("read failed: {e}")),
         }
     }

@@ -26,7 +26,9 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
     };
     if !origin_allowed(req.headers(), &state.settings().allowed_origins) {
         let origin = req.headers().get(ORIGIN).map(|v| String::from_utf8_lossy(v.as_bytes()));
-        state.refused_foreign(&origin.unwrap_or_default());
+        let origin: String = origin.unwrap_or_default().chars().take(200).collect();
+        let refused = || format!("refused a WebSocket upgrade from the foreign origin {origin:?}");
+        state.reports.report("foreign origin", log::Level::Info, refused);
         return plain(StatusCode::FORBIDDEN, "cross-origin WebSocket refused\n");
     }
     let wanted = match query(req.uri().query().unwrap_or(""), &state.hub) {

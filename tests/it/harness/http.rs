@@ -124,24 +124,52 @@ impl Stalled {
     }
 
     /// Reads everything the server sent until it closes the connection (a
-    /// close frame, or the end of the stream); the opcodes of the frames
-    /// received. Fails after `timeout`.
-    pub async fn read_until_closed(&mut self, timeout: Duration) -> Vec<u8> {
+    /// close frame, or the end of the stream); the frames received, as
+    /// (opcode, payload). Fails after `timeout`.
+    pub async fn read_until_closed(&mut self, timeout: Duration) -> Vec<(u8, Vec<u8>)> {
         let mut buf = Vec::new();
         let deadline = Instant::now() + timeout;
         loop {
             let mut chunk = [0u8; 4096];
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.0.read(&mut chunk)).await {
-                Err(_) => panic!("stalled client not closed; frames received: {:?}", frame_opcodes(&buf)),
-                Ok(Ok(0)) | Ok(Err(_)) => return frame_opcodes(&buf),
+                Err(_) => panic!("raw client not closed; frames received: {:?}", server_frames(&buf)),
+                Ok(Ok(0)) | Ok(Err(_)) => return server_frames(&buf),
                 Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
             }
-            let ops = frame_opcodes(&buf);
-            if ops.contains(&0x8) {
-                return ops;
+            let frames = server_frames(&buf);
+            if frames.iter().any(|(op, _)| *op == 0x8) {
+                return frames;
             }
         }
+    }
+
+    /// The code of the close frame the server sends before it closes (None
+    /// if it closed without one). Fails after `timeout`.
+    pub async fn close_code(&mut self, timeout: Duration) -> Option<u16> {
+        let frames = self.read_until_closed(timeout).await;
+        let (_, payload) = frames.into_iter().find(|(op, _)| *op == 0x8)?;
+        Some(u16::from_be_bytes([*payload.first()?, *payload.get(1)?]))
+    }
+
+    /// Sends one client frame: `head` is its first byte (FIN, RSV bits,
+    /// opcode); the payload is masked unless `masked` is false. The server
+    /// may already have closed: errors are returned, not fatal.
+    pub async fn send_frame(&mut self, head: u8, payload: &[u8], masked: bool) -> std::io::Result<()> {
+        let mask = [0x37u8, 0xfa, 0x21, 0x3d];
+        let mut frame = vec![head];
+        let bit = if masked { 0x80 } else { 0 };
+        match payload.len() {
+            n @ 0..=125 => frame.push(bit | n as u8),
+            n @ 126..=0xffff => frame.extend([bit | 126].into_iter().chain((n as u16).to_be_bytes())),
+            n => frame.extend([bit | 127].into_iter().chain((n as u64).to_be_bytes())),
+        }
+        if masked {
+            frame.extend_from_slice(&mask);
+        }
+        let body = payload.iter().enumerate();
+        frame.extend(body.map(|(i, b)| if masked { b ^ mask[i % 4] } else { *b }));
+        self.0.write_all(&frame).await
     }
 }
 
@@ -153,9 +181,9 @@ async fn connect_small_rcvbuf(addr: SocketAddr) -> TcpStream {
     sock.connect(addr).await.expect("connect stalled client")
 }
 
-/// Opcodes of the complete server frames (unmasked) at the start of `buf`.
-fn frame_opcodes(buf: &[u8]) -> Vec<u8> {
-    let mut ops = Vec::new();
+/// The complete server frames (unmasked) at the start of `buf`: (opcode, payload).
+fn server_frames(buf: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
     let mut i = 0;
     while i + 2 <= buf.len() {
         let op = buf[i] & 0x0f;
@@ -168,8 +196,8 @@ fn frame_opcodes(buf: &[u8]) -> Vec<u8> {
         if i + head + len > buf.len() {
             break;
         }
-        ops.push(op);
+        frames.push((op, buf[i + head..i + head + len].to_vec()));
         i += head + len;
     }
-    ops
+    frames
 }
