@@ -71,8 +71,9 @@ async fn the_demo_as_root_with_a_user_to_switch_to_streams_live_traffic() {
 
 #[tokio::test]
 async fn since_the_largest_number_starts_live() {
-    let (fx, _) = Fixture::live(&[ACCESS]).await;
+    let (fx, mut first) = Fixture::live(&[ACCESS]).await;
     fx.dir.append("access.log", &numbered_range("a", 0..3));
+    first.expect_lines("access", 3, LINES_TIMEOUT).await;
     let mut c = Client::connect(&fx, &format!("since=access:{}", u64::MAX)).await;
     fx.dir.append("access.log", &numbered_range("b", 0..2));
     let got = c.expect_lines("access", 2, LINES_TIMEOUT).await;
