@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project:
 #   1. cargo: unit and property tests, and the integration tests (tests/it)
-#      against the real daemon;
+#      against the real daemon; then, alone, those that change inotify sysctls;
 #   2. the UI's pure modules under `node --test`;
 #   3. browser: Debian's Chromium driven by playwright-core, also through a real nginx;
 #   4. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
@@ -13,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 cargo test --all-targets
+# Tests that change system-wide inotify sysctls run alone, as root.
+as_root cargo test --test it limits -- --ignored --test-threads=1
 tests/browser/run.sh
 node --test tests/ui/
 tests/fuzz.sh

@@ -29,7 +29,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use inotify::EventMask;
 use tokio::sync::watch;
@@ -45,6 +45,8 @@ use path::PathState;
 use rotated::Rotated;
 use source::{FileId, Source};
 
+/// Timestamps are coarse: a file changed this long before a look may not have been seen.
+const LOOK_MARGIN: Duration = Duration::from_secs(1);
 /// After lines were read, wait this long so that a burst of writes makes one frame.
 const BATCH_DELAY: Duration = Duration::from_millis(2);
 
@@ -59,6 +61,8 @@ pub struct Tag {
 enum Wake {
     Changed,
     Reopen,
+    /// Events were lost (IN_Q_OVERFLOW): look at the directory as well.
+    Overflow,
 }
 
 pub struct Follower {
@@ -70,6 +74,9 @@ pub struct Follower {
     state: PathState,
     rotated: Rotated,
     renames: Renames,
+    /// When the last reconcile began: after lost events, files renamed since
+    /// then may have been at the path.
+    last_look: SystemTime,
     /// The last error logged, so that a lasting problem is logged once.
     last_error: Option<String>,
     out: Output,
@@ -89,6 +96,7 @@ impl Follower {
             state: PathState::Missing,
             rotated: Rotated::default(),
             renames: Renames::default(),
+            last_look: SystemTime::now(),
             last_error: None,
             out: Output::new(stream),
         };
@@ -157,7 +165,8 @@ impl Follower {
                 _ = pulse.probed() => pulse.answer().await,
                 r = self.watcher.next_batch() => {
                     match r {
-                        Ok(events) => self.handle_events(&events),
+                        Ok(events) if self.handle_events(&events) => return Some(Wake::Overflow),
+                        Ok(_) => {}
                         Err(e) => {
                             note!(self.tag(), error, "{}: reading inotify events failed: {e}", self.path.display());
                             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -174,10 +183,13 @@ impl Follower {
         }
     }
 
-    fn handle_events(&mut self, events: &[Event]) {
+    /// Takes in a batch of events; true if some were lost.
+    fn handle_events(&mut self, events: &[Event]) -> bool {
         let dir_wd = self.dir_watch.as_ref().map(|(wd, _)| wd.clone());
+        let mut overflow = false;
         for e in events {
             if e.mask.contains(EventMask::Q_OVERFLOW) {
+                overflow = true;
                 note!(
                     self.tag(),
                     warn,
@@ -194,6 +206,7 @@ impl Follower {
             }
         }
         self.renames.end_batch();
+        overflow
     }
 
     fn dir_event(&mut self, e: &Event) {
@@ -232,8 +245,16 @@ impl Follower {
         if let PathState::Following(src) = &mut self.state {
             self.out.drain(src).await;
         }
+        let since = std::mem::replace(&mut self.last_look, SystemTime::now());
         if wake == Wake::Reopen {
             self.reopen_current().await;
+        }
+        if wake == Wake::Overflow
+            && let Some(dir) = self.path.parent()
+        {
+            // Files that left the path unseen while events were lost.
+            let names = rotated::recent_rotations(dir, &self.base, since - LOOK_MARGIN);
+            self.renames.candidates.extend(names);
         }
         self.check_path().await;
         self.adopt_candidates().await;

@@ -9,7 +9,11 @@
 //! event never makes one read twice.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::source::{FileId, Source};
 
@@ -76,4 +80,28 @@ impl Rotated {
 
 fn idle_limit(s: &Source) -> Duration {
     if s.writer_closed { GRACE } else { DRAIN_TIMEOUT }
+}
+
+/// Names in `dir` that look like rotations of `base` (`base` and a suffix,
+/// such as `access.log.1` or `access.log-20261130`, not compressed) and were
+/// renamed or written since `since` (their ctime): after lost events, the
+/// files that may have been at the path without being seen.
+pub fn recent_rotations(dir: &Path, base: &OsStr, since: SystemTime) -> Vec<OsString> {
+    const COMPRESSED: [&str; 6] = [".gz", ".xz", ".zst", ".bz2", ".lz4", ".zip"];
+    let since = since
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|name| {
+            let n = name.as_bytes();
+            n.len() > base.len() && n.starts_with(base.as_bytes())
+        })
+        .filter(|name| !COMPRESSED.iter().any(|c| name.as_bytes().ends_with(c.as_bytes())))
+        .filter(|name| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.ctime() >= since))
+        .collect()
 }

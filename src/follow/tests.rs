@@ -74,8 +74,8 @@ async fn a_queue_overflow_loses_no_line() {
         cookie: 0,
         name: None,
     };
-    f.handle_events(&[overflow]);
-    f.reconcile(Wake::Changed).await;
+    assert!(f.handle_events(&[overflow]));
+    f.reconcile(Wake::Overflow).await;
     assert_eq!(published(&stream), ["old", "a1", "b1", "b2"]);
 }
 
@@ -204,4 +204,40 @@ async fn bad_paths_are_reported_once_each_and_following_resumes() {
     assert!(unreadable[1].contains("symbolic links"), "{unreadable:?}");
     assert!(unreadable[2].contains("a character device"), "{unreadable:?}");
     assert_eq!(published(&stream), ["back"]);
+}
+
+#[tokio::test]
+async fn a_file_that_came_and_went_while_events_were_lost_is_still_read() {
+    let (dir, path, stream, mut f) = follower_on("old\n").await;
+    // Rotated twice while the queue overflowed: the middle file was never opened.
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    std::fs::write(&path, "m1\nm2\n").unwrap();
+    std::fs::rename(&path, dir.path().join("app.log.2")).unwrap();
+    std::fs::write(&path, "n1\n").unwrap();
+    f.reconcile(Wake::Overflow).await;
+    let mut got = published(&stream);
+    got.sort();
+    assert_eq!(got, ["m1", "m2", "n1", "old"]);
+}
+
+#[test]
+fn recent_rotations_are_the_file_s_renamed_siblings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "app.log",
+        "app.log.1",
+        "app.log-20261130",
+        "app.log.2.gz",
+        "other.log.1",
+        "app.lo",
+    ] {
+        std::fs::write(dir.path().join(name), "x\n").unwrap();
+    }
+    let base = std::ffi::OsStr::new("app.log");
+    let now = SystemTime::now();
+    let mut got = rotated::recent_rotations(dir.path(), base, now - Duration::from_secs(10));
+    got.sort();
+    assert_eq!(got, ["app.log-20261130", "app.log.1"]);
+    let later = rotated::recent_rotations(dir.path(), base, now + Duration::from_secs(10));
+    assert!(later.is_empty(), "{later:?}");
 }

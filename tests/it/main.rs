@@ -12,6 +12,7 @@ mod faults;
 mod hostile;
 mod http;
 mod lifecycle;
+mod limits;
 mod lines;
 mod load;
 mod protocol;
