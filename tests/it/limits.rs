@@ -8,7 +8,6 @@
 //! `cargo test --test it limits -- --ignored --test-threads=1`
 //! (tests/run-all.sh does).
 
-use std::fs::File;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::Duration;
 
@@ -96,19 +95,23 @@ async fn a_tiny_event_queue_overflows_and_loses_no_line() {
     );
 }
 
-#[test]
-#[ignore = "changes fs.inotify.max_user_instances: run alone with --ignored"]
-fn no_inotify_instance_left_at_start_up_is_a_clear_error() {
-    let _held = hold_inotify(None);
-    let Some(_one) = Sysctl::set("max_user_instances", 1) else {
-        return;
-    };
+/// Runs the daemon to its exit with `sysctl` at 1; what it printed (None if skipped).
+fn start_with_one(sysctl: &str) -> Option<String> {
+    let _one = Sysctl::set(sysctl, 1)?;
     let setup = Setup::new().streams(&[ACCESS]);
     let config = setup.write_config();
     let mut args = base_args();
     args.extend(["--config", config.to_str().unwrap()]);
     let (status, out) = run_to_exit(&args, Duration::from_secs(20));
     assert_eq!(status.code(), Some(1), "{out}");
+    Some(out)
+}
+
+#[test]
+#[ignore = "changes fs.inotify.max_user_instances: run alone with --ignored"]
+fn no_inotify_instance_left_at_start_up_is_a_clear_error() {
+    let _held = hold_inotify(None);
+    let Some(out) = start_with_one("max_user_instances") else { return };
     assert!(out.contains("fs.inotify.max_user_instances (1) is reached"), "{out}");
     assert!(out.contains("sysctl fs.inotify.max_user_instances="), "{out}");
 }
@@ -118,16 +121,9 @@ fn no_inotify_instance_left_at_start_up_is_a_clear_error() {
 fn no_inotify_watch_left_at_start_up_is_a_clear_error() {
     let dir = TestDir::new();
     let _held = hold_inotify(Some(dir.root()));
-    let Some(_one) = Sysctl::set("max_user_watches", 1) else {
-        return;
-    };
-    let setup = Setup::new().streams(&[ACCESS]);
-    let config = setup.write_config();
-    let mut args = base_args();
-    args.extend(["--config", config.to_str().unwrap()]);
-    let (status, out) = run_to_exit(&args, Duration::from_secs(20));
-    assert_eq!(status.code(), Some(1), "{out}");
+    let Some(out) = start_with_one("max_user_watches") else { return };
     assert!(out.contains("fs.inotify.max_user_watches (1) is reached"), "{out}");
+    assert!(out.contains("sysctl fs.inotify.max_user_watches="), "{out}");
 }
 
 #[tokio::test]
@@ -164,6 +160,5 @@ fn count_inotify_instances() -> u64 {
             n += u64::from(target.to_string_lossy() == "anon_inode:inotify");
         }
     }
-    let _ = File::open("/proc/self");
     n
 }
