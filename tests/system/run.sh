@@ -396,6 +396,116 @@ check_origin() {
     fi
 }
 
+# ---------------------------------------------------------------- authentication in front
+#
+# The shipped snippet's commented examples, enabled in a copy that the
+# default server includes for a while; the shipped conffile stays untouched.
+
+SITE=/etc/nginx/sites-available/default
+AUTH_SNIPPET=/etc/nginx/snippets/logmon-test-auth.conf
+
+# use_snippet NAME: the default server includes snippets/NAME instead; nginx
+# restarted (a reload returns before the new workers serve).
+use_snippet() {
+    inside sed -i "s|include snippets/logmon[-a-z]*\.conf;|include snippets/$1;|" "$SITE" || return 1
+    inside grep -n "include snippets/logmon" "$SITE" || return 1
+    inside nginx -t || return 1
+    inside systemctl restart nginx
+}
+
+# http_expect CODE PATH [CURL ARGS...]: GET PATH through nginx answers CODE.
+http_expect() {
+    local want=$1 path=$2 got
+    shift 2
+    got=$(inside curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$BASE$path") || return 1
+    echo "GET $path${*:+ ($*)}: $got"
+    [ "$got" = "$want" ] || { echo "    expected $want"; return 1; }
+}
+
+# ws_expect CODE [--header 'NAME: VALUE']...: the WebSocket handshake through
+# nginx answers CODE; a 101 must bring a hello.
+ws_expect() {
+    local want=$1 out rc
+    shift
+    inside rm -f "$T/auth.jsonl"
+    out=$(inside timeout 10 python3 "$T/wsclient.py" "$BASE/logmon/ws?backlog=0" "$T/auth.jsonl" --once "$@" 2>&1)
+    rc=$?
+    if [ "$want" = 101 ]; then
+        if [ "$rc" = 0 ] && inside grep -q '"type":"hello"' "$T/auth.jsonl"; then
+            echo "WebSocket /logmon/ws${*:+ ($*)}: 101, hello"
+            return 0
+        fi
+    elif grep -q "handshake refused: HTTP/1.1 $want " <<<"$out"; then
+        echo "WebSocket /logmon/ws${*:+ ($*)}: $want"
+        return 0
+    fi
+    echo "WebSocket /logmon/ws${*:+ ($*)}: expected $want, got: $out (exit $rc)"
+    return 1
+}
+
+basic_auth() { printf 'Authorization: Basic %s' "$(printf '%s' "$1" | base64)"; }
+
+check_auth_basic() {
+    # The snippet's auth_basic lines uncommented; the password file made
+    # with openssl, as the README says.
+    sed -e 's/^    #auth_basic/    auth_basic/' "$ROOT/etc/nginx/snippets/logmon.conf" >"$ROOT$AUTH_SNIPPET" || return 1
+    [ "$(grep -c '^    auth_basic' "$ROOT$AUTH_SNIPPET")" = 2 ] || { echo "the snippet's auth_basic example changed"; return 1; }
+    grep -n '^    auth_basic' "$ROOT$AUTH_SNIPPET"
+    in_sh "printf 'admin:%s\n' \"\$(openssl passwd -apr1 s3cret)\" >/etc/nginx/logmon.htpasswd \
+        && chgrp www-data /etc/nginx/logmon.htpasswd && chmod 640 /etc/nginx/logmon.htpasswd" || return 1
+    use_snippet "$(basename "$AUTH_SNIPPET")" || return 1
+    http_expect 401 /logmon/ &&
+        http_expect 401 /logmon/ -u admin:wrong &&
+        ws_expect 401 &&
+        ws_expect 401 --header "$(basic_auth admin:wrong)" &&
+        http_expect 200 /logmon/ -u admin:s3cret &&
+        ws_expect 101 --header "$(basic_auth admin:s3cret)"
+}
+
+check_auth_request() {
+    # A stand-in for the site's authentication service: 204 for the right
+    # session cookie, 401 otherwise.
+    cat >"$ROOT/etc/nginx/conf.d/logmon-test-authsvc.conf" <<'NGINX' || return 1
+server {
+    listen 127.0.0.1:8089;
+    access_log off;
+    location = /check {
+        if ($cookie_session = "let-me-in") {
+            return 204;
+        }
+        return 401;
+    }
+}
+NGINX
+    # The snippet's auth_request line and its location uncommented, pointed at it.
+    sed -e 's/^    #auth_request /    auth_request /' \
+        -e '/^#location = \/logmon-auth {/,/^#}/s/^#//' \
+        -e 's|http://127.0.0.1:4180/oauth2/auth|http://127.0.0.1:8089/check|' \
+        "$ROOT/etc/nginx/snippets/logmon.conf" >"$ROOT$AUTH_SNIPPET" || return 1
+    if ! grep -q '^    auth_request /logmon-auth;' "$ROOT$AUTH_SNIPPET" ||
+        ! grep -q '^location = /logmon-auth {' "$ROOT$AUTH_SNIPPET" ||
+        ! grep -q '^    proxy_pass http://127.0.0.1:8089/check;' "$ROOT$AUTH_SNIPPET"; then
+        echo "the snippet's auth_request example changed"
+        return 1
+    fi
+    grep -n '^    auth_request' "$ROOT$AUTH_SNIPPET"
+    sed -n '/^location = \/logmon-auth {/,/^}/p' "$ROOT$AUTH_SNIPPET"
+    use_snippet "$(basename "$AUTH_SNIPPET")" || return 1
+    http_expect 401 /logmon/ &&
+        http_expect 401 /logmon/ -b session=wrong &&
+        ws_expect 401 &&
+        ws_expect 401 --header "Cookie: session=wrong" &&
+        http_expect 404 /logmon-auth -b session=let-me-in &&
+        http_expect 200 /logmon/ -b session=let-me-in &&
+        ws_expect 101 --header "Cookie: session=let-me-in"
+}
+
+restore_nginx() {
+    inside rm -f "$AUTH_SNIPPET" /etc/nginx/conf.d/logmon-test-authsvc.conf /etc/nginx/logmon.htpasswd || return 1
+    use_snippet logmon.conf || return 1
+    http_expect 200 /logmon/ && ws_expect 101
+}
+
 check_tcp_dropin() {
     local d=/etc/systemd/system/logmon.socket.d
     inside mkdir -p "$d" || return 1
@@ -610,6 +720,9 @@ run_distro() {
         step "$suite: nginx serves the snippet (include snippets/logmon.conf)" wire_nginx &&
         step "$suite: UI and /healthz through nginx" check_ui &&
         step "$suite: Origin policy through nginx (Host passed on)" check_origin &&
+        step "$suite: auth_basic (the snippet's example): 401 without, 200 and 101 with" check_auth_basic &&
+        step "$suite: auth_request (the snippet's example): 401 without, 200 and 101 with" check_auth_request &&
+        step "$suite: nginx back to the shipped snippet, no authentication" restore_nginx &&
         step "$suite: WebSocket client through nginx" ws_start c1 "backlog=0&stream=access" &&
         step "$suite: lines of real nginx requests received" requests A 20 &&
         step "$suite: ... each exactly once, seq contiguous" ws_check c1 --open A:20 &&

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """A minimal RFC 6455 WebSocket client (standard library only) for the system test.
 
-    wsclient.py URL OUT [--origin ORIGIN] [--once]
+    wsclient.py URL OUT [--origin ORIGIN] [--header 'NAME: VALUE']... [--once]
 
-Connects to URL, writes every text message as one line to OUT (flushed at
-once) and answers pings, until the server closes the connection or the
-client is killed; with --once, it closes after the first message. The end
-is recorded as a last line {"type":"_closed","code":N} or {"type":"_eof"}.
+Connects to URL (sending the extra headers, e.g. credentials), writes
+every text message as one line to OUT (flushed at once) and answers pings,
+until the server closes the connection or the client is killed; with
+--once, it closes after the first message. The end is recorded as a last
+line {"type":"_closed","code":N} or {"type":"_eof"}. A refused handshake
+exits 1 with "handshake refused: STATUS LINE" on stderr.
 """
 
 import base64
@@ -45,7 +47,7 @@ def send_frame(sock, opcode, payload=b""):
     sock.sendall(head + mask + masked)
 
 
-def connect(url, origin=None):
+def connect(url, origin=None, headers=()):
     parts = urlsplit(url)
     host = parts.hostname
     port = parts.port or 80
@@ -64,6 +66,8 @@ def connect(url, origin=None):
     )
     if origin:
         request += f"Origin: {origin}\r\n"
+    for header in headers:
+        request += f"{header}\r\n"
     sock.sendall((request + "\r\n").encode())
     head = b""
     while b"\r\n\r\n" not in head:
@@ -92,7 +96,8 @@ def main():
     rest = sys.argv[3:]
     origin = rest[rest.index("--origin") + 1] if "--origin" in rest else None
     once = "--once" in rest
-    sock = connect(url, origin)
+    headers = [rest[i + 1] for i, a in enumerate(rest) if a == "--header"]
+    sock = connect(url, origin, headers)
     out = open(out_path, "a", buffering=1)
     message, message_op = b"", None
     try:
