@@ -6,7 +6,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -16,7 +16,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::hub::Hub;
@@ -164,20 +164,32 @@ async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
             continue;
         };
         let conn = server.clone();
-        server.shutdown.spawn(async move {
-            conn.serve_conn(io, peer).await;
-            drop(permit);
-        });
+        server
+            .shutdown
+            .spawn(conn.serve_conn(io, peer, Place(Arc::new(Mutex::new(Some(permit))))));
+    }
+}
+
+/// A connection's place among `max_clients`: held while the connection is
+/// served, and handed on to its WebSocket session when it upgrades, so that
+/// a WebSocket client holds a place for as long as it stays.
+#[derive(Clone)]
+pub struct Place(Arc<Mutex<Option<OwnedSemaphorePermit>>>);
+
+impl Place {
+    /// Takes the place away from the HTTP connection.
+    pub fn take(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
 impl Server {
-    async fn serve_conn(self, io: Box<dyn Conn>, peer: String) {
+    async fn serve_conn(self, io: Box<dyn Conn>, peer: String, place: Place) {
         let (shutdown, state) = (self.shutdown.clone(), self.state.clone());
         let who = peer.clone();
         let svc = service_fn(move |req| {
-            let (server, who) = (self.clone(), who.clone());
-            async move { Ok::<_, Infallible>(server.route(req, &who)) }
+            let (server, who, place) = (self.clone(), who.clone(), place.clone());
+            async move { Ok::<_, Infallible>(server.route(req, &who, &place)) }
         });
         let conn = http1::Builder::new()
             .max_buf_size(MAX_HEAD_BYTES)
@@ -203,12 +215,12 @@ impl Server {
         }
     }
 
-    fn route(&self, req: Request<Incoming>, peer: &str) -> Resp {
+    fn route(&self, req: Request<Incoming>, peer: &str, place: &Place) -> Resp {
         let mut resp = if req.method() != Method::GET && req.method() != Method::HEAD {
             plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n")
         } else {
             match req.uri().path() {
-                "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown),
+                "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown, place),
                 "/healthz" => healthz(&self.state.hub),
                 path => match assets::find(path) {
                     Some(asset) => assets::respond(&req, asset),

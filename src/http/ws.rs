@@ -11,7 +11,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::{Resp, State, plain, session};
+use super::{Place, Resp, State, plain, session};
 use crate::hub::Hub;
 use crate::protocol::Query;
 use crate::shutdown::Shutdown;
@@ -20,7 +20,13 @@ use crate::shutdown::Shutdown;
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
 /// Checks the request and answers 101, then runs the session on the upgraded connection.
-pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
+pub fn upgrade(
+    mut req: Request<hyper::body::Incoming>,
+    peer: &str,
+    state: &Arc<State>,
+    shutdown: &Shutdown,
+    place: &Place,
+) -> Resp {
     let Some(key) = handshake_key(req.headers()) else {
         return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
     };
@@ -37,7 +43,10 @@ pub fn upgrade(mut req: Request<hyper::body::Incoming>, peer: &str, state: &Arc<
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
     let (st, peer, sd) = (state.clone(), peer.to_string(), shutdown.clone());
+    // The session keeps the connection's place among max_clients until it ends.
+    let place = place.take();
     shutdown.spawn(async move {
+        let _place = place;
         match on_upgrade.await {
             Ok(upgraded) => {
                 // A small read buffer: clients send little, and the buffer is zeroed on every read.

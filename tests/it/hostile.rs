@@ -154,3 +154,21 @@ async fn invalid_and_fragmented_control_frames_close_only_that_client() {
     unharmed(&fx, &mut c, "a").await;
     assert_eq!(logged(&fx, "broke the WebSocket protocol"), 1, "{}", fx.output());
 }
+
+#[tokio::test]
+async fn websocket_clients_hold_their_place_among_max_clients() {
+    let (fx, mut c) = with_bystander("max_clients = 3").await;
+    let second = Client::connect(&fx, "backlog=0").await;
+    let _third = Client::connect(&fx, "backlog=0").await;
+    let fourth = tokio_tungstenite::connect_async(fx.ws_url("backlog=0")).await;
+    assert!(fourth.is_err(), "a fourth client was let in with max_clients = 3");
+    second.close().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _again = Client::connect(&fx, "backlog=0").await;
+    fx.dir.append("access.log", &numbered_range("a", 0..50));
+    assert_exact(
+        &c.expect_lines("access", 50, LINES_TIMEOUT).await,
+        &numbered_range("a", 0..50),
+    );
+    assert_eq!(logged(&fx, "max_clients reached"), 1, "{}", fx.output());
+}
