@@ -23,6 +23,10 @@ pub struct Args {
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<log::LevelFilter>,
 
+    /// Keep the state (each stream's place, the epoch) in FILE across restarts [default: from the config, or $STATE_DIRECTORY/state]
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
     /// Check the configuration and exit: 0 if it is valid, 1 with the reason if not
     #[arg(long)]
     pub check_config: bool,
@@ -52,6 +56,9 @@ impl Args {
         }
         if !self.listen.is_empty() {
             config.listen = self.listen.clone();
+        }
+        if let Some(path) = &self.state_file {
+            config.state_file = Some(path.clone());
         }
         Ok(config)
     }

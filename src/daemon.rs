@@ -1,6 +1,7 @@
 //! The running daemon: followers, server, signals, reload, readiness and watchdog.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +13,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::Args;
 use crate::config::{Config, StreamConfig};
-use crate::follow::Follower;
+use crate::follow::{self, Follower};
 use crate::http::{self, Settings, State};
 use crate::hub::{Hub, Stream};
 use crate::listen::Socket;
 use crate::shutdown::Shutdown;
+use crate::state::{self, Marks, StreamMark};
 use crate::systemd::{self, Liveness};
 use crate::{Error, logging};
 
@@ -29,8 +31,14 @@ struct Daemon {
     state: Arc<State>,
     shutdown: Shutdown,
     liveness: Arc<Liveness>,
-    followers: HashMap<String, (Shutdown, JoinHandle<()>)>,
+    followers: HashMap<String, (Shutdown, JoinHandle<bool>)>,
     reopen: watch::Sender<u64>,
+    /// Where the state file is, if there is one.
+    state_file: Option<PathBuf>,
+    /// Where each stream stood in the last run, until its follower starts.
+    resume: HashMap<String, StreamMark>,
+    marks: Arc<Marks>,
+    saver: Option<JoinHandle<()>>,
 }
 
 /// Serves until SIGTERM or SIGINT.
@@ -58,6 +66,7 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
         d.liveness.clone(),
     );
     let server = tokio::spawn(serve);
+    d.spawn_saver();
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
     d.spawn_watchers();
@@ -65,14 +74,36 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
     systemd::notify(&[NotifyState::Stopping]);
     d.shutdown.begin();
     let _ = server.await;
+    d.stop_all().await;
     log::info!("stopped");
     Ok(())
 }
 
 impl Daemon {
     fn new(args: Args, config: Config) -> Daemon {
-        let hub = Arc::new(Hub::new(&config.streams));
-        let state = Arc::new(State::new(hub, Settings::from_config(&config)));
+        // The demo follows files of its own: nothing to continue.
+        let state_file = (!args.demo)
+            .then(|| state::location(config.state_file.as_deref()))
+            .flatten();
+        let saved = state_file.as_deref().and_then(|p| state::load(p, &config.streams));
+        let hub = match &saved {
+            Some(s) => {
+                log::info!(
+                    "continuing epoch {} from {}",
+                    s.epoch,
+                    state_file.as_deref().unwrap().display()
+                );
+                let next: HashMap<_, _> = s.streams.iter().map(|m| (m.id.clone(), m.next_seq)).collect();
+                Hub::continuing(&config.streams, s.epoch.clone(), &next)
+            }
+            None => Hub::new(&config.streams),
+        };
+        let state = Arc::new(State::new(Arc::new(hub), Settings::from_config(&config)));
+        let resume = saved
+            .into_iter()
+            .flat_map(|s| s.streams)
+            .map(|m| (m.id.clone(), m))
+            .collect();
         Daemon {
             args,
             config,
@@ -81,12 +112,55 @@ impl Daemon {
             liveness: Arc::new(Liveness::default()),
             followers: HashMap::new(),
             reopen: watch::Sender::new(0),
+            state_file,
+            resume,
+            marks: Arc::default(),
+            saver: None,
+        }
+    }
+
+    /// Saves the state about once a second while lines flow.
+    /// Saves the state at once, so that the epoch outlives even an early
+    /// `kill -9`, then about once a second while lines flow.
+    fn spawn_saver(&mut self) {
+        if let Some(path) = &self.state_file {
+            if let Err(e) = state::save(path, &self.marks.saved(&self.state.hub.epoch, false)) {
+                log::error!("cannot save the state to {}: {e}", path.display());
+            }
+            let (epoch, marks) = (self.state.hub.epoch.clone(), self.marks.clone());
+            let saver = state::save_while_running(path.clone(), epoch, marks, self.shutdown.clone());
+            self.saver = Some(tokio::spawn(saver));
+        }
+    }
+
+    /// Stops every follower, then writes the state a last time.
+    async fn stop_all(&mut self) {
+        let mut clean = true;
+        for (_, (stop, task)) in self.followers.drain() {
+            stop.begin();
+            clean &= task.await.unwrap_or(false);
+        }
+        if let Some(saver) = self.saver.take() {
+            let _ = saver.await;
+        }
+        if let Some(path) = &self.state_file {
+            let saved = self.marks.saved(&self.state.hub.epoch, clean);
+            match state::save(path, &saved) {
+                Ok(()) => log::info!("state saved to {}", path.display()),
+                Err(e) => log::error!("cannot save the state to {}: {e}", path.display()),
+            }
         }
     }
 
     async fn start_follower(&mut self, stream: Arc<Stream>) -> Result<(), Error> {
         let sc = self.stream_config(&stream.id).expect("streams come from the config");
-        let follower = Follower::start(stream.clone(), self.config.max_line_bytes, sc.history.bytes)
+        let settings = follow::Settings {
+            max_line: self.config.max_line_bytes,
+            history_bytes: sc.history.bytes,
+            resume: self.resume.remove(&stream.id),
+            marks: self.marks.clone(),
+        };
+        let follower = Follower::start(stream.clone(), settings)
             .await
             .map_err(|source| Error::Follow {
                 path: sc.path.display().to_string(),
@@ -180,6 +254,7 @@ impl Daemon {
             stop.begin();
             let _ = task.await;
         }
+        self.marks.remove(id);
         self.state.hub.remove(id);
     }
 }

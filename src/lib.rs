@@ -17,6 +17,7 @@ mod listen;
 mod logging;
 pub mod protocol;
 mod shutdown;
+mod state;
 mod systemd;
 
 /// The line splitter, exported for the fuzz targets (`fuzz/`).

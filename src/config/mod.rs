@@ -67,6 +67,8 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     /// Switch to this user after opening the sockets (when started as root).
     pub user: Option<String>,
+    /// Where the state is kept across restarts (else `$STATE_DIRECTORY/state`, else nowhere).
+    pub state_file: Option<PathBuf>,
     /// Mode and group of unix sockets logmon binds itself.
     pub socket: UnixPerms,
 }

@@ -26,6 +26,7 @@ pub(super) fn config(text: &str, source_name: &str) -> Result<Config, ConfigErro
         ping_interval_secs: p.number("ping_interval_secs", &raw.ping_interval_secs, DEFAULT_PING_SECS)?,
         log_level: parse_log_level(&p, &raw.log_level)?,
         user: parse_name(&p, "user", &raw.user)?,
+        state_file: parse_state_file(&p, &raw.state_file)?,
         socket: UnixPerms {
             mode: parse_mode(&p, &raw.socket_mode)?,
             group: parse_name(&p, "socket_group", &raw.socket_group)?,
@@ -45,6 +46,7 @@ struct RawConfig {
     ping_interval_secs: Option<Spanned<u64>>,
     log_level: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
+    state_file: Option<Spanned<String>>,
     socket_mode: Option<Spanned<String>>,
     socket_group: Option<Spanned<String>>,
     #[serde(rename = "stream")]
@@ -203,6 +205,17 @@ fn parse_log_level(p: &Parser, raw: &Option<Spanned<String>>) -> Result<log::Lev
         );
         p.error(Some(level.span().start), Some("log_level"), msg)
     })
+}
+
+/// An absolute path for the state file.
+fn parse_state_file(p: &Parser, raw: &Option<Spanned<String>>) -> Result<Option<PathBuf>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let path = PathBuf::from(raw.get_ref());
+    if !path.is_absolute() || path.file_name().is_none() {
+        let msg = format!("{:?} is not an absolute path to a file", raw.get_ref());
+        return Err(p.error(Some(raw.span().start), Some("state_file"), msg));
+    }
+    Ok(Some(path))
 }
 
 /// A user or group name.

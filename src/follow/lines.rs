@@ -26,6 +26,11 @@ impl LineSplitter {
         }
     }
 
+    /// Bytes of the unfinished line taken in so far (kept or cut).
+    pub fn pending_bytes(&self) -> u64 {
+        (self.pending.len() + self.dropped) as u64
+    }
+
     /// True while part of a line waits for its end.
     pub fn has_partial(&self) -> bool {
         self.last.is_some()

@@ -19,6 +19,7 @@ macro_rules! note {
 }
 
 mod lines;
+mod mark;
 mod notify;
 mod output;
 mod path;
@@ -37,13 +38,14 @@ use tokio::time::Instant;
 
 use crate::hub::Stream;
 use crate::shutdown::Shutdown;
+use crate::state::{Marks, StreamMark};
 use crate::systemd::Pulse;
 pub use lines::LineSplitter;
 use notify::{Event, Renames, Watcher};
 use output::Output;
 use path::PathState;
 use rotated::Rotated;
-use source::{FileId, Source};
+use source::Source;
 
 /// Timestamps are coarse: a file changed this long before a look may not have been seen.
 const LOOK_MARGIN: Duration = Duration::from_secs(1);
@@ -80,11 +82,31 @@ pub struct Follower {
     /// The last error logged, so that a lasting problem is logged once.
     last_error: Option<String>,
     out: Output,
+    /// Where every follower stands, for the state file.
+    marks: Arc<Marks>,
+}
+
+/// What a follower needs besides its stream.
+pub struct Settings {
+    /// Longer lines are cut.
+    pub max_line: usize,
+    /// How much of the file's tail fills the history at start.
+    pub history_bytes: usize,
+    /// Where the last run stood in this stream, from the state file.
+    pub resume: Option<StreamMark>,
+    pub marks: Arc<Marks>,
 }
 
 impl Follower {
-    /// Starts following: watches set, the file opened at its end, history filled from its tail.
-    pub async fn start(stream: Arc<Stream>, max_line: usize, history_bytes: usize) -> io::Result<Follower> {
+    /// Starts following: watches set, then either the saved files read on
+    /// from the mark, or the file opened at its end with the history from its tail.
+    pub async fn start(stream: Arc<Stream>, settings: Settings) -> io::Result<Follower> {
+        let Settings {
+            max_line,
+            history_bytes,
+            resume,
+            marks,
+        } = settings;
         let path = stream.path.clone();
         let base = path.file_name().unwrap_or_default().to_os_string();
         let mut f = Follower {
@@ -99,6 +121,7 @@ impl Follower {
             last_look: SystemTime::now(),
             last_error: None,
             out: Output::new(stream),
+            marks,
         };
         if let Err(e) = f.ensure_dir_watch() {
             // Without its watches a follower would stall silently: at start a limit is fatal.
@@ -107,10 +130,11 @@ impl Follower {
             }
             f.report_error(format!("cannot watch the directory of {}: {e}", f.path.display()));
         }
-        match Source::open(&f.path, None, max_line) {
-            Ok(src) => f.fill_history(src, history_bytes).await,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
-            Err(e) => f.cannot_open(&e).await,
+        match (resume, Source::open(&f.path, None, max_line)) {
+            (Some(mark), _) => f.resume(mark, history_bytes).await,
+            (None, Ok(src)) => f.fill_history(src, history_bytes).await,
+            (None, Err(e)) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
+            (None, Err(e)) => f.cannot_open(&e).await,
         }
         f.reconcile(Wake::Changed).await;
         Ok(f)
@@ -138,19 +162,25 @@ impl Follower {
     }
 
     /// Follows until `stop`; a change of `reopen` reopens every file; answers the watchdog's probes.
-    pub async fn run(mut self, mut reopen: watch::Receiver<u64>, stop: Shutdown, mut pulse: Pulse) {
+    /// Returns true if it stopped between reconciles, so that its mark
+    /// holds everything it published.
+    pub async fn run(mut self, mut reopen: watch::Receiver<u64>, stop: Shutdown, mut pulse: Pulse) -> bool {
         while let Some(wake) = self.wait(&mut reopen, &stop, &mut pulse).await {
             let reconcile = self.reconcile(wake);
             tokio::pin!(reconcile);
             loop {
                 tokio::select! {
-                    _ = stop.requested() => return pulse.retire(),
+                    _ = stop.requested() => {
+                        pulse.retire();
+                        return false;
+                    }
                     _ = &mut reconcile => break,
                     _ = pulse.probed() => pulse.answer().await,
                 }
             }
         }
         pulse.retire();
+        true
     }
 
     /// Waits for something to do; `None` when it is time to stop.
@@ -253,13 +283,14 @@ impl Follower {
             && let Some(dir) = self.path.parent()
         {
             // Files that left the path unseen while events were lost.
-            let names = rotated::recent_rotations(dir, &self.base, since - LOOK_MARGIN);
+            let names = rotated::rotation_names(dir, &self.base, since - LOOK_MARGIN);
             self.renames.candidates.extend(names);
         }
         self.check_path().await;
         self.adopt_candidates().await;
         self.close_finished().await;
         self.out.flush().await;
+        self.marks.set(self.mark());
     }
 
     /// Watches the file's directory, or its nearest existing ancestor while it is missing.
@@ -296,67 +327,6 @@ impl Follower {
             Ok(wd) => src.wd = Some(wd),
             Err(e) => self.report_error(format!("cannot watch {}: {e}", self.path.display())),
         }
-    }
-
-    /// Keeps reading a file that left the path, until its writers are gone.
-    async fn retire(&mut self, old: Source) {
-        if let Some(oldest) = self.rotated.push(old) {
-            self.close(oldest).await;
-        }
-    }
-
-    /// Files created at the path and renamed away before we opened them.
-    async fn adopt_candidates(&mut self) {
-        let Some(dir) = self.path.parent().map(Path::to_path_buf) else {
-            return;
-        };
-        for name in std::mem::take(&mut self.renames.candidates) {
-            let path = dir.join(&name);
-            let Ok(mut src) = Source::open(&path, Some(0), self.max_line) else {
-                continue;
-            };
-            if self.known(src.pos.id) {
-                continue;
-            }
-            note!(
-                self.tag(),
-                info,
-                "{}: reading {} that was rotated before it was opened",
-                self.path.display(),
-                path.display()
-            );
-            self.watch_file(&mut src);
-            self.out.drain(&mut src).await;
-            self.retire(src).await;
-        }
-    }
-
-    fn known(&self, id: FileId) -> bool {
-        let current = matches!(&self.state, PathState::Following(s) if s.pos.id == id);
-        current || self.rotated.knows(id)
-    }
-
-    /// Closes rotated files whose writers are gone.
-    async fn close_finished(&mut self) {
-        for src in self.rotated.take_done() {
-            self.close(src).await;
-        }
-    }
-
-    async fn close(&mut self, mut src: Source) {
-        self.out.drain(&mut src).await;
-        self.out.finish_line(&mut src.splitter);
-        if let Some(wd) = src.wd.take() {
-            self.watcher.remove(wd);
-        }
-        let offset = src.pos.offset;
-        note!(
-            self.tag(),
-            debug,
-            "{}: closed a rotated file at offset {offset}",
-            self.path.display()
-        );
-        self.rotated.closed(src.pos.id);
     }
 }
 

@@ -36,6 +36,10 @@ impl Output {
         }
     }
 
+    pub fn stream(&self) -> &Arc<Stream> {
+        &self.stream
+    }
+
     /// The stream and path that log lines about this output carry.
     pub fn tag(&self) -> &Tag {
         &self.tag

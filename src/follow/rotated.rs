@@ -16,6 +16,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::source::{FileId, Source};
+use super::{Follower, PathState};
 
 /// After a writer closed a rotated file, it is closed once this long passes without writes.
 const GRACE: Duration = Duration::from_secs(1);
@@ -36,6 +37,10 @@ impl Rotated {
     /// The rotated files still open, oldest first.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Source> {
         self.open.iter_mut()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Source> {
+        self.open.iter()
     }
 
     /// Keeps `src` open; returns the oldest file if too many are open, to be closed now.
@@ -86,7 +91,7 @@ fn idle_limit(s: &Source) -> Duration {
 /// such as `access.log.1` or `access.log-20261130`, not compressed) and were
 /// renamed or written since `since` (their ctime): after lost events, the
 /// files that may have been at the path without being seen.
-pub fn recent_rotations(dir: &Path, base: &OsStr, since: SystemTime) -> Vec<OsString> {
+pub fn rotation_names(dir: &Path, base: &OsStr, since: SystemTime) -> Vec<OsString> {
     const COMPRESSED: [&str; 6] = [".gz", ".xz", ".zst", ".bz2", ".lz4", ".zip"];
     let since = since
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -104,4 +109,68 @@ pub fn recent_rotations(dir: &Path, base: &OsStr, since: SystemTime) -> Vec<OsSt
         .filter(|name| !COMPRESSED.iter().any(|c| name.as_bytes().ends_with(c.as_bytes())))
         .filter(|name| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.ctime() >= since))
         .collect()
+}
+
+/// The follower's side of rotated files: keeping, adopting and closing them.
+impl Follower {
+    /// Keeps reading a file that left the path, until its writers are gone.
+    pub(super) async fn retire(&mut self, old: Source) {
+        if let Some(oldest) = self.rotated.push(old) {
+            self.close(oldest).await;
+        }
+    }
+
+    /// Files created at the path and renamed away before we opened them.
+    pub(super) async fn adopt_candidates(&mut self) {
+        let Some(dir) = self.path.parent().map(Path::to_path_buf) else {
+            return;
+        };
+        for name in std::mem::take(&mut self.renames.candidates) {
+            let path = dir.join(&name);
+            let Ok(mut src) = Source::open(&path, Some(0), self.max_line) else {
+                continue;
+            };
+            if self.known(src.pos.id) {
+                continue;
+            }
+            note!(
+                self.tag(),
+                info,
+                "{}: reading {} that was rotated before it was opened",
+                self.path.display(),
+                path.display()
+            );
+            self.watch_file(&mut src);
+            self.out.drain(&mut src).await;
+            self.retire(src).await;
+        }
+    }
+
+    pub(super) fn known(&self, id: FileId) -> bool {
+        let current = matches!(&self.state, PathState::Following(s) if s.pos.id == id);
+        current || self.rotated.knows(id)
+    }
+
+    /// Closes rotated files whose writers are gone.
+    pub(super) async fn close_finished(&mut self) {
+        for src in self.rotated.take_done() {
+            self.close(src).await;
+        }
+    }
+
+    async fn close(&mut self, mut src: Source) {
+        self.out.drain(&mut src).await;
+        self.out.finish_line(&mut src.splitter);
+        if let Some(wd) = src.wd.take() {
+            self.watcher.remove(wd);
+        }
+        let offset = src.pos.offset;
+        note!(
+            self.tag(),
+            debug,
+            "{}: closed a rotated file at offset {offset}",
+            self.path.display()
+        );
+        self.rotated.closed(src.pos.id);
+    }
 }

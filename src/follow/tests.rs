@@ -4,6 +4,8 @@ use super::*;
 use crate::config::{Format, History, StreamConfig};
 use crate::hub::{Cursor, Hub, Start};
 use crate::protocol::{EventKind, Message};
+use crate::state::StreamMark;
+use std::collections::HashMap;
 
 fn hub_for(path: &Path) -> Hub {
     Hub::new(&[StreamConfig {
@@ -15,6 +17,16 @@ fn hub_for(path: &Path) -> Hub {
             bytes: 1 << 20,
         },
     }])
+}
+
+/// Lines up to 1 KiB, a history of 1 MiB, and `resume` if given.
+fn settings(resume: Option<StreamMark>) -> Settings {
+    Settings {
+        max_line: 1024,
+        history_bytes: 1 << 20,
+        resume,
+        marks: Arc::default(),
+    }
 }
 
 /// Every line published so far, in seq order.
@@ -55,7 +67,7 @@ async fn follower_on(initial: &str) -> (tempfile::TempDir, PathBuf, Arc<Stream>,
     let path = dir.path().join("app.log");
     std::fs::write(&path, initial).unwrap();
     let stream = hub_for(&path).streams()[0].clone();
-    let f = Follower::start(stream.clone(), 1024, 1 << 20).await.unwrap();
+    let f = Follower::start(stream.clone(), settings(None)).await.unwrap();
     (dir, path, stream, f)
 }
 
@@ -145,7 +157,7 @@ fn start_within(stream: Arc<Stream>, limit: Duration) -> Option<Follower> {
             .enable_all()
             .build()
             .unwrap();
-        let f = rt.block_on(Follower::start(stream, 1024, 1 << 20)).unwrap();
+        let f = rt.block_on(Follower::start(stream, settings(None))).unwrap();
         let _ = tx.send(f);
     });
     rx.recv_timeout(limit).ok()
@@ -235,9 +247,116 @@ fn recent_rotations_are_the_file_s_renamed_siblings_only() {
     }
     let base = std::ffi::OsStr::new("app.log");
     let now = SystemTime::now();
-    let mut got = rotated::recent_rotations(dir.path(), base, now - Duration::from_secs(10));
+    let mut got = rotated::rotation_names(dir.path(), base, now - Duration::from_secs(10));
     got.sort();
     assert_eq!(got, ["app.log-20261130", "app.log.1"]);
-    let later = rotated::recent_rotations(dir.path(), base, now + Duration::from_secs(10));
+    let later = rotated::rotation_names(dir.path(), base, now + Duration::from_secs(10));
     assert!(later.is_empty(), "{later:?}");
+}
+
+/// Every line published so far with its number.
+fn numbered(stream: &Arc<Stream>) -> Vec<(u64, String)> {
+    let (mut c, _, first) = Cursor::new(stream.clone(), Start::Since(0));
+    let mut msgs = first;
+    c.poll(&mut msgs, usize::MAX);
+    msgs.iter()
+        .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
+            Message::Lines(l) => Some((l.seq..).zip(l.lines).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// A follower of `path` started again from `mark`, in a hub that continues its numbering.
+async fn restarted(path: &Path, mark: StreamMark) -> (Arc<Stream>, Follower) {
+    let next = HashMap::from([("s".to_string(), mark.next_seq)]);
+    let config = hub_for(path).streams()[0].clone();
+    let hub = Hub::continuing(&[stream_config(&config)], "e".into(), &next);
+    let stream = hub.streams()[0].clone();
+    let f = Follower::start(stream.clone(), settings(Some(mark))).await.unwrap();
+    (stream, f)
+}
+
+fn stream_config(s: &Stream) -> StreamConfig {
+    StreamConfig {
+        id: s.id.clone(),
+        path: s.path.clone(),
+        format: Format::Plain,
+        history: History {
+            lines: 1000,
+            bytes: 1 << 20,
+        },
+    }
+}
+
+fn lines(from: u64, texts: &[&str]) -> Vec<(u64, String)> {
+    (from..).zip(texts.iter().map(|t| t.to_string())).collect()
+}
+
+#[tokio::test]
+async fn a_restart_numbers_the_lines_as_before_and_reads_what_came_meanwhile() {
+    let (_dir, path, stream, mut f) = follower_on("a\nb\n").await;
+    std::fs::write(&path, "a\nb\nc\npart").unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(numbered(&stream), lines(1, &["a", "b", "c"]));
+    let mark = f.mark();
+    assert_eq!((mark.next_seq, mark.files.len(), mark.files[0].offset), (4, 1, 6));
+    drop(f);
+    std::fs::write(&path, "a\nb\nc\npartial line\nd\n").unwrap();
+    let (stream, _f) = restarted(&path, mark).await;
+    assert_eq!(numbered(&stream), lines(1, &["a", "b", "c", "partial line", "d"]));
+}
+
+#[tokio::test]
+async fn a_rotation_while_stopped_reads_the_old_file_s_rest_then_the_new_file() {
+    let (dir, path, _stream, mut f) = follower_on("a\n").await;
+    let mark = f.mark();
+    f.reconcile(Wake::Changed).await;
+    drop(f);
+    std::fs::write(&path, "a\nb\n").unwrap();
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    std::fs::write(&path, "c\n").unwrap();
+    let (stream, _f) = restarted(&path, mark).await;
+    assert_eq!(numbered(&stream), lines(1, &["a", "b", "c"]));
+}
+
+#[tokio::test]
+async fn a_copytruncate_while_stopped_reads_the_copy_s_rest() {
+    let head = "x".repeat(100);
+    let (dir, path, _stream, f) = follower_on(&format!("{head}\n")).await;
+    let mark = f.mark();
+    drop(f);
+    std::fs::write(dir.path().join("app.log.1"), format!("{head}\nb\n")).unwrap();
+    std::fs::write(&path, "c\n").unwrap();
+    let (stream, _f) = restarted(&path, mark).await;
+    assert_eq!(numbered(&stream), lines(1, &[head.as_str(), "b", "c"]));
+}
+
+#[tokio::test]
+async fn a_file_gone_while_stopped_is_told_and_the_new_one_read_from_its_start() {
+    let (_dir, path, _stream, f) = follower_on("a\n").await;
+    let mark = f.mark();
+    drop(f);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, "new\n").unwrap();
+    let next = HashMap::from([("s".to_string(), mark.next_seq)]);
+    let hub = Hub::continuing(&[stream_config(&_stream)], "e".into(), &next);
+    let stream = hub.streams()[0].clone();
+    let mut reader = listen(&stream);
+    let _f = Follower::start(stream.clone(), settings(Some(mark))).await.unwrap();
+    assert_eq!(numbered(&stream), lines(2, &["new"]));
+    let kinds: Vec<_> = events(&mut reader).into_iter().map(|e| e.0).collect();
+    assert!(kinds.contains(&EventKind::Lost), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_reused_inode_is_read_as_a_new_file() {
+    let (_dir, path, _stream, f) = follower_on("old content one\n").await;
+    let mark = f.mark();
+    drop(f);
+    // The same inode now holds another file (what inode reuse looks like).
+    std::fs::write(&path, "new content, a longer file\n").unwrap();
+    let (stream, _f) = restarted(&path, mark).await;
+    assert_eq!(numbered(&stream), lines(2, &["new content, a longer file"]));
 }

@@ -60,17 +60,18 @@ pub fn upgrade(
             Err(e) => log::debug!("WebSocket upgrade failed: {e}"),
         }
     });
+    switching_protocols(&key)
+}
+
+/// The 101 answer to a WebSocket handshake with `key`.
+fn switching_protocols(key: &str) -> Resp {
     let mut resp = Response::new(Default::default());
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = resp.headers_mut();
     h.insert(UPGRADE, HeaderValue::from_static("websocket"));
     h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(
-        SEC_WEBSOCKET_ACCEPT,
-        derive_accept_key(key.as_bytes())
-            .parse()
-            .expect("base64 is a valid header"),
-    );
+    let accept = derive_accept_key(key.as_bytes());
+    h.insert(SEC_WEBSOCKET_ACCEPT, accept.parse().expect("base64 is a valid header"));
     resp
 }
 

@@ -36,15 +36,22 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(configs: &[StreamConfig]) -> Hub {
+        Hub::continuing(configs, new_epoch(), &HashMap::new())
+    }
+
+    /// A hub that goes on with a saved epoch: each stream numbers its lines
+    /// from its entry in `next_seqs` (1 for a stream without one).
+    pub fn continuing(configs: &[StreamConfig], epoch: String, next_seqs: &HashMap<String, u64>) -> Hub {
         let hub = Hub {
-            epoch: new_epoch(),
+            epoch,
             streams: RwLock::new(Vec::new()),
             retired: Mutex::new(HashMap::new()),
             version: AtomicU64::new(0),
             wake: Arc::new(watch::Sender::new(0)),
         };
         for c in configs {
-            hub.add(c);
+            let next = next_seqs.get(&c.id).copied().unwrap_or(1);
+            hub.insert(Arc::new(Stream::new(c, hub.wake.clone(), next)));
         }
         hub
     }
@@ -56,13 +63,6 @@ impl Hub {
 
     pub fn stream(&self, id: &str) -> Option<Arc<Stream>> {
         self.streams().into_iter().find(|s| s.id == id)
-    }
-
-    /// Adds a stream (replacing one with the same id); its seq continues where that id left off.
-    pub fn add(&self, c: &StreamConfig) -> Arc<Stream> {
-        let stream = self.prepare(c);
-        self.insert(stream.clone());
-        stream
     }
 
     /// A stream for `c` that clients cannot see yet, so that its history can be filled first.
@@ -184,6 +184,19 @@ impl Stream {
     /// Number of clients reading this stream.
     pub fn readers(&self) -> usize {
         self.readers.len()
+    }
+
+    /// The number the next line gets; before anything is published, a
+    /// follower that refills the history from a file sets where it begins.
+    pub fn start_at(&self, next_seq: u64) {
+        let mut ring = self.ring();
+        assert!(ring.frames.is_empty(), "numbering is set before the first frame");
+        ring.next_seq = next_seq.max(1);
+    }
+
+    /// The number the next line gets.
+    pub fn next_seq(&self) -> u64 {
+        self.ring().next_seq
     }
 
     /// Publishes the builder's lines as one frame, numbering them; waits for room first.
@@ -319,10 +332,18 @@ impl Cursor {
         }
         while self.next_fno < ring.end_fno() && taken < max_bytes {
             let f = &ring.frames[(self.next_fno - ring.base_fno) as usize];
-            taken += f.text.len();
-            out.push(f.text.clone());
-            self.next_seq = self.next_seq.max(f.end_seq());
             self.next_fno += 1;
+            // A client resuming after a restart may already have lines the
+            // daemon is reading again: those it skips (numbers never change in an epoch).
+            let text = match (f.count, f.first_seq < self.next_seq) {
+                (_, false) => f.text.clone(),
+                (0, true) => continue,
+                (_, true) if f.end_seq() <= self.next_seq => continue,
+                (_, true) => f.suffix(&self.stream.id, self.next_seq).text,
+            };
+            taken += text.len();
+            out.push(text);
+            self.next_seq = self.next_seq.max(f.end_seq());
         }
         drop(ring);
         self.stream.readers.polled(&self.slot, self.next_fno);
@@ -341,7 +362,8 @@ impl Drop for Cursor {
 /// frame into `first`.
 fn position(ring: &Ring, id: &str, target: u64, events: bool, first: &mut Vec<Utf8Bytes>) -> (u64, u64) {
     if target >= ring.next_seq && !events {
-        return (ring.end_fno(), ring.next_seq);
+        // Past the newest line: what comes is skipped up to `target` (see `Cursor::poll`).
+        return (ring.end_fno(), target);
     }
     let oldest = ring.oldest_seq();
     let target = if target < oldest {

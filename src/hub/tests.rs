@@ -169,11 +169,13 @@ async fn a_stream_added_again_continues_its_seq() {
             bytes: 1 << 20,
         },
     };
-    let again = h.add(&c);
+    let again = h.prepare(&c);
+    h.insert(again.clone());
     assert_eq!(again.last_seq(), 5);
     publish(&again, 6, 1).await;
     assert_eq!(again.last_seq(), 6);
-    let replaced = h.add(&c);
+    let replaced = h.prepare(&c);
+    h.insert(replaced.clone());
     assert_eq!(replaced.last_seq(), 6);
     assert_eq!(h.streams().len(), 1);
     assert!(h.version() > v);
@@ -199,7 +201,7 @@ async fn a_reader_that_stops_polling_stops_holding_the_publisher_back() {
 }
 
 #[tokio::test]
-async fn since_the_largest_number_starts_live_without_overflow() {
+async fn since_the_largest_number_neither_overflows_nor_replays() {
     let h = hub(100, 1 << 20);
     let s = h.streams()[0].clone();
     publish(&s, 1, 3).await;
@@ -208,7 +210,26 @@ async fn since_the_largest_number_starts_live_without_overflow() {
     publish(&s, 4, 1).await;
     let mut out = Vec::new();
     c.poll(&mut out, 1 << 20);
-    assert_eq!(decode(&out), vec![("lines".into(), 4, vec!["l4".into()])]);
+    assert!(out.is_empty(), "the client said it has every line");
+}
+
+#[tokio::test]
+async fn since_past_the_newest_line_skips_what_is_read_again() {
+    // After a restart the daemon reads again lines a client already has.
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    publish(&s, 1, 2).await;
+    let (mut c, _, first) = Cursor::new(s.clone(), Start::Since(4));
+    assert!(first.is_empty());
+    publish(&s, 3, 3).await;
+    s.publish_event(EventKind::Rotated, "x").await;
+    publish(&s, 6, 2).await;
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20);
+    let d = decode(&out);
+    assert_eq!(d[0], ("lines".into(), 5, vec!["l5".into()]));
+    assert_eq!(d[1].0, "event");
+    assert_eq!(d[2], ("lines".into(), 6, vec!["l6".into(), "l7".into()]));
 }
 
 #[tokio::test]
@@ -230,4 +251,23 @@ async fn a_new_page_sees_the_events_of_a_stream_without_lines() {
     publish(&s, 1, 1).await;
     live.poll(&mut none, 1 << 20);
     assert_eq!(decode(&none), vec![("lines".into(), 1, vec!["l1".into()])]);
+}
+
+#[tokio::test]
+async fn a_continued_hub_keeps_its_epoch_and_numbers() {
+    let c = StreamConfig {
+        id: "s".into(),
+        path: "/s.log".into(),
+        format: Format::Plain,
+        history: History {
+            lines: 10,
+            bytes: 1 << 20,
+        },
+    };
+    let h = Hub::continuing(&[c], "e-1".into(), &HashMap::from([("s".to_string(), 42)]));
+    let s = h.streams()[0].clone();
+    assert_eq!((h.epoch.as_str(), s.next_seq()), ("e-1", 42));
+    s.start_at(40);
+    publish(&s, 40, 2).await;
+    assert_eq!(s.last_seq(), 41);
 }

@@ -104,6 +104,9 @@ pub enum EventKind {
     /// directory, a FIFO, ...); the detail says why. Following resumes by
     /// itself once the path is a readable file.
     Unreadable,
+    /// Lines could not be read: a file rotated while logmon was stopped is
+    /// gone or compressed; the detail names it.
+    Lost,
     /// Bytes that are not log text were skipped (NUL bytes that a writer
     /// left after a truncation); the detail says how many.
     Skipped,

@@ -16,5 +16,6 @@ mod limits;
 mod lines;
 mod load;
 mod protocol;
+mod restart;
 mod rotation;
 mod systemd;
