@@ -111,7 +111,9 @@ fn start_with_one(sysctl: &str) -> Option<String> {
 #[ignore = "changes fs.inotify.max_user_instances: run alone with --ignored"]
 fn no_inotify_instance_left_at_start_up_is_a_clear_error() {
     let _held = hold_inotify(None);
-    let Some(out) = start_with_one("max_user_instances") else { return };
+    let Some(out) = start_with_one("max_user_instances") else {
+        return;
+    };
     assert!(out.contains("fs.inotify.max_user_instances (1) is reached"), "{out}");
     assert!(out.contains("sysctl fs.inotify.max_user_instances="), "{out}");
 }
@@ -121,7 +123,9 @@ fn no_inotify_instance_left_at_start_up_is_a_clear_error() {
 fn no_inotify_watch_left_at_start_up_is_a_clear_error() {
     let dir = TestDir::new();
     let _held = hold_inotify(Some(dir.root()));
-    let Some(out) = start_with_one("max_user_watches") else { return };
+    let Some(out) = start_with_one("max_user_watches") else {
+        return;
+    };
     assert!(out.contains("fs.inotify.max_user_watches (1) is reached"), "{out}");
     assert!(out.contains("sysctl fs.inotify.max_user_watches="), "{out}");
 }
