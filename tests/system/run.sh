@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # System test of the Debian package on a booted systemd.
 #
-# Builds logmon's .deb once (and lints it), then for each distribution
-# (bookworm, trixie) boots a fresh copy of a pristine debootstrapped rootfs
-# with systemd-nspawn and, inside, does what an administrator would:
-# installs the .deb with apt, enables the units, wires nginx and logrotate
-# as docs/packaging.md says, and checks socket activation, the sandbox, the
-# WebSocket through nginx across rotations, reloads and restarts, upgrade,
-# removal and purge. Every step prints PASS or FAIL; on a failure the
+# Builds logmon's .deb once (and lints it) and a version N+1 from the same
+# tree with a higher changelog entry, publishes N in a signed apt repository
+# with packaging/apt/publish.sh, then for each distribution (bookworm,
+# trixie) boots a fresh copy of a pristine debootstrapped rootfs with
+# systemd-nspawn and, inside, does what an administrator would: adds the
+# repository (its key and sources entry) and runs `apt install logmon`,
+# enables the units, wires nginx and logrotate as docs/packaging.md says,
+# and checks socket activation, the sandbox, the WebSocket through nginx
+# across rotations, reloads and restarts, the upgrade to N+1 published in
+# the same repository (`apt update && apt upgrade`), removal and purge. Every step prints PASS or FAIL; on a failure the
 # journal of logmon is printed and the script exits non-zero.
 #
 # Run as root: tests/system/run.sh
@@ -19,7 +22,8 @@
 #   LOGMON_TEST_CACHE_DAYS  rebuild a cached rootfs older than this (default: 7)
 #   LOGMON_TEST_REFRESH=1 rebuild the cached rootfs trees now
 #   LOGMON_TEST_MIRROR    Debian mirror (default: the one this machine's apt uses)
-#   LOGMON_TEST_DEB       test this .deb instead of building one
+#   LOGMON_TEST_DEB       test this .deb instead of building one (N+1 is then
+#                         the same files repacked with a higher version)
 #   LOGMON_TEST_KEEP=1    keep the work directory (build logs, containers' files)
 #   CARGO_TARGET_DIR      cargo's target directory (default: the checkout's target/)
 
@@ -137,6 +141,7 @@ host_prerequisites() {
 
 VERSION=
 DEB=
+VERSION_UPGRADE=
 DEB_UPGRADE=
 
 build_deb() {
@@ -174,15 +179,63 @@ run_lintian() {
     return $rc
 }
 
-# The same package with a higher version, to test an upgrade.
-make_upgrade_deb() {
-    local dir="$WORK/upgrade"
-    rm -rf "$dir"
-    dpkg-deb -R "$DEB" "$dir" || return 1
-    sed -i "s/^Version: .*/Version: $VERSION+systemtest1/" "$dir/DEBIAN/control"
-    DEB_UPGRADE="$WORK/logmon_${VERSION}+systemtest1_$(dpkg-deb -f "$DEB" Architecture).deb"
-    dpkg-deb --root-owner-group -b "$dir" "$DEB_UPGRADE" >/dev/null || return 1
-    echo "$(basename "$DEB_UPGRADE")"
+# Version N+1, for the upgrade: the same tree with a new debian/changelog
+# entry, built again by dpkg-buildpackage. It is built where N was, so cargo
+# finds nothing to compile and the build only packages.
+build_upgrade_deb() {
+    local src="$WORK/build/logmon-$VERSION" started=$SECONDS
+    VERSION_UPGRADE="$VERSION+systemtest1"
+    if [ ! -d "$src" ]; then
+        # LOGMON_TEST_DEB: no tree to build from; repack the given .deb.
+        local dir="$WORK/upgrade"
+        rm -rf "$dir"
+        dpkg-deb -R "$DEB" "$dir" || return 1
+        sed -i "s/^Version: .*/Version: $VERSION_UPGRADE/" "$dir/DEBIAN/control"
+        DEB_UPGRADE="$WORK/logmon_${VERSION_UPGRADE}_$(dpkg-deb -f "$DEB" Architecture).deb"
+        dpkg-deb --root-owner-group -b "$dir" "$DEB_UPGRADE" >/dev/null || return 1
+        echo "repacked $(basename "$DEB_UPGRADE")"
+        return 0
+    fi
+    {
+        printf 'logmon (%s) unstable; urgency=medium\n\n' "$VERSION_UPGRADE"
+        printf '  * System test: the same tree, a newer version for the upgrade.\n\n'
+        printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -l "$src/debian/changelog" -S Maintainer)" "$(date -R)"
+        cat "$src/debian/changelog"
+    } >"$WORK/changelog.new" && mv "$WORK/changelog.new" "$src/debian/changelog" || return 1
+    head -n 5 "$src/debian/changelog"
+    if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -b -us -uc) >"$WORK/build-upgrade.log" 2>&1; then
+        tail -n 40 "$WORK/build-upgrade.log"
+        return 1
+    fi
+    DEB_UPGRADE=$(ls "$WORK"/build/logmon_"$VERSION_UPGRADE"_*.deb) || return 1
+    grep -E '^ *(Compiling|Finished)' "$WORK/build-upgrade.log" | tail -n 3
+    echo "built $(basename "$DEB_UPGRADE") in $((SECONDS - started)) s"
+    [ "$(dpkg-deb -f "$DEB_UPGRADE" Version)" = "$VERSION_UPGRADE" ]
+}
+
+# ---------------------------------------------------------------- the apt repository
+#
+# Made on the host by packaging/apt/publish.sh with a key made for the test;
+# each container gets a copy under /opt (not /tmp, a fresh tmpfs there), with
+# the sources entry the script wrote (file:///opt/logmon-apt).
+
+APT_DIR="$WORK/apt"
+REPO_IN=/opt/logmon-apt
+
+# publish_repo DEB SNAPSHOT: adds DEB to the repository, then copies the
+# repository as it is now to $APT_DIR/SNAPSHOT.
+publish_repo() {
+    "$REPO/packaging/apt/publish.sh" --gnupghome "$APT_DIR/gnupg" \
+        --create-key "logmon system test <logmon-test@localhost>" \
+        --url "file://$REPO_IN" "$APT_DIR/repo" "$1" || return 1
+    rm -rf "${APT_DIR:?}/$2"
+    cp -a "$APT_DIR/repo" "$APT_DIR/$2"
+}
+
+# put_repo SNAPSHOT: the container's copy of the repository becomes SNAPSHOT.
+put_repo() {
+    rm -rf --one-file-system "${ROOT:?}$REPO_IN"
+    cp -a "$APT_DIR/$1" "$ROOT$REPO_IN"
 }
 
 # ---------------------------------------------------------------- rootfs
@@ -217,7 +270,8 @@ boot() {
     ROOT="$WORK/root-$suite"
     cp -a --reflink=auto "$CACHE/$suite" "$ROOT" || return 1
     mkdir -p "$ROOT/opt/logmon-test"
-    cp "$DEB" "$DEB_UPGRADE" "$REPO/tests/system/wsclient.py" "$REPO/tests/system/wscheck.py" "$ROOT/opt/logmon-test/"
+    cp "$REPO"/tests/system/*.py "$ROOT/opt/logmon-test/"
+    put_repo repo-N || return 1
     mkdir -p /run/systemd/nspawn
     if ! mountpoint -q /run/systemd/nspawn; then
         mount -t tmpfs tmpfs /run/systemd/nspawn && MOUNTED_NSPAWN_DIR=1
@@ -283,9 +337,37 @@ requests() {
 
 main_pid() { inside systemctl show -p MainPID --value logmon.service; }
 
+# apt_update: apt update must succeed without a warning (a bad or untrusted
+# signature is one).
+apt_update() {
+    local out
+    out=$(inside apt update 2>&1)
+    local rc=$?
+    grep -vE '^(WARNING: apt does not have a stable CLI|$)' <<<"$out" | tail -n 8
+    [ "$rc" = 0 ] || return 1
+    if grep -E '^(W|E|Err):' <<<"$out"; then return 1; fi
+}
+
+add_repository() {
+    # The container has no network: Debian's own sources are put aside, so
+    # that apt sees the logmon repository and what is installed, nothing else.
+    in_sh 'cd /etc/apt && for f in sources.list sources.list.d/*.list sources.list.d/*.sources; do
+               [ -f "$f" ] && mv "$f" "$f.offline"; done; true' || return 1
+    # What the script printed for a client: the key and the sources entry.
+    inside install -d -m 0755 /etc/apt/keyrings || return 1
+    inside curl -fsSL -o /etc/apt/keyrings/logmon-archive-keyring.gpg "file://$REPO_IN/logmon-archive-keyring.gpg" || return 1
+    inside curl -fsSL -o /etc/apt/sources.list.d/logmon.sources "file://$REPO_IN/logmon.sources" || return 1
+    inside ls -l /etc/apt/keyrings/logmon-archive-keyring.gpg /etc/apt/sources.list.d/ || return 1
+    inside cat /etc/apt/sources.list.d/logmon.sources || return 1
+    apt_update || return 1
+    inside apt-cache policy logmon
+}
+
 check_installed() {
-    inside apt-get install -y -q "$T/$(basename "$DEB")" || return 1
-    inside dpkg -s logmon | grep -E '^(Status|Version)'
+    inside apt install logmon </dev/null 2>&1 | grep -vE '^(WARNING: apt does not have a stable CLI|$)' | tail -n 12
+    [ "${PIPESTATUS[0]}" = 0 ] || return 1
+    inside dpkg -s logmon | grep -E '^(Status|Version)' || return 1
+    [ "$(inside dpkg-query -W -f '${Version}' logmon)" = "$VERSION" ]
 }
 
 check_enable() {
@@ -312,7 +394,7 @@ check_security() {
     grep -E '^✗' <<<"$out" | sed 's/  */ /g'
     SCORE=$(sed -n 's/.*Overall exposure level for logmon.service: \([0-9.]*\).*/\1/p' <<<"$out")
     echo "exposure: $SCORE"
-    awk -v s="$SCORE" 'BEGIN { exit !(s != "" && s <= 0.6) }'
+    awk -v s="$SCORE" 'BEGIN { exit !(s != "" && s <= 0.2) }'
 }
 
 check_process() {
@@ -331,6 +413,29 @@ check_process() {
     grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$status" || { echo "no_new_privs not set"; bad=1; }
     grep -q '^Seccomp:[[:space:]]*2' <<<"$status" || { echo "no seccomp filter"; bad=1; }
     return $bad
+}
+
+check_state_dir() {
+    local pid uid seen
+    inside systemctl show -p StateDirectory -p StateDirectoryMode logmon.service || return 1
+    pid=$(main_pid)
+    uid=$(inside awk '/^Uid:/ {print $2}' "/proc/$pid/status") || return 1
+    [ "$(inside readlink /var/lib/logmon)" = private/logmon ] || { echo "/var/lib/logmon is not a link to private/logmon"; return 1; }
+    # On disk, systemd 252 gives the directory to the run's uid; 256 and
+    # later leave it to nobody and map it with an id-mapped mount. Seen from
+    # the service's mount namespace it is the service's in both cases.
+    echo "on disk: $(inside stat -c '%A %u %n' /var/lib/private /var/lib/private/logmon | tr '\n' ' ')"
+    seen=$(inside nsenter -t "$pid" -m stat -c '%a %u' /var/lib/private/logmon) || return 1
+    echo "seen by the service (uid $uid): $seen"
+    [ "$seen" = "700 $uid" ] || { echo "expected 700 $uid"; return 1; }
+    inside nsenter -t "$pid" -m -S "$uid" -G "$uid" sh -c \
+        'echo x >/var/lib/logmon/.write-test && rm /var/lib/logmon/.write-test' || { echo "the service's uid cannot write there"; return 1; }
+    echo "the service's uid can write there"
+    if inside nsenter -t "$pid" -m -S 65533 -G 65533 sh -c 'ls /var/lib/logmon/' 2>/dev/null; then
+        echo "another uid can read it"
+        return 1
+    fi
+    echo "another uid cannot read it"
 }
 
 check_socket_access() {
@@ -591,11 +696,12 @@ check_restart() {
     [ "$before" != "$after" ]
 }
 
-check_new_epoch() {
+# The state file keeps the epoch across restarts.
+check_same_epoch() {
     local e1 e2
     e1=$(epoch_of "$1") && e2=$(epoch_of "$2") || return 1
     echo "epoch $e1 -> $e2"
-    [ -n "$e1" ] && [ -n "$e2" ] && [ "$e1" != "$e2" ]
+    [ -n "$e1" ] && [ "$e1" = "$e2" ]
 }
 
 edit_conffile() {
@@ -651,8 +757,14 @@ check_bad_config() {
 check_upgrade() {
     local before after
     before=$(main_pid)
-    inside apt-get install -y -q "$T/$(basename "$DEB_UPGRADE")" || return 1
+    # N+1 is published in the repository beside N.
+    put_repo repo-N1 || return 1
+    apt_update || return 1
+    inside apt list --upgradable 2>/dev/null | grep logmon || { echo "no upgrade offered"; return 1; }
+    inside apt upgrade -y </dev/null 2>&1 | grep -vE '^(WARNING: apt does not have a stable CLI|$)' | tail -n 12
+    [ "${PIPESTATUS[0]}" = 0 ] || return 1
     inside dpkg -s logmon | grep '^Version' || return 1
+    [ "$(inside dpkg-query -W -f '${Version}' logmon)" = "$VERSION_UPGRADE" ] || { echo "not $VERSION_UPGRADE"; return 1; }
     inside systemctl is-active logmon.socket logmon.service || return 1
     after=$(main_pid)
     echo "main pid $before -> $after"
@@ -674,7 +786,8 @@ check_remove() {
     inside apt-get remove -y -q logmon || return 1
     nothing_running || return 1
     inside test -f /etc/logmon/logmon.toml || { echo "the config went away on remove"; return 1; }
-    echo "/etc/logmon/logmon.toml kept until purge"
+    inside test -d /var/lib/private/logmon || { echo "the state directory went away on remove"; return 1; }
+    echo "/etc/logmon/logmon.toml and /var/lib/private/logmon kept until purge"
 }
 
 unwire_nginx() {
@@ -686,7 +799,7 @@ check_purge() {
     inside apt-get purge -y -q logmon || return 1
     nothing_running || return 1
     local left
-    left=$(inside sh -c 'ls -d /etc/logmon /etc/nginx/snippets/logmon.conf /usr/bin/logmon /lib/systemd/system/logmon.* /usr/lib/systemd/system/logmon.* /etc/systemd/system/*/logmon.* 2>/dev/null')
+    left=$(inside sh -c 'ls -d /etc/logmon /etc/nginx/snippets/logmon.conf /usr/bin/logmon /lib/systemd/system/logmon.* /usr/lib/systemd/system/logmon.* /etc/systemd/system/*/logmon.* /var/lib/logmon /var/lib/private/logmon 2>/dev/null')
     [ -z "$left" ] || { echo "left after purge: $left"; return 1; }
     inside systemctl list-unit-files 'logmon*' --no-legend
     echo "nothing left"
@@ -709,12 +822,14 @@ run_distro() {
 
     local ok=1
     {
-        step "$suite: apt install ./$(basename "$DEB")" check_installed &&
+        step "$suite: add the signed repository (key, sources entry), apt update" add_repository &&
+        step "$suite: apt install logmon ($VERSION, from the repository)" check_installed &&
         step "$suite: systemctl enable --now logmon" check_enable &&
         step "$suite: logmon.socket and logmon.service active" check_active &&
         step "$suite: systemd-analyze verify" check_verify &&
-        step "$suite: systemd-analyze security (<= 0.6)" check_security &&
+        step "$suite: systemd-analyze security (<= 0.2)" check_security &&
         step "$suite: no capabilities, dynamic uid, adm group, seccomp" check_process &&
+        step "$suite: state directory /var/lib/private/logmon, the dynamic user's, 0700" check_state_dir &&
         step "$suite: socket 0660 root:www-data; www-data connects, nobody not" check_socket_access &&
         step "$suite: logrotate -d /etc/logrotate.conf clean after install" check_logrotate_clean &&
         step "$suite: nginx serves the snippet (include snippets/logmon.conf)" wire_nginx &&
@@ -744,7 +859,7 @@ run_distro() {
         step "$suite: systemctl restart logmon" check_restart &&
         step "$suite: the old client was closed" ws_check c1 --closed --wait 10 &&
         step "$suite: a client reconnects" ws_start c2 "backlog=0&stream=access" &&
-        step "$suite: ... to a new epoch" check_new_epoch c1 c2 &&
+        step "$suite: ... to the same epoch (the state file)" check_same_epoch c1 c2 &&
         step "$suite: lines after restart" requests H 20 &&
         step "$suite: ... received exactly once" ws_check c2 --open H:20 &&
         step "$suite: journal shows start, listening, following, rotation" check_journal \
@@ -753,7 +868,7 @@ run_distro() {
         step "$suite: TCP drop-in example (127.0.0.1:5051, IPAddressAllow=localhost)" check_tcp_dropin &&
         step "$suite: the administrator adds a stream; systemctl reload applies it" edit_conffile &&
         step "$suite: a bad config: reload and restart refused, reason in the journal" check_bad_config &&
-        step "$suite: upgrade (apt install a newer .deb): restarted, conffile kept" check_upgrade &&
+        step "$suite: N+1 published; apt update && apt upgrade: $VERSION_UPGRADE, restarted, conffile kept" check_upgrade &&
         step "$suite: a client connects after the upgrade" ws_start c3 "backlog=0&stream=access" &&
         step "$suite: watchdog: no restart after WatchdogSec" check_watchdog &&
         step "$suite: apt remove: stopped, config kept" check_remove &&
@@ -785,7 +900,9 @@ main() {
         step "build: dpkg-buildpackage -b -us -uc" build_deb || exit 1
         step "build: lintian (no error, no warning)" run_lintian || FAILED=1
     fi
-    step "build: a newer version of the .deb for the upgrade test" make_upgrade_deb || exit 1
+    step "build: version N+1 (a new debian/changelog entry, dpkg-buildpackage again)" build_upgrade_deb || exit 1
+    step "apt repository: packaging/apt/publish.sh with N (signed with a new key)" publish_repo "$DEB" repo-N || exit 1
+    step "apt repository: packaging/apt/publish.sh adds N+1" publish_repo "$DEB_UPGRADE" repo-N1 || exit 1
 
     for suite in $DISTROS; do
         run_distro "$suite" || FAILED=1
