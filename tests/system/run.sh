@@ -10,7 +10,11 @@
 # enables the units, wires nginx and logrotate as docs/packaging.md says,
 # and checks socket activation, the sandbox, the WebSocket through nginx
 # across rotations, reloads and restarts, the upgrade to N+1 published in
-# the same repository (`apt update && apt upgrade`), removal and purge. Every step prints PASS or FAIL; on a failure the
+# the same repository (`apt update && apt upgrade`), removal and purge.
+# With a writer appending 1,000 lines/s, a client that resumes with since=
+# must get every line exactly once, in one epoch, across that upgrade, a
+# restart, a SIGKILL, and a stop during which the log is rotated
+# (tests/system/continuity.sh). Every step prints PASS or FAIL; on a failure the
 # journal of logmon is printed and the script exits non-zero.
 #
 # Run as root: tests/system/run.sh
@@ -811,6 +815,10 @@ show_journal() {
     log "----- end of the journal"
 }
 
+# Continuity across upgrade, restart, SIGKILL and a stop with a rotation.
+# shellcheck source=tests/system/continuity.sh
+. "$REPO/tests/system/continuity.sh"
+
 # ---------------------------------------------------------------- one distribution
 
 run_distro() {
@@ -868,7 +876,20 @@ run_distro() {
         step "$suite: TCP drop-in example (127.0.0.1:5051, IPAddressAllow=localhost)" check_tcp_dropin &&
         step "$suite: the administrator adds a stream; systemctl reload applies it" edit_conffile &&
         step "$suite: a bad config: reload and restart refused, reason in the journal" check_bad_config &&
+        step "$suite: continuity: resuming client through nginx, writer at $CONT_RATE lines/s (U)" cont_begin U &&
         step "$suite: N+1 published; apt update && apt upgrade: $VERSION_UPGRADE, restarted, conffile kept" check_upgrade &&
+        step "$suite: (a) apt upgrade: every line once, same epoch, resumed with since=" cont_phase_end U &&
+        step "$suite: writer (R)" cont_writer_start R &&
+        step "$suite: systemctl restart logmon" check_restart &&
+        step "$suite: (b) systemctl restart: every line once, same epoch, resumed with since=" cont_phase_end R &&
+        step "$suite: writer (K)" cont_writer_start K &&
+        step "$suite: systemctl kill -s KILL logmon: Restart= brings it back, the socket stays" check_kill &&
+        step "$suite: (c) SIGKILL: every line once, same epoch, resumed with since=" cont_phase_end K &&
+        step "$suite: systemctl stop; 500 lines; logrotate -f; 500 lines; systemctl start; client resumes" check_stopped_rotation &&
+        step "$suite: (d) lines written while stopped, across the rotation: all 1,000 once" cont_check S1:500 S2:500 &&
+        step "$suite: the state file" show_state_file &&
+        step "$suite: systemd-analyze security still <= 0.2" check_security &&
+        step "$suite: the client stops" cont_client_stop &&
         step "$suite: a client connects after the upgrade" ws_start c3 "backlog=0&stream=access" &&
         step "$suite: watchdog: no restart after WatchdogSec" check_watchdog &&
         step "$suite: apt remove: stopped, config kept" check_remove &&
