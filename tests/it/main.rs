@@ -18,4 +18,5 @@ mod load;
 mod protocol;
 mod restart;
 mod rotation;
+mod soak;
 mod systemd;

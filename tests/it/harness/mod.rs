@@ -11,8 +11,14 @@ mod daemon;
 mod files;
 mod fixture;
 mod http;
+mod loggen;
+mod nginx;
 mod notify;
 mod procfs;
+mod procwatch;
+mod soakreaders;
+mod tally;
+mod wsraw;
 
 use std::time::Duration;
 
@@ -24,7 +30,13 @@ pub use files::{
 };
 pub use fixture::{ACCESS, ERROR, Fixture, Setup};
 pub use http::{Stalled, get, get_over, upgrade_status};
+pub use loggen::{FileLog, GenConfig, GenReport, daemon_seq, spawn_writer};
+pub use nginx::LINE_BYTES;
 pub use notify::watched_daemon;
+pub use procwatch::{Hold, Sample, WatchReport, deleted_now, fd_count, spawn_watch};
+pub use soakreaders::{
+    ChurnReport, Control, SteadyReport, churn_verdicts, spawn_churner, spawn_steady, steady_verdicts,
+};
 
 /// Default bound for "these lines must arrive".
 pub const LINES_TIMEOUT: Duration = Duration::from_secs(30);
