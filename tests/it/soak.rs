@@ -47,7 +47,8 @@
 //! behind it keeps deleted rotated files open until it catches up, which
 //! fails the deleted-file check. At 10 MB/s it stays within about a second,
 //! also beside the rest of the suite, so that is the default of the debug
-//! build that CI runs.
+//! build that CI runs. The soak and its daemon run at nice 10 (`NICE`) so
+//! that the tests running beside it keep their timing.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
