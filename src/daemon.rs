@@ -1,7 +1,7 @@
 //! The running daemon: followers, server, signals, reload, readiness and watchdog.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,9 +124,7 @@ impl Daemon {
     /// `kill -9`, then about once a second while lines flow.
     fn spawn_saver(&mut self) {
         if let Some(path) = &self.state_file {
-            if let Err(e) = state::save(path, &self.marks.saved(&self.state.hub.epoch, false)) {
-                log::error!("cannot save the state to {}: {e}", path.display());
-            }
+            self.save_state(path, false);
             let (epoch, marks) = (self.state.hub.epoch.clone(), self.marks.clone());
             let saver = state::save_while_running(path.clone(), epoch, marks, self.shutdown.clone());
             self.saver = Some(tokio::spawn(saver));
@@ -143,13 +141,21 @@ impl Daemon {
         if let Some(saver) = self.saver.take() {
             let _ = saver.await;
         }
-        if let Some(path) = &self.state_file {
-            let saved = self.marks.saved(&self.state.hub.epoch, clean);
-            match state::save(path, &saved) {
-                Ok(()) => log::info!("state saved to {}", path.display()),
-                Err(e) => log::error!("cannot save the state to {}: {e}", path.display()),
-            }
+        if let Some(path) = &self.state_file
+            && self.save_state(path, clean)
+        {
+            log::info!("state saved to {}", path.display());
         }
+    }
+
+    /// Writes the state now; false (and logged) if it could not be written.
+    fn save_state(&self, path: &Path, clean: bool) -> bool {
+        let saved = self.marks.saved(&self.state.hub.epoch, clean);
+        let result = state::save(path, &saved);
+        if let Err(e) = &result {
+            log::error!("cannot save the state to {}: {e}", path.display());
+        }
+        result.is_ok()
     }
 
     async fn start_follower(&mut self, stream: Arc<Stream>) -> Result<(), Error> {

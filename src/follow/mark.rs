@@ -25,7 +25,8 @@ impl Follower {
         };
         let files = self.rotated.iter().chain(current).filter_map(|src| {
             let offset = src.pos.offset.saturating_sub(src.splitter.pending_bytes());
-            FileMark::of(&src.file, offset).ok()
+            let head = src.head().ok()?;
+            Some(FileMark::new(src.pos.id.dev, src.pos.id.ino, head, offset))
         });
         let stream = self.out.stream();
         StreamMark {
@@ -78,22 +79,18 @@ impl Follower {
         let mut paths = vec![self.path.clone()];
         let siblings = rotated::rotation_names(dir, &self.base, std::time::UNIX_EPOCH);
         paths.extend(siblings.into_iter().map(|name| dir.join(name)));
-        let long_enough = |src: &Source| src.file.metadata().is_ok_and(|m| m.len() >= file.offset);
-        let open = |p: &std::path::PathBuf| Source::open(p, Some(file.offset), self.max_line).ok();
-        let exact = paths
+        let mut opened: Vec<Source> = paths
             .iter()
-            .filter_map(open)
-            .find(|src| file.is(&src.file) && long_enough(src));
-        exact.or_else(|| {
-            (file.head_len >= MIN_HEAD_FOR_COPIES)
-                .then(|| {
-                    paths
-                        .iter()
-                        .filter_map(open)
-                        .find(|src| file.same_head(&src.file) && long_enough(src))
-                })
-                .flatten()
-        })
+            .filter_map(|p| Source::open(p, Some(file.offset), self.max_line).ok())
+            .filter(|src| src.file.metadata().is_ok_and(|m| m.len() >= file.offset))
+            .collect();
+        let exact = opened.iter().position(|src| file.is(&src.file));
+        let copy = || {
+            let usable = file.head_len >= MIN_HEAD_FOR_COPIES;
+            opened.iter().position(|src| usable && file.same_head(&src.file))
+        };
+        let i = exact.or_else(copy)?;
+        Some(opened.swap_remove(i))
     }
 
     fn at_path(&self, id: FileId) -> bool {

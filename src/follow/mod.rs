@@ -130,11 +130,14 @@ impl Follower {
             }
             f.report_error(format!("cannot watch the directory of {}: {e}", f.path.display()));
         }
-        match (resume, Source::open(&f.path, None, max_line)) {
-            (Some(mark), _) => f.resume(mark, history_bytes).await,
-            (None, Ok(src)) => f.fill_history(src, history_bytes).await,
-            (None, Err(e)) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
-            (None, Err(e)) => f.cannot_open(&e).await,
+        if let Some(mark) = resume {
+            f.resume(mark, history_bytes).await;
+        } else {
+            match Source::open(&f.path, None, max_line) {
+                Ok(src) => f.fill_history(src, history_bytes).await,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => f.report_missing().await,
+                Err(e) => f.cannot_open(&e).await,
+            }
         }
         f.reconcile(Wake::Changed).await;
         Ok(f)

@@ -6,7 +6,10 @@ use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::Instant;
 
+use std::cell::OnceCell;
+
 use super::lines::LineSplitter;
+use crate::state::Head;
 
 /// A file's identity: (device, inode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,6 +56,8 @@ pub struct Source {
     pub writer_closed: bool,
     /// The inotify watch on this file's inode.
     pub wd: Option<inotify::WatchDescriptor>,
+    /// The fingerprint of its head, kept once final (only a truncation changes it).
+    head: OnceCell<Head>,
 }
 
 impl Source {
@@ -76,7 +81,20 @@ impl Source {
             last_data: Instant::now(),
             writer_closed: false,
             wd: None,
+            head: OnceCell::new(),
         })
+    }
+
+    /// The fingerprint of the file's head, read from the file until it is final.
+    pub fn head(&self) -> io::Result<Head> {
+        if let Some(head) = self.head.get() {
+            return Ok(*head);
+        }
+        let head = Head::of(&self.file)?;
+        if head.is_final() {
+            let _ = self.head.set(head);
+        }
+        Ok(head)
     }
 
     /// Reads the next bytes at the current offset into `buf`.
@@ -96,6 +114,7 @@ impl Source {
         if self.file.metadata()?.len() < self.pos.offset {
             self.pos.offset = 0;
             self.last_data = Instant::now();
+            self.head = OnceCell::new();
             return Ok(Read::Truncated);
         }
         Ok(Read::Eof)
@@ -152,4 +171,28 @@ pub fn check_regular(meta: &std::fs::Metadata) -> io::Result<()> {
     };
     let msg = format!("not a regular file ({what})");
     Err(io::Error::new(io::ErrorKind::InvalidInput, msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_is_kept_once_final_and_read_again_after_a_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        std::fs::write(&path, "short\n").unwrap();
+        let mut src = Source::open(&path, Some(0), 1024).unwrap();
+        let small = src.head().unwrap();
+        assert!(!small.is_final());
+        std::fs::write(&path, vec![b'a'; 2048]).unwrap();
+        let full = src.head().unwrap();
+        assert!(full.is_final() && full != small);
+        let mut buf = vec![0; 4096];
+        assert!(matches!(src.read(&mut buf).unwrap(), Read::Data(2048)));
+        std::fs::write(&path, "new\n").unwrap();
+        assert!(matches!(src.read(&mut buf).unwrap(), Read::Truncated));
+        assert_eq!(src.head().unwrap(), Head::of(&src.file).unwrap());
+        assert!(!src.head().unwrap().is_final());
+    }
 }

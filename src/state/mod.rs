@@ -66,18 +66,39 @@ pub struct FileMark {
     pub offset: u64,
 }
 
-impl FileMark {
-    /// The mark of `file` with its next line at `offset`.
-    pub fn of(file: &File, offset: u64) -> io::Result<FileMark> {
-        let meta = file.metadata()?;
-        let head_len = meta.len().min(HEAD_BYTES);
-        Ok(FileMark {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            head_len,
-            head: fingerprint(file, head_len)?,
-            offset,
+/// A fingerprint of a file's first bytes: how many it covers, and their FNV-1a.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub len: u64,
+    pub hash: u64,
+}
+
+impl Head {
+    /// The fingerprint of `file` as it is now.
+    pub fn of(file: &File) -> io::Result<Head> {
+        let len = file.metadata()?.len().min(HEAD_BYTES);
+        Ok(Head {
+            len,
+            hash: fingerprint(file, len)?,
         })
+    }
+
+    /// True once it covers all the bytes it ever will: only a truncation changes it then.
+    pub fn is_final(&self) -> bool {
+        self.len == HEAD_BYTES
+    }
+}
+
+impl FileMark {
+    /// The mark of the file (`dev`, `ino`) whose head is `head`, with its next line at `offset`.
+    pub fn new(dev: u64, ino: u64, head: Head, offset: u64) -> FileMark {
+        FileMark {
+            dev,
+            ino,
+            head_len: head.len,
+            head: head.hash,
+            offset,
+        }
     }
 
     /// True if `file` starts with the bytes this mark's fingerprint covers.

@@ -101,7 +101,9 @@ fn a_reused_inode_is_not_the_same_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.log");
     std::fs::write(&path, "first file's first line\n").unwrap();
-    let mark = FileMark::of(&File::open(&path).unwrap(), 24).unwrap();
+    let file = File::open(&path).unwrap();
+    let meta = file.metadata().unwrap();
+    let mark = FileMark::new(meta.dev(), meta.ino(), Head::of(&file).unwrap(), 24);
     assert!(mark.is(&File::open(&path).unwrap()));
     // Same inode, other content: what a reused inode looks like.
     std::fs::write(&path, "another file altogether!\n").unwrap();
