@@ -39,6 +39,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from wsclient import send_frame
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MARKER = re.compile(r'"GET /w/([A-Za-z0-9]+)-(\d+) ')
 
@@ -95,16 +97,7 @@ class Conn:
         self.text = False
 
     def send(self, opcode, payload=b""):
-        mask = os.urandom(4)
-        n = len(payload)
-        head = bytes([0x80 | opcode])
-        if n < 126:
-            head += bytes([0x80 | n])
-        elif n < 1 << 16:
-            head += bytes([0x80 | 126]) + struct.pack("!H", n)
-        else:
-            head += bytes([0x80 | 127]) + struct.pack("!Q", n)
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        send_frame(self.sock, opcode, payload)
 
     def frame(self):
         """A complete frame (opcode, fin, payload) from the buffer, or None."""

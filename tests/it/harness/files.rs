@@ -67,14 +67,8 @@ pub struct Writer {
 impl Writer {
     /// Opens (creating if needed) `path` with O_APPEND.
     fn open(path: &Path) -> Writer {
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o644)
-            .open(path)
-            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
         Writer {
-            file,
+            file: open_append(path),
             path: path.to_owned(),
         }
     }
@@ -113,6 +107,16 @@ impl Writer {
         std::fs::rename(&self.path, to).unwrap_or_else(|e| panic!("rename to {}: {e}", to.display()));
         Writer::open(&self.path)
     }
+}
+
+/// Opens `path` for appending as nginx does (O_APPEND), creating it (0644) if needed.
+pub fn open_append(path: &Path) -> File {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
 }
 
 /// Asserts the seqs of `got` are contiguous.

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -165,12 +165,7 @@ pub fn spawn_writer(cfg: GenConfig, files: FileLog, stop: Arc<AtomicBool>) -> (J
 }
 
 fn open_out(path: &std::path::Path, tag: u32, files: &FileLog) -> Out {
-    let file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o644)
-        .open(path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let file = super::files::open_append(path);
     let ino = file.metadata().expect("fstat").ino();
     files.created(ino);
     Out { file, tag, ino }
