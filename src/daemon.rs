@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sd_notify::NotifyState;
@@ -16,9 +17,11 @@ use crate::config::{Config, StreamConfig};
 use crate::follow::{self, Follower};
 use crate::http::{self, Settings, State};
 use crate::hub::{Hub, Stream};
+use crate::layout::NginxFormats;
 use crate::listen::Socket;
 use crate::shutdown::Shutdown;
 use crate::state::{self, Marks, StreamMark};
+use crate::stats;
 use crate::systemd::{self, Liveness};
 use crate::{Error, logging};
 
@@ -52,6 +55,7 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(Error::Listen)?;
     let mut d = Daemon::new(args, config);
+    d.read_nginx_formats();
     for stream in d.state.hub.streams() {
         d.start_follower(stream).await?;
     }
@@ -66,6 +70,7 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
         d.liveness.clone(),
     );
     let server = tokio::spawn(serve);
+    d.shutdown.spawn(stats::run(d.state.hub.clone(), d.shutdown.clone()));
     d.spawn_saver();
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
@@ -209,13 +214,23 @@ impl Daemon {
         status_line(&self.state, rate)
     }
 
-    /// SIGHUP: re-read the configuration, apply it, and reopen every file.
+    /// Reads nginx's configuration and gives every stream its layout.
+    fn read_nginx_formats(&self) {
+        let nginx = NginxFormats::read(&self.config.nginx_config);
+        for problem in self.state.hub.set_layouts(&self.config.streams, nginx) {
+            log::warn!("{problem}");
+        }
+    }
+
+    /// SIGHUP: re-read the configuration (and nginx's), apply it, and reopen every file.
     async fn reload(&mut self) {
         systemd::reloading();
+        self.state.reloads.fetch_add(1, Ordering::Relaxed);
         match self.args.config() {
             Ok(new) => self.apply(new).await,
             Err(e) => log::error!("reload refused, the running configuration stays: {e}"),
         }
+        self.read_nginx_formats();
         self.reopen.send_modify(|n| *n += 1);
         systemd::notify(&[NotifyState::Ready, NotifyState::Status(&self.status(0))]);
     }
@@ -238,19 +253,24 @@ impl Daemon {
         }
         for sc in self.config.streams.clone() {
             let before = old.streams.iter().find(|o| o.id == sc.id);
-            if before.is_some_and(|b| b.path == sc.path) {
-                if before != Some(&sc) {
-                    log::warn!("reload: stream {}: format and history changes need a restart", sc.id);
+            if let Some(b) = before.filter(|b| b.path == sc.path) {
+                if b.history != sc.history {
+                    log::warn!("reload: stream {}: a history change needs a restart", sc.id);
                 }
                 continue;
             }
             log::info!(stream = sc.id.as_str(); "reload: stream {} now follows {}", sc.id, sc.path.display());
-            self.stop_follower(&sc.id).await;
-            let stream = self.state.hub.prepare(&sc);
-            match self.start_follower(stream.clone()).await {
-                Ok(()) => self.state.hub.insert(stream),
-                Err(e) => log::error!("reload: {e}"),
-            }
+            self.restart_stream(&sc).await;
+        }
+    }
+
+    /// Replaces a stream's follower by one for its new configuration; the numbering goes on.
+    async fn restart_stream(&mut self, sc: &StreamConfig) {
+        self.stop_follower(&sc.id).await;
+        let stream = self.state.hub.prepare(sc);
+        match self.start_follower(stream.clone()).await {
+            Ok(()) => self.state.hub.insert(stream),
+            Err(e) => log::error!("reload: {e}"),
         }
     }
 

@@ -13,11 +13,14 @@ mod follow;
 mod harden;
 mod http;
 mod hub;
+mod layout;
 mod listen;
 mod logging;
+mod metrics;
 pub mod protocol;
 mod shutdown;
 mod state;
+mod stats;
 mod systemd;
 
 /// The line splitter, exported for the fuzz targets (`fuzz/`).

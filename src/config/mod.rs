@@ -5,7 +5,6 @@
 
 mod parse;
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -15,18 +14,27 @@ use crate::listen::{ListenAddr, UnixPerms};
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/logmon/logmon.toml";
 /// The address bound when nothing else says where to listen.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:5051";
+/// Where nginx's configuration is read when `nginx_config` is not given.
+pub const DEFAULT_NGINX_CONFIG: &str = "/etc/nginx/nginx.conf";
 
-/// How the lines of a stream are written, so that the UI can lay them out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// How the lines of a stream are written, so that they can be split into fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
+    /// Not named: the format nginx's configuration gives the file, else a guess from its name.
+    Auto,
     NginxCombined,
     NginxError,
     Plain,
+    /// One JSON object a line.
+    Json,
+    /// A `log_format` of nginx's configuration, by name (`nginx:NAME`).
+    Nginx(String),
+    /// A `log_format` string given in logmon's configuration.
+    Custom(String),
 }
 
 impl Format {
-    /// Guesses the format of a file named on the command line.
+    /// Guesses the format of a file from its name.
     pub fn guess(path: &Path) -> Format {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         if name.contains("access") {
@@ -36,6 +44,21 @@ impl Format {
         } else {
             Format::Plain
         }
+    }
+
+    /// Reads a `format` value: `nginx-combined`, `nginx-error`, `plain`, `json` or `nginx:NAME`.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "nginx-combined" => Format::NginxCombined,
+            "nginx-error" => Format::NginxError,
+            "plain" => Format::Plain,
+            "json" => Format::Json,
+            _ => {
+                let name = s.strip_prefix("nginx:")?;
+                let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic());
+                return valid.then(|| Format::Nginx(name.to_string()));
+            }
+        })
     }
 }
 
@@ -71,6 +94,8 @@ pub struct Config {
     pub state_file: Option<PathBuf>,
     /// Mode and group of unix sockets logmon binds itself.
     pub socket: UnixPerms,
+    /// nginx's main configuration file, read for its `log_format`s and `access_log`s.
+    pub nginx_config: PathBuf,
 }
 
 /// A configuration error, with the place it was found.
@@ -147,7 +172,7 @@ impl Config {
             streams.push(StreamConfig {
                 id,
                 path: cwd.join(file),
-                format: Format::guess(file),
+                format: Format::Auto,
                 history,
             });
         }
@@ -163,13 +188,13 @@ fn default_history() -> History {
 }
 
 fn default_streams(history: History) -> Vec<StreamConfig> {
-    let make = |id: &str, format| StreamConfig {
+    let make = |id: &str| StreamConfig {
         id: id.to_string(),
         path: PathBuf::from(format!("/var/log/nginx/{id}.log")),
-        format,
+        format: Format::Auto,
         history,
     };
-    vec![make("access", Format::NginxCombined), make("error", Format::NginxError)]
+    vec![make("access"), make("error")]
 }
 
 /// Turns a file name into a stream id: letters, digits, `-`, `_` and `.` only.

@@ -31,6 +31,7 @@ pub(super) fn config(text: &str, source_name: &str) -> Result<Config, ConfigErro
             mode: parse_mode(&p, &raw.socket_mode)?,
             group: parse_name(&p, "socket_group", &raw.socket_group)?,
         },
+        nginx_config: parse_nginx_config(&p, &raw.nginx_config)?,
     })
 }
 
@@ -49,6 +50,7 @@ struct RawConfig {
     state_file: Option<Spanned<String>>,
     socket_mode: Option<Spanned<String>>,
     socket_group: Option<Spanned<String>>,
+    nginx_config: Option<Spanned<String>>,
     #[serde(rename = "stream")]
     streams: Option<Vec<Spanned<RawStream>>>,
 }
@@ -58,7 +60,8 @@ struct RawConfig {
 struct RawStream {
     id: Spanned<String>,
     path: Spanned<String>,
-    format: Option<Spanned<Format>>,
+    format: Option<Spanned<String>>,
+    log_format: Option<Spanned<String>>,
     history_lines: Option<Spanned<u64>>,
     history_bytes: Option<Spanned<u64>>,
 }
@@ -151,10 +154,7 @@ fn parse_stream(p: &Parser, raw: &RawStream, defaults: History) -> Result<Stream
         lines: p.number("history_lines", &raw.history_lines, defaults.lines as u64)? as usize,
         bytes: p.number("history_bytes", &raw.history_bytes, defaults.bytes as u64)? as usize,
     };
-    let format = raw
-        .format
-        .as_ref()
-        .map_or_else(|| Format::guess(&path), |f| *f.get_ref());
+    let format = parse_format(p, raw)?;
     Ok(StreamConfig {
         id: id.clone(),
         path,
@@ -243,4 +243,39 @@ fn parse_mode(p: &Parser, raw: &Option<Spanned<String>>) -> Result<u32, ConfigEr
             Err(p.error(Some(mode.span().start), Some("socket_mode"), msg))
         }
     }
+}
+
+/// A stream's `format` or `log_format` (not both); neither means `Auto`.
+fn parse_format(p: &Parser, raw: &RawStream) -> Result<Format, ConfigError> {
+    match (&raw.format, &raw.log_format) {
+        (Some(_), Some(l)) => {
+            let msg = "give either format or log_format, not both".to_string();
+            Err(p.error(Some(l.span().start), Some("log_format"), msg))
+        }
+        (Some(f), None) => Format::parse(f.get_ref()).ok_or_else(|| {
+            let msg = format!(
+                "{:?} is not a format: nginx-combined, nginx-error, plain, json or nginx:NAME",
+                f.get_ref()
+            );
+            p.error(Some(f.span().start), Some("format"), msg)
+        }),
+        (None, Some(l)) if !l.get_ref().contains('$') => {
+            let msg = format!("{:?} has no $variable: it is not an nginx log_format", l.get_ref());
+            Err(p.error(Some(l.span().start), Some("log_format"), msg))
+        }
+        (None, Some(l)) => Ok(Format::Custom(l.get_ref().clone())),
+        (None, None) => Ok(Format::Auto),
+    }
+}
+
+fn parse_nginx_config(p: &Parser, raw: &Option<Spanned<String>>) -> Result<PathBuf, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(PathBuf::from(DEFAULT_NGINX_CONFIG));
+    };
+    let path = PathBuf::from(raw.get_ref());
+    if !path.is_absolute() {
+        let msg = format!("{:?} is not an absolute path", raw.get_ref());
+        return Err(p.error(Some(raw.span().start), Some("nginx_config"), msg));
+    }
+    Ok(path)
 }

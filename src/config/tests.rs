@@ -12,8 +12,9 @@ fn empty_config_gives_the_nginx_defaults() {
     let c = Config::from_str("", "t").unwrap();
     assert_eq!(c.streams.len(), 2);
     assert_eq!(c.streams[0].path, PathBuf::from("/var/log/nginx/access.log"));
-    assert_eq!(c.streams[0].format, Format::NginxCombined);
-    assert_eq!(c.streams[1].format, Format::NginxError);
+    assert_eq!(c.streams[0].format, Format::Auto);
+    assert_eq!(c.streams[1].format, Format::Auto);
+    assert_eq!(c.nginx_config, PathBuf::from("/etc/nginx/nginx.conf"));
     assert_eq!(c.max_line_bytes, 65536);
     assert!(c.listen.is_empty());
 }
@@ -173,7 +174,7 @@ fn files_become_streams_with_unique_ids() {
     c.set_files(&files);
     let ids: Vec<_> = c.streams.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["access", "access-2", "my_app"]);
-    assert_eq!(c.streams[2].format, Format::Plain);
+    assert_eq!(c.streams[2].format, Format::Auto);
 }
 
 proptest! {

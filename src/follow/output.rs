@@ -1,6 +1,7 @@
 //! A follower's output: bytes read from files become numbered frames in the hub.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::Tag;
 use super::lines::{LineSplitter, strip_nuls};
@@ -45,10 +46,11 @@ impl Output {
         &self.tag
     }
 
-    /// Splits `data` into lines and publishes them in frames of about `FRAME_BYTES`.
+    /// Splits `data`, old lines that refill the history, and publishes them
+    /// in frames of about `FRAME_BYTES`; they are not counted again in the statistics.
     pub async fn feed(&mut self, splitter: &mut LineSplitter, data: &[u8]) {
         for chunk in data.chunks(READ_BYTES) {
-            split(&mut self.builder, splitter, chunk);
+            splitter.feed(chunk, &mut |line, dropped| self.builder.push(line, dropped));
             self.flush_if_full().await;
         }
     }
@@ -59,9 +61,10 @@ impl Output {
         loop {
             match src.read(&mut self.buf) {
                 Ok(Read::Data(n)) => {
+                    self.count_read(src, n);
                     let len = strip_nuls(&mut self.buf[..n]);
                     nuls += (n - len) as u64;
-                    split(&mut self.builder, &mut src.splitter, &self.buf[..len]);
+                    split(&self.stream, &mut self.builder, &mut src.splitter, &self.buf[..len]);
                     self.flush_if_full().await;
                 }
                 Ok(Read::Hole(n)) => nuls += n,
@@ -76,6 +79,14 @@ impl Output {
         if nuls > 0 {
             self.skipped_nuls(nuls).await;
         }
+    }
+
+    /// Counts bytes read, and how many are left when the read filled the buffer.
+    fn count_read(&self, src: &Source, n: usize) {
+        let counters = &self.stream.counters;
+        counters.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        let lag = if n == self.buf.len() { src.remaining() } else { 0 };
+        counters.lag.store(lag, Ordering::Relaxed);
     }
 
     async fn truncated(&mut self, src: &mut Source) {
@@ -97,8 +108,12 @@ impl Output {
 
     /// Publishes the unfinished line of a file that is being closed.
     pub fn finish_line(&mut self, splitter: &mut LineSplitter) {
-        let builder = &mut self.builder;
-        splitter.flush(&mut |line, dropped| builder.push(line, dropped));
+        let layout = self.stream.layout();
+        let mut stats = self.stream.stats.recorder(&layout);
+        splitter.flush(&mut |line, dropped| {
+            stats.line(line);
+            self.builder.push(line, dropped)
+        });
     }
 
     /// Publishes an event after the lines collected so far.
@@ -129,6 +144,12 @@ impl Output {
     }
 }
 
-fn split(builder: &mut LinesBuilder, splitter: &mut LineSplitter, data: &[u8]) {
-    splitter.feed(data, &mut |line, dropped| builder.push(line, dropped));
+/// Splits new lines into the builder, and counts them in the stream's statistics.
+fn split(stream: &Stream, builder: &mut LinesBuilder, splitter: &mut LineSplitter, data: &[u8]) {
+    let layout = stream.layout();
+    let mut stats = stream.stats.recorder(&layout);
+    splitter.feed(data, &mut |line, dropped| {
+        stats.line(line);
+        builder.push(line, dropped)
+    });
 }

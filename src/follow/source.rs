@@ -97,6 +97,12 @@ impl Source {
         Ok(head)
     }
 
+    /// Bytes of the file after the current offset.
+    pub fn remaining(&self) -> u64 {
+        let len = self.file.metadata().map_or(0, |m| m.len());
+        len.saturating_sub(self.pos.offset)
+    }
+
     /// Reads the next bytes at the current offset into `buf`.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<Read> {
         let n = self.file.read_at(buf, self.pos.offset)?;

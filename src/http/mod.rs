@@ -5,7 +5,7 @@ mod session;
 mod ws;
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -43,6 +43,8 @@ pub struct State {
     pub clients: Clients,
     /// Repeated trouble from clients, logged once in a while.
     pub reports: Reports,
+    /// Configuration reloads so far.
+    pub reloads: AtomicU64,
 }
 
 /// The number of connected WebSocket clients.
@@ -92,6 +94,7 @@ impl State {
             settings: RwLock::new(Arc::new(settings)),
             clients: Clients::default(),
             reports: Reports::new(REPORT_EVERY),
+            reloads: AtomicU64::new(0),
         }
     }
 
@@ -222,6 +225,7 @@ impl Server {
             match req.uri().path() {
                 "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown, place),
                 "/healthz" => healthz(&self.state.hub),
+                "/metrics" => metrics(&self.state),
                 path => match assets::find(path) {
                     Some(asset) => assets::respond(&req, asset),
                     None => plain(StatusCode::NOT_FOUND, "not found\n"),
@@ -263,6 +267,18 @@ fn healthz(hub: &Hub) -> Resp {
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+fn metrics(state: &State) -> Resp {
+    let global = crate::metrics::Global {
+        clients: state.clients.count(),
+        reloads: state.reloads.load(Ordering::Relaxed),
+    };
+    let body = crate::metrics::render(&state.hub, &global);
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let text = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+    resp.headers_mut().insert(CONTENT_TYPE, text);
     resp
 }
 

@@ -18,6 +18,7 @@ use super::State;
 use crate::hub::{Cursor, Hub, Start};
 use crate::protocol::{self, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
+use crate::stats;
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
@@ -29,6 +30,8 @@ struct Subs {
     wanted: Query,
     cursors: Vec<Cursor>,
     version: u64,
+    /// The last `stats` tick sent.
+    stats_tick: u64,
 }
 
 impl Subs {
@@ -38,6 +41,7 @@ impl Subs {
             wanted,
             cursors: Vec::new(),
             version: hub.version(),
+            stats_tick: hub.stats_tick().number,
         };
         let mut first = Vec::new();
         let infos = subs.subscribe_missing(hub, &HashMap::new(), &mut first);
@@ -85,23 +89,46 @@ impl Subs {
                     };
                     let (cursor, last_seq, pre) = Cursor::new(stream.clone(), start);
                     first.extend(pre);
+                    if self.wanted.stats {
+                        first.push(stream.stats.full(stats::unix_now()));
+                    }
                     self.cursors.push(cursor);
                     last_seq
                 }
             };
+            let layout = stream.layout();
             infos.push(StreamInfo {
                 id: stream.id.clone(),
                 path: stream.path.display().to_string(),
-                format: stream.format,
+                format: layout.format.clone(),
                 seq: last_seq,
+                layout: layout.info(),
             });
         }
         infos
     }
 
-    fn poll(&mut self, batch: &mut Vec<Utf8Bytes>) {
+    fn poll(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) {
         for c in self.cursors.iter_mut() {
             c.poll(batch, BATCH_BYTES);
+        }
+        self.poll_stats(hub, batch);
+    }
+
+    /// The streams' newest `stats` messages, once each.
+    fn poll_stats(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) {
+        let tick = hub.stats_tick();
+        if tick.number == self.stats_tick {
+            return;
+        }
+        self.stats_tick = tick.number;
+        if !self.wanted.stats {
+            return;
+        }
+        for (id, frame) in &tick.frames {
+            if self.cursors.iter().any(|c| &c.stream().id == id) {
+                batch.push(frame.clone());
+            }
         }
     }
 }
@@ -176,7 +203,7 @@ impl Session<'_> {
             self.tick().await?;
         }
         self.subs.resync(&self.state.hub, &mut self.batch);
-        self.subs.poll(&mut self.batch);
+        self.subs.poll(&self.state.hub, &mut self.batch);
         if !self.batch.is_empty() || self.ping_due {
             self.send().await
         } else {

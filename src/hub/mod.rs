@@ -8,6 +8,7 @@
 //! client (one that keeps polling) has not taken yet: the log file is the
 //! buffer. A client that stopped reading holds nobody back; it gets a gap.
 
+mod cursor;
 mod readers;
 
 use std::collections::{HashMap, VecDeque};
@@ -18,10 +19,14 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use readers::{Readers, Slot};
+pub use cursor::{Cursor, Start};
+use readers::Readers;
 
-use crate::config::{Format, History, StreamConfig};
-use crate::protocol::{EventKind, Frame, LinesBuilder, gap};
+use crate::config::{History, StreamConfig};
+use crate::layout::{self, Layout, NginxFormats};
+use crate::metrics::StreamCounters;
+use crate::protocol::{EventKind, Frame, LinesBuilder};
+use crate::stats::Stats;
 
 /// All streams of one daemon run.
 pub struct Hub {
@@ -32,6 +37,18 @@ pub struct Hub {
     /// Changes whenever the set of streams changes.
     version: AtomicU64,
     wake: Arc<watch::Sender<u64>>,
+    /// The streams' latest `stats` messages.
+    stats: Mutex<Arc<StatsTick>>,
+    /// nginx's formats, by which streams get their layouts.
+    nginx: RwLock<Arc<NginxFormats>>,
+}
+
+/// One second's `stats` messages, one per stream.
+#[derive(Default)]
+pub struct StatsTick {
+    /// Counts the ticks, so that a reader sends each once.
+    pub number: u64,
+    pub frames: Vec<(String, Utf8Bytes)>,
 }
 
 impl Hub {
@@ -48,10 +65,17 @@ impl Hub {
             retired: Mutex::new(HashMap::new()),
             version: AtomicU64::new(0),
             wake: Arc::new(watch::Sender::new(0)),
+            stats: Mutex::default(),
+            nginx: RwLock::new(Arc::new(NginxFormats::builtin())),
         };
         for c in configs {
             let next = next_seqs.get(&c.id).copied().unwrap_or(1);
-            hub.insert(Arc::new(Stream::new(c, hub.wake.clone(), next)));
+            hub.insert(Arc::new(Stream::new(
+                c,
+                hub.wake.clone(),
+                next,
+                &NginxFormats::builtin(),
+            )));
         }
         hub
     }
@@ -72,7 +96,8 @@ impl Hub {
             .stream(&c.id)
             .map(|s| s.last_seq())
             .or_else(|| self.retired().get(&c.id).copied());
-        Arc::new(Stream::new(c, self.wake.clone(), last.unwrap_or(0) + 1))
+        let nginx = self.nginx.read().unwrap_or_else(|e| e.into_inner()).clone();
+        Arc::new(Stream::new(c, self.wake.clone(), last.unwrap_or(0) + 1, &nginx))
     }
 
     /// Makes a prepared stream visible, replacing one with the same id.
@@ -108,6 +133,42 @@ impl Hub {
         self.version.load(Ordering::Acquire)
     }
 
+    /// Gives every stream the layout of its format in `configs`, by nginx's
+    /// formats (at start, and again on reload); a stream whose layout changed
+    /// is told to clients by a new `hello`. Returns why a stream did not get
+    /// the format it names.
+    pub fn set_layouts(&self, configs: &[StreamConfig], nginx: NginxFormats) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut changed = false;
+        for s in self.streams() {
+            let Some(c) = configs.iter().find(|c| c.id == s.id) else {
+                continue;
+            };
+            let (layout, problem) = layout::resolve(&c.format, &s.path, &nginx);
+            problems.extend(problem.map(|p| format!("stream {}: {p}", s.id)));
+            changed |= s.set_layout(layout);
+        }
+        *self.nginx.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(nginx);
+        if changed {
+            self.changed();
+        }
+        problems
+    }
+
+    /// Hands one second's `stats` messages to the readers.
+    pub fn publish_stats(&self, frames: Vec<(String, Utf8Bytes)>) {
+        let mut tick = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let number = tick.number + 1;
+        *tick = Arc::new(StatsTick { number, frames });
+        drop(tick);
+        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// The latest `stats` messages.
+    pub fn stats_tick(&self) -> Arc<StatsTick> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// A receiver that changes whenever any stream publishes or the streams change.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.wake.subscribe()
@@ -126,7 +187,9 @@ fn new_epoch() -> String {
 pub struct Stream {
     pub id: String,
     pub path: PathBuf,
-    pub format: Format,
+    layout: RwLock<Arc<Layout>>,
+    pub stats: Stats,
+    pub counters: StreamCounters,
     limits: History,
     ring: Mutex<Ring>,
     wake: Arc<watch::Sender<u64>>,
@@ -154,11 +217,13 @@ impl Ring {
 }
 
 impl Stream {
-    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>, next_seq: u64) -> Stream {
+    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>, next_seq: u64, nginx: &NginxFormats) -> Stream {
         Stream {
             id: c.id.clone(),
             path: c.path.clone(),
-            format: c.format,
+            layout: RwLock::new(Arc::new(layout::resolve(&c.format, &c.path, nginx).0)),
+            stats: Stats::new(&c.id),
+            counters: StreamCounters::default(),
             limits: c.history,
             ring: Mutex::new(Ring {
                 frames: VecDeque::new(),
@@ -179,6 +244,21 @@ impl Stream {
     /// The seq of the newest line (0 before the first).
     pub fn last_seq(&self) -> u64 {
         self.ring().next_seq - 1
+    }
+
+    /// How the stream's lines split into fields.
+    pub fn layout(&self) -> Arc<Layout> {
+        self.layout.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the layout; false if it is the same.
+    fn set_layout(&self, new: Layout) -> bool {
+        let mut layout = self.layout.write().unwrap_or_else(|e| e.into_inner());
+        let same = layout.format == new.format && layout.info() == new.info();
+        if !same {
+            *layout = Arc::new(new);
+        }
+        !same
     }
 
     /// Number of clients reading this stream.
@@ -213,6 +293,9 @@ impl Stream {
 
     /// Publishes an event before the next line.
     pub async fn publish_event(&self, event: EventKind, detail: &str) {
+        if matches!(event, EventKind::Rotated | EventKind::Truncated) {
+            self.counters.rotations.fetch_add(1, Ordering::Relaxed);
+        }
         self.wait_for_room(0, detail.len() + 64).await;
         let ring = self.ring();
         let frame = Frame::event(&self.id, ring.next_seq, event, detail);
@@ -258,140 +341,6 @@ impl Stream {
         }
         true
     }
-}
-
-/// Where a new reader starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    /// The last N lines of the history.
-    Backlog(u64),
-    /// Right after line SEQ.
-    Since(u64),
-}
-
-/// A reader's position in one stream.
-pub struct Cursor {
-    stream: Arc<Stream>,
-    slot: Arc<Slot>,
-    next_fno: u64,
-    next_seq: u64,
-}
-
-impl Cursor {
-    /// Registers a reader; returns it with the stream's last seq (for `hello`)
-    /// and the messages to send before anything else.
-    pub fn new(stream: Arc<Stream>, start: Start) -> (Cursor, u64, Vec<Utf8Bytes>) {
-        let ring = stream.ring();
-        let last_seq = ring.next_seq - 1;
-        let target = match start {
-            Start::Backlog(n) => ring.next_seq.saturating_sub(n.min(stream.limits.lines as u64)).max(1),
-            // Any number a client sends is fine: one past the end starts live.
-            Start::Since(seq) => seq.saturating_add(1),
-        };
-        // A new page (a backlog) also sees the events after the newest line:
-        // a stream that is unreadable says so, even before its first line.
-        let trailing_events = matches!(start, Start::Backlog(n) if n > 0);
-        let mut first = Vec::new();
-        let (next_fno, next_seq) = position(&ring, &stream.id, target, trailing_events, &mut first);
-        drop(ring);
-        let slot = stream.readers.add(next_fno);
-        let cursor = Cursor {
-            stream,
-            slot,
-            next_fno,
-            next_seq,
-        };
-        (cursor, last_seq, first)
-    }
-
-    pub fn stream(&self) -> &Arc<Stream> {
-        &self.stream
-    }
-
-    /// The seq of the next line this reader will get.
-    pub fn next_seq(&self) -> u64 {
-        self.next_seq
-    }
-
-    /// Appends what this reader has not taken yet, up to about `max_bytes`.
-    pub fn poll(&mut self, out: &mut Vec<Utf8Bytes>, max_bytes: usize) -> usize {
-        let ring = self.stream.ring();
-        let mut taken = 0;
-        if self.next_fno < ring.base_fno {
-            let resume = ring.oldest_seq();
-            if resume > self.next_seq {
-                log::debug!(
-                    "stream {}: a client skips {} lines",
-                    self.stream.id,
-                    resume - self.next_seq
-                );
-                out.push(gap(&self.stream.id, self.next_seq, resume - self.next_seq));
-            }
-            self.next_seq = self.next_seq.max(resume);
-            self.next_fno = ring.base_fno;
-        }
-        while self.next_fno < ring.end_fno() && taken < max_bytes {
-            let f = &ring.frames[(self.next_fno - ring.base_fno) as usize];
-            self.next_fno += 1;
-            // A client resuming after a restart may already have lines the
-            // daemon is reading again: those it skips (numbers never change in an epoch).
-            let text = match (f.count, f.first_seq < self.next_seq) {
-                (_, false) => f.text.clone(),
-                (0, true) => continue,
-                (_, true) if f.end_seq() <= self.next_seq => continue,
-                (_, true) => f.suffix(&self.stream.id, self.next_seq).text,
-            };
-            taken += text.len();
-            out.push(text);
-            self.next_seq = self.next_seq.max(f.end_seq());
-        }
-        drop(ring);
-        self.stream.readers.polled(&self.slot, self.next_fno);
-        taken
-    }
-}
-
-impl Drop for Cursor {
-    fn drop(&mut self) {
-        self.stream.readers.remove(&self.slot);
-    }
-}
-
-/// Finds where lines from `target` on start (and, with `events`, the events
-/// after the newest line when `target` is past it); pushes a gap or a partial
-/// frame into `first`.
-fn position(ring: &Ring, id: &str, target: u64, events: bool, first: &mut Vec<Utf8Bytes>) -> (u64, u64) {
-    if target >= ring.next_seq && !events {
-        // Past the newest line: what comes is skipped up to `target` (see `Cursor::poll`).
-        return (ring.end_fno(), target);
-    }
-    let oldest = ring.oldest_seq();
-    let target = if target < oldest {
-        first.push(gap(id, target, oldest - target));
-        oldest
-    } else {
-        target
-    };
-    let idx = ring
-        .frames
-        .iter()
-        .position(|f| {
-            if f.count == 0 {
-                f.first_seq >= target
-            } else {
-                f.end_seq() > target
-            }
-        })
-        .unwrap_or(ring.frames.len());
-    let mut fno = ring.base_fno + idx as u64;
-    if let Some(f) = ring.frames.get(idx)
-        && f.count > 0
-        && f.first_seq < target
-    {
-        first.push(f.suffix(id, target).text);
-        fno += 1;
-    }
-    (fno, target)
 }
 
 #[cfg(test)]

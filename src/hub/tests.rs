@@ -1,6 +1,7 @@
 //! Unit tests of the history ring, cursors and back-pressure.
 
 use super::*;
+use crate::config::Format;
 use crate::protocol::Message;
 use std::time::Duration;
 

@@ -16,26 +16,27 @@
 mod frame;
 mod json;
 mod query;
+mod stats;
 
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use frame::{Frame, LinesBuilder, truncation_marker};
 pub use query::{DEFAULT_BACKLOG, Query};
-
-use crate::config::Format;
+pub use stats::{Latency, Point, Stats, Top};
 
 /// The protocol version sent in `hello`.
 pub const VERSION: u32 = 1;
 
 /// One server message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Message {
     Hello(Hello),
     Lines(Lines),
     Gap(Gap),
     Event(Event),
+    Stats(Box<Stats>),
     /// A type this version does not know; clients ignore it.
     #[serde(other)]
     Unknown,
@@ -56,9 +57,43 @@ pub struct Hello {
 pub struct StreamInfo {
     pub id: String,
     pub path: String,
-    pub format: Format,
+    /// The format's name: `nginx-combined`, `nginx:main`, `json`, ...
+    pub format: String,
     /// The number of the stream's newest line (0 before the first).
     pub seq: u64,
+    pub layout: LayoutInfo,
+}
+
+/// How a stream's lines split into fields (docs/protocol.md, "Layouts").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutInfo {
+    /// `text`, `json`, `error` or `plain`.
+    pub kind: String,
+    /// nginx's `escape=` of a `text` layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escape: Option<String>,
+    /// The literal texts around the fields (`text` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldInfo>,
+}
+
+/// One field: its nginx variable's name and its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+impl FieldInfo {
+    pub fn new(name: &str, ty: &str) -> FieldInfo {
+        FieldInfo {
+            name: name.to_string(),
+            ty: ty.to_string(),
+        }
+    }
 }
 
 /// Lines numbered `seq`, `seq + 1`, ...

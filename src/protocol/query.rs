@@ -17,15 +17,18 @@ pub struct Query {
     pub backlog: u64,
     /// Per stream, the last seq the client already has.
     pub since: HashMap<String, u64>,
+    /// Whether `stats` messages are sent (`stats=0` turns them off).
+    pub stats: bool,
 }
 
 impl Query {
-    /// Parses `stream=`, `backlog=` and `since=`; other parameters are ignored.
+    /// Parses `stream=`, `backlog=`, `since=` and `stats=`; other parameters are ignored.
     /// The error is a one-line reason for a `400 Bad Request`.
     pub fn parse(query: &str) -> Result<Query, String> {
         let mut streams: Vec<String> = Vec::new();
         let mut backlog = DEFAULT_BACKLOG;
         let mut since = HashMap::new();
+        let mut stats = true;
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             match k.as_ref() {
                 "stream" => streams.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_string)),
@@ -34,6 +37,7 @@ impl Query {
                     let (id, seq) = parse_since(&v)?;
                     since.insert(id, seq);
                 }
+                "stats" => stats = v != "0",
                 _ => {}
             }
         }
@@ -42,6 +46,7 @@ impl Query {
             streams,
             backlog,
             since,
+            stats,
         })
     }
 
@@ -74,7 +79,8 @@ mod tests {
     fn streams_backlog_and_since() {
         let q = Query::parse("stream=a,b&stream=c&backlog=5&since=a%3A9&x=1").unwrap();
         assert_eq!(q.streams, Some(vec!["a".into(), "b".into(), "c".into()]));
-        assert_eq!((q.backlog, q.since.get("a")), (5, Some(&9)));
+        assert_eq!((q.backlog, q.since.get("a"), q.stats), (5, Some(&9), true));
+        assert!(!Query::parse("stats=0").unwrap().stats);
         assert!(q.wants("b") && !q.wants("d"));
         let all = Query::parse("").unwrap();
         assert_eq!((all.streams, all.backlog), (None, DEFAULT_BACKLOG));

@@ -7,8 +7,6 @@ use std::path::Path;
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use logmon::config::Format;
-
 use crate::harness::*;
 
 /// The last key of the access stream's table in these tests.
@@ -95,14 +93,10 @@ async fn configured_streams_and_limits_apply() {
     let mut c = Client::connect(&fx, "backlog=100").await;
     let streams = &c.hello.streams;
     assert_eq!(streams.len(), 2, "hello: {:?}", c.hello);
-    assert_eq!(
-        (streams[0].id.as_str(), streams[0].format),
-        ("web", Format::NginxCombined)
-    );
-    assert_eq!(
-        (streams[1].id.as_str(), streams[1].format),
-        ("errors", Format::NginxError)
-    );
+    let id_format = |i: usize| (streams[i].id.as_str(), streams[i].format.as_str());
+    assert_eq!(id_format(0), ("web", "nginx-combined"));
+    assert_eq!(id_format(1), ("errors", "nginx-error"));
+    assert_eq!(streams[0].layout.kind, "text");
 
     // history_lines = 5: a backlog of 100 gives the last 5.
     let got = c.expect_lines("web", 5, LINES_TIMEOUT).await;

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use logmon::config::Format;
 use logmon::protocol::Gap;
 
 use crate::harness::*;
@@ -24,8 +23,8 @@ async fn hello_describes_streams() {
         assert!(s.path.ends_with(&format!("/{}.log", s.id)), "path of {}: {s:?}", s.id);
     }
     // The format is guessed from the file name.
-    assert_eq!(h.streams[0].format, Format::NginxCombined, "{h:?}");
-    assert_eq!(h.streams[1].format, Format::NginxError, "{h:?}");
+    assert_eq!(h.streams[0].format, "nginx-combined", "{h:?}");
+    assert_eq!(h.streams[1].format, "nginx-error", "{h:?}");
     assert_eq!(c.hello_seq("access"), 7);
     assert_eq!(c.hello_seq("error"), 0);
 }

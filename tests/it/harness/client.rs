@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use logmon::protocol::{Event, EventKind, Gap, Hello, Lines, Message};
+use logmon::protocol::{Event, EventKind, Gap, Hello, Lines, Message, Stats};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -31,6 +31,8 @@ pub struct Client<S = MaybeTlsStream<TcpStream>> {
     next_seq: HashMap<String, u64>,
     /// Every `event` received so far, in order.
     pub events: Vec<Event>,
+    /// The `stats` messages received.
+    pub stats: Vec<Stats>,
     /// When false (the default) a `gap` frame fails the test at once.
     pub allow_gaps: bool,
     /// Every `gap` received (only with `allow_gaps`).
@@ -95,6 +97,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             pending: HashMap::new(),
             next_seq: HashMap::new(),
             events: Vec::new(),
+            stats: Vec::new(),
             allow_gaps: false,
             gaps: Vec::new(),
             pings: 0,
@@ -181,6 +184,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Message::Lines(lines) => self.file_lines(lines),
             Message::Gap(gap) => self.file_gap(gap),
             Message::Event(event) => self.events.push(event),
+            Message::Stats(stats) => self.stats.push(*stats),
             // A new hello comes only when the streams change (a reload).
             Message::Hello(hello) => {
                 assert_eq!(hello.epoch, self.hello.epoch, "a new hello keeps the epoch");

@@ -147,7 +147,7 @@ impl Tally {
             }
             Message::Event(e) => *self.events.entry(event_name(e.event)).or_default() += 1,
             Message::Lines(l) => self.fail(format!("lines of an unexpected stream: {}", l.stream)),
-            Message::Unknown => {}
+            Message::Stats(_) | Message::Unknown => {}
         }
     }
 

@@ -1,0 +1,206 @@
+//! Layouts: where the fields of a stream's lines are, compiled once from a
+//! format and shared by every line.
+//!
+//! An nginx `log_format` is literal text around variables:
+//! `$remote_addr - $remote_user [$time_local] "$request" ...`. Compiling it
+//! gives the literal `parts` (one more than the variables) and the `fields`.
+//! A line is split by looking, from the current position, for the next
+//! literal: the field before it ends where it begins. The last field ends
+//! where the line's final literal begins. No regular expression is built and
+//! nothing is allocated per line; a line that does not fit is not an error,
+//! only a line without fields (shown raw, counted as bad).
+//!
+//! The UI splits lines by the same rule from the layout that `hello` carries
+//! ([`Layout::info`]); `tests/formats/cases.json` holds the cases both are
+//! tested against. docs/protocol.md ("Layouts") is the reference.
+
+mod resolve;
+mod roles;
+#[cfg(test)]
+mod tests;
+
+use std::ops::Range;
+
+use memchr::memmem::Finder;
+
+use crate::protocol::{FieldInfo, LayoutInfo};
+pub use resolve::{NginxFormats, resolve};
+pub use roles::{FieldType, Role, Roles};
+
+/// nginx's built-in `combined` format.
+pub const COMBINED: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";
+
+/// How a `log_format`'s values are escaped by nginx (`escape=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    Default,
+    Json,
+    None,
+}
+
+impl Escape {
+    pub fn name(self) -> &'static str {
+        match self {
+            Escape::Default => "default",
+            Escape::Json => "json",
+            Escape::None => "none",
+        }
+    }
+}
+
+/// What a stream's lines are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An nginx `log_format`: literals around fields.
+    Text,
+    /// One JSON object a line; its keys are its fields.
+    Json,
+    /// nginx's error log.
+    Error,
+    /// Lines without fields.
+    Plain,
+}
+
+/// One field of a `Text` layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub ty: FieldType,
+}
+
+/// A stream's format, compiled.
+#[derive(Debug)]
+pub struct Layout {
+    /// The format's name as `hello` gives it (`nginx-combined`, `nginx:main`, `custom`, ...).
+    pub format: String,
+    pub kind: Kind,
+    pub escape: Escape,
+    parts: Vec<String>,
+    finders: Vec<Finder<'static>>,
+    pub fields: Vec<Field>,
+    /// Which field plays which part for the statistics.
+    pub roles: Roles,
+}
+
+impl Layout {
+    /// Compiles an nginx `log_format` string.
+    pub fn text(format: &str, pattern: &str, escape: Escape) -> Layout {
+        let (parts, fields) = compile(pattern);
+        let finders = parts.iter().map(|p| Finder::new(p.as_bytes()).into_owned()).collect();
+        let roles = Roles::of(fields.iter().map(|f| f.name.as_str()));
+        Layout {
+            format: format.to_string(),
+            kind: Kind::Text,
+            escape,
+            parts,
+            finders,
+            fields,
+            roles,
+        }
+    }
+
+    /// A layout without fields (`Json`, `Error` or `Plain`).
+    pub fn fieldless(format: &str, kind: Kind) -> Layout {
+        Layout {
+            format: format.to_string(),
+            kind,
+            escape: Escape::Default,
+            parts: Vec::new(),
+            finders: Vec::new(),
+            fields: Vec::new(),
+            roles: Roles::default(),
+        }
+    }
+
+    /// The fields' byte ranges in `line`, written to `out`; false if the line does not fit.
+    pub fn split(&self, line: &[u8], out: &mut Vec<Range<usize>>) -> bool {
+        out.clear();
+        let Some((first, rest)) = self.parts.split_first() else {
+            return false;
+        };
+        if !line.starts_with(first.as_bytes()) {
+            return false;
+        }
+        let mut pos = first.len();
+        let last = rest.len().saturating_sub(1);
+        for (i, lit) in rest.iter().enumerate() {
+            let end = if i == last {
+                match line.len().checked_sub(lit.len()) {
+                    Some(end) if end >= pos && line.ends_with(lit.as_bytes()) => end,
+                    _ => return false,
+                }
+            } else if lit.is_empty() {
+                pos
+            } else {
+                match self.finders[i + 1].find(&line[pos..]) {
+                    Some(at) => pos + at,
+                    None => return false,
+                }
+            };
+            out.push(pos..end);
+            pos = end + lit.len();
+        }
+        true
+    }
+
+    /// The layout as `hello` describes it.
+    pub fn info(&self) -> LayoutInfo {
+        let kind = match self.kind {
+            Kind::Text => "text",
+            Kind::Json => "json",
+            Kind::Error => "error",
+            Kind::Plain => "plain",
+        };
+        let text = self.kind == Kind::Text;
+        LayoutInfo {
+            kind: kind.to_string(),
+            escape: text.then(|| self.escape.name().to_string()),
+            parts: self.parts.clone(),
+            fields: self
+                .fields
+                .iter()
+                .map(|f| FieldInfo::new(&f.name, f.ty.name()))
+                .collect(),
+        }
+    }
+}
+
+/// Splits a format string into literal parts and the variables between them.
+fn compile(pattern: &str) -> (Vec<String>, Vec<Field>) {
+    let mut parts = vec![String::new()];
+    let mut fields = Vec::new();
+    let mut rest = pattern;
+    while let Some(c) = rest.chars().next() {
+        match variable(rest) {
+            Some((name, len)) => {
+                fields.push(Field {
+                    name: name.to_string(),
+                    ty: FieldType::of(name),
+                });
+                parts.push(String::new());
+                rest = &rest[len..];
+            }
+            None => {
+                parts.last_mut().expect("parts is never empty").push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    (parts, fields)
+}
+
+/// A variable at the start of `s` (`$name` or `${name}`): its name and length.
+fn variable(s: &str) -> Option<(&str, usize)> {
+    let body = s.strip_prefix('$')?;
+    let name_len = |t: &str| {
+        t.bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count()
+    };
+    if let Some(braced) = body.strip_prefix('{') {
+        let n = name_len(braced);
+        return (n > 0 && braced[n..].starts_with('}')).then(|| (&braced[..n], n + 3));
+    }
+    let n = name_len(body);
+    (n > 0).then(|| (&body[..n], n + 1))
+}

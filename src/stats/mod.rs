@@ -1,0 +1,170 @@
+//! Live statistics: numbers computed on the server, once, from every line
+//! of a stream, and sent to clients as `stats` messages once a second.
+//!
+//! The follower records each line as it publishes it ([`Stats::recorder`],
+//! one lock per chunk of lines): the layout splits it, and the values found
+//! by role (status, request time, path, ...) go into the current second.
+//! Once a second [`run`] ends that second on every stream ([`Stats::tick`]):
+//! its point joins the last 10 minutes of seconds and the current minute;
+//! a minute that ends joins the last hour of minutes. The status counts,
+//! percentiles and top lists cover a window of minutes, each kept as a
+//! fixed histogram and bounded sketches, so memory does not grow with the
+//! traffic or the number of distinct values. A new client gets every point
+//! at once ([`Stats::full`]), so its charts are full from the start.
+//!
+//! The counts since start ([`Totals`]) feed `/metrics`.
+
+mod histogram;
+mod sketch;
+#[cfg(test)]
+mod tests;
+mod totals;
+mod values;
+mod window;
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
+use values::Values;
+use window::{WINDOW_MINUTES, Window};
+
+use crate::hub::Hub;
+use crate::layout::{Kind, Layout};
+use crate::protocol::{Latency, Message, Point, Stats as StatsMessage, Top};
+use crate::shutdown::Shutdown;
+
+/// A stream's statistics.
+pub struct Stats {
+    stream: String,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    window: Window,
+    /// The window's totals as of the last tick.
+    status: Vec<(u16, u64)>,
+    latency: Latency,
+    top: Top,
+}
+
+impl Stats {
+    pub fn new(stream: &str) -> Stats {
+        let inner = Inner {
+            window: Window::new(),
+            status: Vec::new(),
+            latency: Latency::default(),
+            top: Top::default(),
+        };
+        Stats {
+            stream: stream.to_string(),
+            inner: Mutex::new(inner),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records lines split by `layout` until the recorder is dropped.
+    pub fn recorder<'a>(&'a self, layout: &'a Layout) -> Recorder<'a> {
+        Recorder {
+            inner: self.lock(),
+            layout,
+            spans: Vec::with_capacity(layout.fields.len()),
+        }
+    }
+
+    /// Ends the second before `now` (unix seconds); the message that tells it.
+    pub fn tick(&self, now: u64) -> Utf8Bytes {
+        let mut inner = self.lock();
+        let (second, minute) = inner.window.tick(now);
+        inner.status = inner.window.status();
+        inner.latency = inner.window.latency();
+        inner.top = inner.window.top();
+        self.message(&inner, now, vec![second], minute.into_iter().collect())
+    }
+
+    /// Every point kept, with the window's totals: a new client's first message.
+    pub fn full(&self, now: u64) -> Utf8Bytes {
+        let inner = self.lock();
+        let (seconds, minutes) = (&inner.window.seconds, &inner.window.minutes);
+        self.message(
+            &inner,
+            now,
+            seconds.iter().cloned().collect(),
+            minutes.iter().cloned().collect(),
+        )
+    }
+
+    fn message(&self, inner: &Inner, now: u64, seconds: Vec<Point>, minutes: Vec<Point>) -> Utf8Bytes {
+        Message::Stats(Box::new(StatsMessage {
+            stream: self.stream.clone(),
+            now,
+            window: (WINDOW_MINUTES * 60) as u64,
+            seconds,
+            minutes,
+            status: inner.status.clone(),
+            latency: inner.latency.clone(),
+            top: inner.top.clone(),
+        }))
+        .encode()
+    }
+
+    /// The counts since start.
+    pub fn totals(&self) -> Totals {
+        self.lock().window.totals.clone()
+    }
+}
+
+/// Records the lines of one chunk while holding the stream's statistics.
+pub struct Recorder<'a> {
+    inner: MutexGuard<'a, Inner>,
+    layout: &'a Layout,
+    spans: Vec<Range<usize>>,
+}
+
+impl Recorder<'_> {
+    pub fn line(&mut self, line: &[u8]) {
+        let w = &mut self.inner.window;
+        match self.layout.kind {
+            Kind::Text if self.layout.split(line, &mut self.spans) => {
+                w.add(&Values::of_fields(self.layout, line, &self.spans))
+            }
+            Kind::Json => match values::json_texts(line) {
+                Some(texts) => w.add(&Values::of_json(&texts)),
+                None => w.bad(),
+            },
+            Kind::Text => w.bad(),
+            Kind::Error | Kind::Plain => w.count(),
+        }
+    }
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Ends a second on every stream just after each whole second, and hands
+/// the messages to the hub, until shutdown.
+pub async fn run(hub: Arc<Hub>, shutdown: Shutdown) {
+    loop {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let to_next = Duration::from_secs(1) - Duration::from_nanos(u64::from(now.subsec_nanos()));
+        tokio::select! {
+            _ = shutdown.requested() => return,
+            _ = tokio::time::sleep(to_next + Duration::from_millis(2)) => {}
+        }
+        let now = unix_now();
+        let frames = hub
+            .streams()
+            .iter()
+            .map(|s| (s.id.clone(), s.stats.tick(now)))
+            .collect();
+        hub.publish_stats(frames);
+    }
+}
