@@ -15,6 +15,8 @@ mod http;
 mod hub;
 mod listen;
 mod logging;
+#[allow(dead_code)] // The daemon uses it next.
+mod nginx;
 pub mod protocol;
 mod shutdown;
 mod state;
