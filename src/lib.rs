@@ -17,6 +17,7 @@ mod layout;
 mod listen;
 mod logging;
 mod metrics;
+mod nginx;
 pub mod protocol;
 mod shutdown;
 mod state;
