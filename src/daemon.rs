@@ -216,7 +216,10 @@ impl Daemon {
 
     /// Reads nginx's configuration and gives every stream its layout.
     fn read_nginx_formats(&self) {
-        let nginx = NginxFormats::read(&self.config.nginx_config);
+        let (nginx, notes) = NginxFormats::read(&self.config.nginx_config);
+        for (level, note) in notes {
+            log::log!(level, "{note}");
+        }
         for problem in self.state.hub.set_layouts(&self.config.streams, nginx) {
             log::warn!("{problem}");
         }

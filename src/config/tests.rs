@@ -187,3 +187,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn formats_are_read_and_bad_ones_named_with_their_line() {
+    let stream = |keys: &str| format!("[[stream]]\nid = \"a\"\npath = \"/a.log\"\n{keys}\n");
+    let c = Config::from_str(&stream("format = \"nginx:main\""), "t").unwrap();
+    assert_eq!(c.streams[0].format, Format::Nginx("main".into()));
+    let c = Config::from_str(&stream("log_format = '$status \"$request\"'"), "t").unwrap();
+    assert_eq!(c.streams[0].format, Format::Custom("$status \"$request\"".into()));
+    let c = Config::from_str(&stream("format = \"json\""), "t").unwrap();
+    assert_eq!(c.streams[0].format, Format::Json);
+    for (keys, key) in [
+        ("format = \"apache\"", "format"),
+        ("format = \"nginx:\"", "format"),
+        ("log_format = 'no variables'", "log_format"),
+        ("format = \"json\"\nlog_format = '$a'", "log_format"),
+    ] {
+        let e = err(&stream(keys));
+        assert_eq!(
+            (e.key.as_deref(), e.line.is_some_and(|l| l >= 4)),
+            (Some(key), true),
+            "{keys}: {e}"
+        );
+    }
+    let e = err("nginx_config = \"nginx.conf\"");
+    assert_eq!((e.key.as_deref(), e.line), (Some("nginx_config"), Some(1)));
+}

@@ -23,30 +23,10 @@ use std::ops::Range;
 
 use memchr::memmem::Finder;
 
+pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
 pub use resolve::{NginxFormats, resolve};
 pub use roles::{FieldType, Role, Roles};
-
-/// nginx's built-in `combined` format.
-pub const COMBINED: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";
-
-/// How a `log_format`'s values are escaped by nginx (`escape=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escape {
-    Default,
-    Json,
-    None,
-}
-
-impl Escape {
-    pub fn name(self) -> &'static str {
-        match self {
-            Escape::Default => "default",
-            Escape::Json => "json",
-            Escape::None => "none",
-        }
-    }
-}
 
 /// What a stream's lines are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

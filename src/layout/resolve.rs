@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{COMBINED, Escape, Kind, Layout};
 use crate::config::Format;
+use crate::nginx::{self, NginxConf};
 
 /// What nginx's configuration says about formats: every `log_format` by
 /// name, and the format of every file an `access_log` writes.
@@ -17,10 +18,40 @@ pub struct NginxFormats {
 }
 
 impl NginxFormats {
-    /// Reads nginx's configuration at `path`.
-    pub fn read(path: &Path) -> NginxFormats {
-        let _ = path;
-        NginxFormats::builtin()
+    /// Reads nginx's configuration at `path`; also returns what there is to
+    /// say about it (directives skipped, or why it could not be read).
+    pub fn read(path: &Path) -> (NginxFormats, Vec<(log::Level, String)>) {
+        match nginx::read(path) {
+            Ok(conf) => {
+                let notes = conf.warnings.iter().map(|w| (log::Level::Info, format!("nginx: {w}")));
+                let notes = notes.collect();
+                (NginxFormats::from(&conf), notes)
+            }
+            Err(e) if e.is_not_found() => {
+                let note = format!(
+                    "no nginx configuration at {}: only nginx's built-in formats",
+                    path.display()
+                );
+                (NginxFormats::builtin(), vec![(log::Level::Info, note)])
+            }
+            Err(e) => {
+                let note = format!("cannot read nginx's configuration, only its built-in formats are known: {e}");
+                (NginxFormats::builtin(), vec![(log::Level::Warn, note)])
+            }
+        }
+    }
+
+    fn from(conf: &NginxConf) -> NginxFormats {
+        let formats = conf
+            .formats
+            .values()
+            .map(|f| (f.name.clone(), (f.pattern.clone(), f.escape)))
+            .collect();
+        let mut logs = HashMap::new();
+        for log in &conf.access_logs {
+            logs.entry(log.path.clone()).or_insert_with(|| log.format.clone());
+        }
+        NginxFormats { formats, logs }
     }
 
     /// nginx's built-in formats only (no configuration read).

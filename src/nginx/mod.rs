@@ -93,6 +93,17 @@ pub enum Escape {
     None,
 }
 
+impl Escape {
+    /// The name as `escape=` writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Escape::Default => "default",
+            Escape::Json => "json",
+            Escape::None => "none",
+        }
+    }
+}
+
 /// One `access_log` that writes lines to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLog {

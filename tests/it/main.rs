@@ -9,6 +9,7 @@ mod harness;
 
 mod config;
 mod faults;
+mod formats;
 mod hostile;
 mod http;
 mod lifecycle;

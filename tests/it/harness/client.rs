@@ -303,6 +303,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
+    /// Reads until a `stats` message of `stream` satisfies `done`; that
+    /// message, or None at the timeout.
+    pub async fn wait_stats(
+        &mut self,
+        stream: &str,
+        timeout: Duration,
+        done: impl Fn(&Stats) -> bool,
+    ) -> Option<Stats> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.stats.drain(..).find(|s| s.stream == stream && done(s));
+            if found.is_some() {
+                return found;
+            }
+            if !self.pump(deadline).await {
+                return None;
+            }
+        }
+    }
+
     /// Reads until the server closes the connection; returns its close frame.
     pub async fn expect_close(&mut self, timeout: Duration) -> Option<CloseFrame> {
         let deadline = Instant::now() + timeout;
