@@ -28,6 +28,15 @@ mod systemd;
 #[doc(hidden)]
 pub use follow::LineSplitter;
 
+/// Parts measured in process by the benchmark (`examples/logmon-bench`) and
+/// driven by the fuzz targets.
+#[doc(hidden)]
+pub mod parts {
+    pub use crate::layout::{COMBINED, Escape, Layout};
+    pub use crate::nginx::parse as parse_nginx;
+    pub use crate::stats::Stats;
+}
+
 use cli::Args;
 use config::DEFAULT_LISTEN;
 use listen::ListenAddr;

@@ -283,7 +283,6 @@ where
 
 #[cfg(test)]
 mod tests {
-    use logmon::config::Format;
 
     use super::*;
 
@@ -341,8 +340,14 @@ mod tests {
         let info = |id: &str, seq| protocol::StreamInfo {
             id: id.to_string(),
             path: "/var/log/nginx/x.log".to_string(),
-            format: Format::NginxCombined,
+            format: "plain".to_string(),
             seq,
+            layout: protocol::LayoutInfo {
+                kind: "plain".to_string(),
+                escape: None,
+                parts: Vec::new(),
+                fields: Vec::new(),
+            },
         };
         let streams = vec![info("error", 3), info(servers::STREAM, 41)];
         let hello = protocol::Hello {

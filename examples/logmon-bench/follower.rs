@@ -1,6 +1,7 @@
 //! The follower section: `--lines` lines appended with no client connected,
-//! timed until `/healthz` says the stream has them all; and, beside it, how
-//! fast the same file reads from the page cache.
+//! timed until `/healthz` says the stream has them all, once with the lines
+//! parsed and counted in the statistics (`nginx-combined`) and once without
+//! (`plain`); and, beside them, how fast the same file reads from the page cache.
 
 use std::io;
 use std::path::Path;
@@ -14,6 +15,12 @@ use crate::{servers, table, workload};
 
 /// How often `/healthz` is polled.
 pub const HEALTHZ_POLL: Duration = Duration::from_millis(5);
+
+/// The follower runs, with and without parsing and statistics.
+pub struct Followers {
+    pub parsed: Follower,
+    pub plain: Follower,
+}
 
 /// The follower run's outcome.
 pub struct Follower {
@@ -34,12 +41,19 @@ impl Follower {
     }
 }
 
+/// Both runs, the one with parsing first.
+pub async fn run(bench: &mut Bench) -> io::Result<Followers> {
+    let parsed = once(bench, "nginx-combined").await?;
+    let plain = once(bench, "plain").await?;
+    Ok(Followers { parsed, plain })
+}
+
 /// Appends the burst's lines and waits until logmon has numbered them all.
-pub async fn run(bench: &mut Bench) -> io::Result<Follower> {
+async fn once(bench: &mut Bench, format: &str) -> io::Result<Follower> {
     let n = bench.opts.lines();
-    eprintln!("follower: {} lines, no client", table::count(n));
+    eprintln!("follower: {} lines, no client, {format}", table::count(n));
     let data = bench.burst_data();
-    let t = bench.start(Kind::Logmon).await?;
+    let t = bench.start_as(Kind::Logmon, format).await?;
     let meter = Meter::start(&t.server);
     let log = t.log.clone();
     let writer = tokio::task::spawn_blocking(move || workload::append_burst(&log, &data));

@@ -121,6 +121,11 @@ impl Bench {
 
     /// Starts `kind` on a new, empty log file.
     pub async fn start(&mut self, kind: Kind) -> io::Result<Target> {
+        self.start_as(kind, "nginx-combined").await
+    }
+
+    /// Starts a server whose stream is in `format` (logmon only).
+    pub async fn start_as(&mut self, kind: Kind, format: &str) -> io::Result<Target> {
         self.runs += 1;
         let dir = self.scratch.path().join(format!("run{}", self.runs));
         std::fs::create_dir_all(&dir)?;
@@ -129,7 +134,7 @@ impl Bench {
         match kind {
             Kind::Logmon => Ok(Target {
                 kind,
-                server: servers::start_logmon(&self.logmon, &dir, &log)?,
+                server: servers::start_logmon(&self.logmon, &dir, &log, format)?,
                 log,
                 nsp: String::new(),
             }),

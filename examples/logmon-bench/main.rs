@@ -68,6 +68,7 @@ mod histogram;
 mod idle;
 mod meter;
 mod opts;
+mod parsing;
 mod procfs;
 mod report;
 mod servers;
@@ -129,6 +130,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Follower) {
         report::follower(&mut table, &follower::run(bench).await?);
+    }
+    if bench.opts.runs(Section::Parsing) {
+        report::parsing(&mut table, &parsing::run(bench));
     }
     Ok(table)
 }

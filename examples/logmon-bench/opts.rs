@@ -12,7 +12,7 @@ pub struct Opts {
     #[arg(long)]
     pub quick: bool,
     /// Sections to run
-    #[arg(long, value_delimiter = ',', default_value = "burst,steady,idle,follower")]
+    #[arg(long, value_delimiter = ',', default_value = "burst,steady,idle,follower,parsing")]
     pub sections: Vec<Section>,
     /// Do not install and measure frontail
     #[arg(long)]
@@ -59,6 +59,7 @@ pub enum Section {
     Steady,
     Idle,
     Follower,
+    Parsing,
 }
 
 impl Opts {

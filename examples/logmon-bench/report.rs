@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use crate::burst::{Burst, Bursts};
-use crate::follower::{self, Follower};
+use crate::follower::{self, Followers};
 use crate::harness::Versus;
 use crate::idle::Idle;
 use crate::meter::Span;
+use crate::parsing::Parsing;
 use crate::steady::{self, Steady};
 use crate::table::{self, Better, Row, Table, Verdict};
 use crate::{procfs, servers};
@@ -254,22 +255,56 @@ pub fn idle(table: &mut Table, idle: &Idle) {
 
 // ---- follower ----
 
-/// The follower section: its rate beside the page cache's, and its CPU per line.
-pub fn follower(table: &mut Table, f: &Follower) {
-    let n = f.lines;
+/// The follower section: its rate with and without parsing beside the page
+/// cache's, and the CPU per line of each.
+pub fn follower(table: &mut Table, f: &Followers) {
+    let n = f.parsed.lines;
+    for (run, name) in [
+        (&f.parsed, "nginx-combined: parsed, counted"),
+        (&f.plain, "plain: not parsed"),
+    ] {
+        let w = format!("follower {} lines, no client, {name}", table::count(n));
+        let rate = run.rate();
+        let row = Row::new(&w, "lines/s into the hub", table::rate(rate));
+        let row = if std::ptr::eq(run, &f.parsed) {
+            row.target("≥ 2 M/s", Verdict::of(rate >= 2e6))
+        } else {
+            row
+        };
+        table.push(row);
+        table.push(
+            Row::new(&w, "page-cache read, memchr count", table::rate(run.raw))
+                .frontail(String::new(), format!("follower at {}", table::percent(rate / run.raw))),
+        );
+        table.push(Row::new(&w, "server CPU per line", micros(run.cpu_per_line_us())));
+        table.push(Row::new(&w, "server peak RSS", table::mib(run.span.end.peak_kib)));
+    }
     let w = format!("follower {} lines, no client", table::count(n));
-    let rate = f.rate();
-    table.push(Row::new(&w, "lines/s into the hub", table::rate(rate)));
-    table.push(
-        Row::new(&w, "page-cache read, memchr count", table::rate(f.raw))
-            .frontail(String::new(), format!("follower at {}", table::percent(rate / f.raw))),
-    );
-    table.push(Row::new(&w, "server CPU per line", micros(f.cpu_per_line_us())));
-    table.push(Row::new(&w, "server peak RSS", table::mib(f.span.end.peak_kib)));
+    let extra = f.parsed.cpu_per_line_us() - f.plain.cpu_per_line_us();
+    table.push(Row::new(&w, "parsing and statistics, CPU per line", micros(extra)));
     table.note(format!(
         "{w}: timed from the first write until /healthz says seq {n} (polled every {} ms)",
         follower::HEALTHZ_POLL.as_millis()
     ));
+}
+
+/// The parsing section: the cost per line in process, and the memory held.
+pub fn parsing(table: &mut Table, p: &Parsing) {
+    let w = format!("parsing {} nginx-combined lines, in process", table::count(p.lines));
+    table.push(Row::new(&w, "layout split per line", format!("{:.0} ns", p.split_ns)));
+    let met = Verdict::of(p.stats_ns <= 200.0);
+    table.push(Row::new(&w, "split + statistics per line", format!("{:.0} ns", p.stats_ns)).target("≤ 0.2 µs", met));
+    table.push(Row::new(&w, "statistics memory after them", kib(p.memory_workload)));
+    let w = "statistics, an hour of distinct values".to_string();
+    table.push(Row::new(&w, "statistics memory (bounded)", kib(p.memory_distinct)));
+    table.note(format!(
+        "{w}: {} lines a minute for 61 minutes, every path, host, address and user agent new",
+        table::count(p.distinct_per_minute)
+    ));
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.0} KiB", bytes as f64 / 1024.0)
 }
 
 // ---- shared ----

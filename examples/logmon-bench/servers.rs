@@ -71,13 +71,14 @@ impl Drop for Server {
     }
 }
 
-/// Starts logmon on `log` with its default history; waits for `listening on`.
-pub fn start_logmon(bin: &Path, dir: &Path, log: &Path) -> io::Result<Server> {
+/// Starts logmon on `log` with its default history, its lines in `format`
+/// (`nginx-combined`: parsed and counted; `plain`: neither); waits for `listening on`.
+pub fn start_logmon(bin: &Path, dir: &Path, log: &Path, format: &str) -> io::Result<Server> {
     let config = dir.join("logmon.toml");
     fs::write(
         &config,
         format!(
-            "log_level = \"info\"\n[[stream]]\nid = {STREAM:?}\npath = {:?}\nformat = \"nginx-combined\"\n",
+            "log_level = \"info\"\n[[stream]]\nid = {STREAM:?}\npath = {:?}\nformat = {format:?}\n",
             log.display().to_string()
         ),
     )?;

@@ -21,8 +21,6 @@ mod tests;
 
 use std::ops::Range;
 
-use memchr::memmem::Finder;
-
 pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
 pub use resolve::{NginxFormats, resolve};
@@ -56,7 +54,6 @@ pub struct Layout {
     pub kind: Kind,
     pub escape: Escape,
     parts: Vec<String>,
-    finders: Vec<Finder<'static>>,
     pub fields: Vec<Field>,
     /// Which field plays which part for the statistics.
     pub roles: Roles,
@@ -66,14 +63,12 @@ impl Layout {
     /// Compiles an nginx `log_format` string.
     pub fn text(format: &str, pattern: &str, escape: Escape) -> Layout {
         let (parts, fields) = compile(pattern);
-        let finders = parts.iter().map(|p| Finder::new(p.as_bytes()).into_owned()).collect();
         let roles = Roles::of(fields.iter().map(|f| f.name.as_str()));
         Layout {
             format: format.to_string(),
             kind: Kind::Text,
             escape,
             parts,
-            finders,
             fields,
             roles,
         }
@@ -86,7 +81,6 @@ impl Layout {
             kind,
             escape: Escape::Default,
             parts: Vec::new(),
-            finders: Vec::new(),
             fields: Vec::new(),
             roles: Roles::default(),
         }
@@ -106,13 +100,13 @@ impl Layout {
         for (i, lit) in rest.iter().enumerate() {
             let end = if i == last {
                 match line.len().checked_sub(lit.len()) {
-                    Some(end) if end >= pos && line.ends_with(lit.as_bytes()) => end,
+                    Some(end) if end >= pos && same(&line[end..], lit.as_bytes()) => end,
                     _ => return false,
                 }
             } else if lit.is_empty() {
                 pos
             } else {
-                match self.finders[i + 1].find(&line[pos..]) {
+                match find(&line[pos..], lit.as_bytes()) {
                     Some(at) => pos + at,
                     None => return false,
                 }
@@ -143,6 +137,28 @@ impl Layout {
                 .collect(),
         }
     }
+}
+
+/// The first occurrence of `lit` (not empty) in `hay`. Literals are short
+/// and near: looking for their first byte and comparing the rest beats a
+/// general substring search.
+fn find(hay: &[u8], lit: &[u8]) -> Option<usize> {
+    let (first, tail) = lit.split_first()?;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(*first, &hay[from..]) {
+        let at = from + i;
+        let after = &hay[at + 1..];
+        if after.len() >= tail.len() && same(&after[..tail.len()], tail) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Byte by byte: a call to memcmp costs more than the few bytes of a literal.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Splits a format string into literal parts and the variables between them.

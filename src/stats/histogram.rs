@@ -42,6 +42,11 @@ impl Histogram {
         self.total += other.total;
     }
 
+    /// Bytes held by the buckets.
+    pub fn memory(&self) -> usize {
+        self.counts.len() * size_of::<u32>()
+    }
+
     pub fn clear(&mut self) {
         if self.total > 0 {
             self.counts.fill(0);

@@ -114,6 +114,11 @@ impl Stats {
         .encode()
     }
 
+    /// Bytes of memory the statistics hold (their buffers' capacities).
+    pub fn memory(&self) -> usize {
+        std::mem::size_of::<Stats>() + self.lock().window.memory()
+    }
+
     /// The counts since start.
     pub fn totals(&self) -> Totals {
         self.lock().window.totals.clone()

@@ -68,7 +68,11 @@ impl Totals {
         ut.inspect(|&ms| self.ut.add(ms));
     }
 
-    /// Every lines that fit, counted once.
+    pub fn memory(&self) -> usize {
+        size_of::<Totals>() + self.requests.capacity() * size_of::<[u64; METHODS.len()]>()
+    }
+
+    /// Every line that fit, counted once.
     pub fn lines(&self) -> u64 {
         self.requests.iter().flatten().sum()
     }

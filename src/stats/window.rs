@@ -44,6 +44,10 @@ impl Sums {
         self.ut.merge(&o.ut);
     }
 
+    fn memory(&self) -> usize {
+        self.rt.memory() + self.ut.memory()
+    }
+
     fn point(&self, t: u64) -> Point {
         Point {
             t,
@@ -74,6 +78,11 @@ struct Minute {
 }
 
 impl Minute {
+    fn memory(&self) -> usize {
+        let sketches: usize = self.top.iter().map(Sketch::memory).sum();
+        size_of::<Minute>() + self.sums.memory() + self.status.capacity() * 8 + sketches
+    }
+
     fn clear(&mut self, t: u64) {
         self.t = t;
         self.sums.clear();
@@ -198,6 +207,13 @@ impl Window {
             rt: sums.rt.percentiles(),
             ut: sums.ut.percentiles(),
         }
+    }
+
+    /// Bytes held, counted from the buffers' capacities.
+    pub fn memory(&self) -> usize {
+        let points = (self.seconds.capacity() + self.minutes.capacity()) * size_of::<Point>();
+        let minutes: usize = self.in_window().map(Minute::memory).sum();
+        size_of::<Window>() + self.second.memory() + points + minutes + self.totals.memory()
     }
 
     /// The values held by the sketches of the current minute.
