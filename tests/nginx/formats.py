@@ -90,7 +90,7 @@ class Record:
     __slots__ = ("status", "method", "method_label", "path", "host", "addr", "ua", "upstream",
                  "bytes", "rt_ms", "ut_ms")
 
-    def __init__(self, fields, decoded):
+    def __init__(self, fields):
         request = fields["request"]
         words = request.split(" ")
         if len(words) != 3:
@@ -118,14 +118,14 @@ def parse_vhost(line):
     m = VHOST_RE.match(line)
     if not m:
         raise ValueError("does not match the vhost format")
-    return Record(m.groupdict(), decoded=False)
+    return Record(m.groupdict())
 
 
 def parse_main(line):
     m = MAIN_RE.match(line)
     if not m:
         raise ValueError("does not match the main format")
-    return Record(m.groupdict(), decoded=False)
+    return Record(m.groupdict())
 
 
 def parse_json(line):
@@ -142,7 +142,7 @@ def parse_json(line):
     fields = dict(obj)
     fields["status"] = str(obj["status"])
     fields["body_bytes_sent"] = str(obj["body_bytes_sent"])
-    return Record(fields, decoded=True)
+    return Record(fields)
 
 
 PARSERS = {"vhost": parse_vhost, "main": parse_main, "json": parse_json}

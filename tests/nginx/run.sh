@@ -27,7 +27,8 @@
 # few thousand requests over 15 s; tests/nginx/check.py then compares what
 # nginx wrote, read by the test's own parser (tests/nginx/formats.py), with
 # the stats messages, /metrics (also through promtool) and a real Prometheus
-# scraping /metrics every second. About a minute, plus the build.
+# scraping /metrics every second. About 25 s, plus the build and, the first
+# time, the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
