@@ -271,18 +271,24 @@ pids+=($!)
 wait_for 10 "the WebSocket client's hello" $! grep -q '"type":"hello"' "$work/ws.jsonl"
 wait_for 20 Prometheus "$prom_pid" http_ok "http://127.0.0.1:$prom_port/-/ready"
 
+# The long steps run in the background and are waited for, so that a signal
+# stops the test at once (the trap ends them too).
+
 # ---- the traffic
 python3 "$here/traffic.py" --server "vhost=$vhost_port" --server "main=$main_port" --server "json=$json_port" \
-  --requests "${LOGMON_NGINX_REQUESTS:-3000}" --seconds "${LOGMON_NGINX_SECONDS:-15}" "$work/traffic.json" ||
-  fail "the traffic generator failed"
+  --requests "${LOGMON_NGINX_REQUESTS:-3000}" --seconds "${LOGMON_NGINX_SECONDS:-15}" "$work/traffic.json" &
+pids+=($!)
+wait $! || fail "the traffic generator failed"
 
 # ---- the checks
 status=0
-(cd "$here" && python3 check.py --logmon "http://127.0.0.1:$logmon_port" \
+python3 "$here/check.py" --logmon "http://127.0.0.1:$logmon_port" \
   --prometheus "http://127.0.0.1:$prom_port" --promtool /usr/bin/promtool \
   --ws "$work/ws.jsonl" --traffic "$work/traffic.json" \
   --stream "vhost=vhost=$work/logs/vhost.log" --stream "main=main=$work/logs/main.log" \
-  --stream "json=json=$work/logs/json.log") || status=$?
+  --stream "json=json=$work/logs/json.log" &
+pids+=($!)
+wait $! || status=$?
 kill -0 "$logmon_pid" 2>/dev/null || fail "logmon exited during the test"
 [ "$status" -eq 0 ] || fail "tests/nginx: logmon's numbers differ from nginx's logs (above)"
 ok=1
