@@ -4,8 +4,11 @@
 #      against the real daemon; then, alone, those that change inotify sysctls;
 #   2. the UI's pure modules under `node --test`;
 #   3. browser: Debian's Chromium driven by playwright-core, also through a real nginx;
-#   4. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
-#   5. system: the .deb built, linted, installed and exercised on booted Debian
+#   4. nginx: a real nginx writing three log_formats that logmon finds in its
+#      configuration; the stats messages, /metrics (promtool) and a real
+#      Prometheus checked against the test's own reading of the logs;
+#   5. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
+#   6. system: the .deb built, linted, installed and exercised on booted Debian
 #      bookworm and trixie containers with systemd, nginx and logrotate (needs root).
 # Each part installs what it needs on a fresh Debian machine. Long runs are
 # opt-in: LOGMON_SOAK_SECS=600 (the soak test) and FUZZ_SECONDS.
@@ -16,6 +19,7 @@ cargo test --all-targets
 # Tests that change system-wide inotify sysctls run alone, as root.
 as_root cargo test --test it limits -- --ignored --test-threads=1
 tests/browser/run.sh
+tests/nginx/run.sh
 node --test tests/ui/
 tests/fuzz.sh
 as_root tests/system/run.sh

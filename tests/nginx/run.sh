@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# End-to-end test of logmon's nginx formats, stats and metrics, against a
+# real nginx and a real Prometheus. Installs what it needs on a fresh Debian
+# machine (nginx, prometheus with promtool, python3; no service of theirs is
+# started).
+#
+#   tests/nginx/run.sh                       build the daemon with cargo and run
+#   LOGMON_BIN=/path/to/logmon tests/nginx/run.sh    use that binary instead
+#   LOGMON_NGINX_KEEP=1 tests/nginx/run.sh   keep the temporary directory
+#
+# In a temporary directory, an nginx of its own (nginx -p DIR) serves three
+# servers on loopback ports, each writing its own access log in a format of
+# its own, all three declared in a file that nginx.conf includes by a glob:
+#   vhost  the host first, $request_time, $upstream_response_time and
+#          $upstream_addr (several of each on retries and internal redirects);
+#   main   nginx.org's `main`, written as several quoted strings;
+#   json   escape=json, one JSON object a line.
+# Distinct servers (rather than one server with three access_log lines) give
+# each stream its own counts, so that a stream's numbers showing up under
+# another stream cannot go unnoticed. Requests are proxied to a real upstream
+# (tests/nginx/upstream.py: statuses and delays of 0-320 ms as asked), to a
+# closed port (502), or answered by `return` and static files.
+#
+# logmon gets only `nginx_config` and each stream's id and path (no format);
+# a WebSocket client (tests/system/wsclient.py, backlog=0) records hello,
+# lines and stats from before the traffic; tests/nginx/traffic.py sends a
+# few thousand requests over 15 s; tests/nginx/check.py then compares what
+# nginx wrote, read by the test's own parser (tests/nginx/formats.py), with
+# the stats messages, /metrics (also through promtool) and a real Prometheus
+# scraping /metrics every second. About 25 s, plus the build and, the first
+# time, the packages.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ beside the helpers
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  # Neither nginx's nor Prometheus's service may start (ports 80 and 9090):
+  # a policy-rc.d that forbids it while apt runs, unless one is there already.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# tests/nginx/run.sh: no service starts while it installs\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+  fi
+  installed=0
+  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}" && installed=1
+  if [ -n "$policy" ]; then as_root rm -f "$policy"; fi
+  [ "$installed" = 1 ] || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
+  # Nor at the next boot: this test runs its own Prometheus.
+  if command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl disable prometheus.service >/dev/null 2>&1 || true
+    if [ -d /run/systemd/system ]; then as_root systemctl stop prometheus.service >/dev/null 2>&1 || true; fi
+  fi
+fi
+
+if [ -z "${LOGMON_BIN:-}" ]; then
+  (cd "$repo" && cargo build)
+  LOGMON_BIN="$repo/target/debug/logmon"
+fi
+
+work="$(mktemp -d /tmp/logmon-nginx.XXXXXX)"
+chmod 755 "$work" # nginx's workers read $work/html
+pids=()
+ok=0
+cleanup() {
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    wait "${pids[i]}" 2>/dev/null || true
+  done
+  if [ "$ok" = 1 ] && [ -z "${LOGMON_NGINX_KEEP:-}" ]; then
+    rm -rf "$work"
+  else
+    echo "the test's files are kept in $work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "FAILED: $*" >&2
+  for f in logmon.stderr nginx.stderr prometheus.stderr upstream.stderr wsclient.stderr; do
+    if [ -s "$work/$f" ]; then echo "--- $f (last lines)" >&2; tail -n 15 "$work/$f" >&2; fi
+  done
+  # nginx's error log is full of the refused connections the test makes on purpose.
+  grep -E '\[(emerg|alert|crit)\]' "$work/logs/error.log" 2>/dev/null | tail -n 5 >&2 || true
+  exit 1
+}
+
+# wait_for SECONDS WHAT PID COMMAND...: until COMMAND succeeds, while the
+# process PID (the one awaited; - for none) is alive.
+wait_for() {
+  local secs="$1" what="$2" pid="$3" deadline=$((SECONDS + $1))
+  shift 3
+  until "$@" >/dev/null 2>&1; do
+    if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then fail "$what exited"; fi
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what did not come up within $secs s"
+    sleep 0.1
+  done
+}
+http_ok() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1"; }
+
+# Free loopback ports: the upstream, a closed one (connections refused: 502),
+# the three servers, logmon and Prometheus.
+read -r up_port dead_port vhost_port main_port json_port logmon_port prom_port < <(python3 - <<'EOF'
+import socket
+socks = []
+for _ in range(7):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(*(s.getsockname()[1] for s in socks))
+EOF
+)
+
+mkdir -p "$work"/{conf.d,snippets,logs,tmp,html/static,prometheus}
+echo 'console.log("static");' >"$work/html/static/app.js"
+
+# ---- nginx's configuration
+cat >"$work/nginx.conf" <<EOF
+# tests/nginx/run.sh: an nginx of its own, under $work
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    default_type text/plain;
+    access_log $work/logs/other.log;
+    client_body_temp_path $work/tmp/client_body;
+    proxy_temp_path $work/tmp/proxy;
+    fastcgi_temp_path $work/tmp/fastcgi;
+    uwsgi_temp_path $work/tmp/uwsgi;
+    scgi_temp_path $work/tmp/scgi;
+    keepalive_timeout 75s;
+    # log_format vhost '\$status';   (a comment, not a format)
+    include conf.d/*.conf;
+}
+EOF
+
+# The formats, in an included file. `main` is nginx.org's, in several strings.
+cat >"$work/conf.d/10-formats.conf" <<'EOF'
+log_format vhost '$host $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time "$upstream_addr"';
+
+log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                  '$status $body_bytes_sent "$http_referer" '
+                  '"$http_user_agent" "$http_x_forwarded_for"';
+
+log_format json escape=json
+    '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
+    '"request":"$request","status":$status,"body_bytes_sent":$body_bytes_sent,'
+    '"request_time":$request_time,"upstream_response_time":"$upstream_response_time",'
+    '"upstream_addr":"$upstream_addr","http_user_agent":"$http_user_agent","host":"$host"}';
+
+log_format unused '$status $request_time';
+EOF
+
+cat >"$work/conf.d/20-upstreams.conf" <<EOF
+upstream app { server 127.0.0.1:$up_port; }
+# The closed port first: every other request is refused there and retried on the upstream.
+upstream retry { server 127.0.0.1:$dead_port max_fails=0; server 127.0.0.1:$up_port max_fails=0; }
+upstream dead { server 127.0.0.1:$dead_port max_fails=0; }
+EOF
+
+# A file the glob does not match: nginx never reads it, nor must logmon.
+cat >"$work/conf.d/99-old.conf.disabled" <<EOF
+log_format vhost '\$remote_addr \$status';
+server { listen 127.0.0.1:$vhost_port; access_log $work/logs/vhost.log combined; }
+EOF
+
+for spec in "vhost:$vhost_port" "main:$main_port" "json:$json_port"; do
+  name="${spec%%:*}" port="${spec#*:}"
+  cat >"$work/conf.d/30-$name.conf" <<EOF
+server {
+    listen 127.0.0.1:$port;
+    server_name $name.test;
+    access_log $work/logs/$name.log $name;
+    include snippets/locations.inc;
+}
+EOF
+done
+
+cat >"$work/snippets/locations.inc" <<EOF
+location / { proxy_pass http://app; }
+location = /r/301 { return 301 /; }
+location = /r/418 { return 418; }
+location = /r/404 { return 404; }
+location = /r/200 { return 200 "ok\n"; }
+location /down/ { proxy_pass http://dead; }
+location /retry/ { proxy_pass http://retry; }
+location /intercept/ {
+    proxy_pass http://app;
+    proxy_intercept_errors on;
+    error_page 500 = @fallback;
+}
+location @fallback {
+    rewrite ^ /fallback?s=200&d=5 break;
+    proxy_pass http://app;
+}
+location /static/ { root $work/html; }
+EOF
+
+nginx_cmd=(/usr/sbin/nginx -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log")
+"${nginx_cmd[@]}" -t -q || fail "nginx -t refused the configuration"
+
+# ---- the upstream and nginx
+python3 "$here/upstream.py" "$up_port" >"$work/upstream.stdout" 2>"$work/upstream.stderr" &
+pids+=($!)
+"${nginx_cmd[@]}" -g 'daemon off;' >"$work/nginx.stderr" 2>&1 &
+pids+=($!)
+wait_for 10 "the upstream" "${pids[0]}" http_ok "http://127.0.0.1:$up_port/?s=200"
+wait_for 10 nginx "${pids[1]}" http_ok "http://127.0.0.1:$vhost_port/r/200"
+# nginx has logged the probe: start the logs afresh (nginx appends with O_APPEND).
+for name in vhost main json; do : >"$work/logs/$name.log"; done
+
+# ---- logmon, with no format given: it finds them in nginx's configuration
+cat >"$work/logmon.toml" <<EOF
+listen = ["127.0.0.1:$logmon_port"]
+nginx_config = "$work/nginx.conf"
+
+[[stream]]
+id = "vhost"
+path = "$work/logs/vhost.log"
+
+[[stream]]
+id = "main"
+path = "$work/logs/main.log"
+
+[[stream]]
+id = "json"
+path = "$work/logs/json.log"
+EOF
+root_flag=()
+[ "$(id -u)" -ne 0 ] || root_flag=(--allow-root)
+"$LOGMON_BIN" --config "$work/logmon.toml" "${root_flag[@]}" >"$work/logmon.stdout" 2>"$work/logmon.stderr" &
+pids+=($!)
+logmon_pid=$!
+wait_for 15 logmon "$logmon_pid" http_ok "http://127.0.0.1:$logmon_port/healthz"
+
+# ---- Prometheus, scraping logmon every second
+cat >"$work/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: logmon
+    scrape_interval: 1s
+    scrape_timeout: 1s
+    static_configs:
+      - targets: ["127.0.0.1:$logmon_port"]
+EOF
+/usr/bin/prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus" \
+  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn \
+  >"$work/prometheus.stdout" 2>"$work/prometheus.stderr" &
+pids+=($!)
+prom_pid=$!
+
+# ---- the WebSocket client, from before the traffic
+python3 "$repo/tests/system/wsclient.py" "ws://127.0.0.1:$logmon_port/ws?backlog=0" "$work/ws.jsonl" \
+  2>"$work/wsclient.stderr" &
+pids+=($!)
+wait_for 10 "the WebSocket client's hello" $! grep -q '"type":"hello"' "$work/ws.jsonl"
+wait_for 20 Prometheus "$prom_pid" http_ok "http://127.0.0.1:$prom_port/-/ready"
+
+# The long steps run in the background and are waited for, so that a signal
+# stops the test at once (the trap ends them too).
+
+# ---- the traffic
+python3 "$here/traffic.py" --server "vhost=$vhost_port" --server "main=$main_port" --server "json=$json_port" \
+  --requests "${LOGMON_NGINX_REQUESTS:-3000}" --seconds "${LOGMON_NGINX_SECONDS:-15}" "$work/traffic.json" &
+pids+=($!)
+wait $! || fail "the traffic generator failed"
+
+# ---- the checks
+status=0
+python3 "$here/check.py" --logmon "http://127.0.0.1:$logmon_port" \
+  --prometheus "http://127.0.0.1:$prom_port" --promtool /usr/bin/promtool \
+  --ws "$work/ws.jsonl" --traffic "$work/traffic.json" \
+  --stream "vhost=vhost=$work/logs/vhost.log" --stream "main=main=$work/logs/main.log" \
+  --stream "json=json=$work/logs/json.log" &
+pids+=($!)
+wait $! || status=$?
+kill -0 "$logmon_pid" 2>/dev/null || fail "logmon exited during the test"
+[ "$status" -eq 0 ] || fail "tests/nginx: logmon's numbers differ from nginx's logs (above)"
+ok=1
+echo "tests/nginx: passed"
