@@ -100,14 +100,17 @@ window.logmon = {
   /** Where the WebSocket runs: 'worker' (ingest.js) while the worker is up. */
   get transport() { return connection.transport(); },
   counters() {
-    const c = store.counters(), p = pacing.counters(), t = connection.timings();
+    const c = store.counters(), p = pacing.counters(), t = connection.timings(), s = stats.counters();
     return {
       received: c.received, gapLines: c.gapLines, frames: p.frames,
       ingestMs: Math.round(t.ingestMs), renderMs: Math.round(p.renderMs),
       maxIngestMs: Math.round(t.maxIngestMs), maxRenderMs: Math.round(p.maxRenderMs),
+      statsRenders: s.renders, statsMs: Math.round(s.renderMs), maxStatsMs: Math.round(s.maxRenderMs),
     };
   },
   positions: () => store.positions(),
+  /** The streams of the last hello: id, format and the kind of their layout. */
+  streams: () => store.streams().map((st) => ({ id: st.id, format: st.format, kind: st.layout.kind })),
   storeSize: () => store.sizes(),
   /** Drops the connection as a network failure would (the client reconnects by itself). */
   drop() { connection.drop(); },

@@ -127,8 +127,8 @@ function latData(withUt) {
 }
 
 function listenClicks(u) {
-  u.over.addEventListener('click', () => {
-    const i = u.cursor.idx;
+  u.over.addEventListener('click', (ev) => {
+    const i = u.posToIdx(ev.offsetX);
     if (i !== null && i !== undefined && shown && shown.t[i] !== undefined) pick(shown.t[i], shown.step[i]);
   });
 }

@@ -113,7 +113,7 @@ export function recent(s, secs) {
 }
 
 /** The shortest span a chart shows (seconds), while the server has less. */
-export const MIN_SPAN = 300;
+export const MIN_SPAN = 120;
 
 /**
  * The last hour of a stream, for the charts: minutes for the part older than

@@ -1,8 +1,9 @@
 /* stats.js: the live figures in the page's header and tabs, from the
  * server's statistics (series.js): each stream's lines per second on its tab,
  * and for the access streams in view, requests per second and the share of
- * 4xx and 5xx responses over the last minute. Owns nothing but the timer that
- * gathers the stats messages of one second into one render.
+ * 4xx and 5xx responses over the last minute. Owns the timer that gathers
+ * the stats messages of one second into one render, and the renders' count
+ * and cost (the panel's included).
  */
 import { fmtPct, fmtRate } from './labels.js';
 import { hasFields } from './layout.js';
@@ -17,6 +18,7 @@ const WINDOW = 60; // seconds
 const box = document.getElementById('stats');
 let timer = 0;
 let onRender = () => {};
+let renders = 0, renderMs = 0, maxRenderMs = 0;
 
 /** `fn()` runs after each render (the statistics panel follows). */
 export function onShown(fn) { onRender = fn; }
@@ -35,8 +37,14 @@ function streamStat(st, s) {
   return item;
 }
 
+/** Renders so far, and their main-thread time in ms. */
+export function counters() {
+  return { renders, renderMs, maxRenderMs };
+}
+
 /** Shows the tab rates and the header figures (and refreshes the footer and the panel). */
 export function render() {
+  const t0 = performance.now();
   const frag = document.createDocumentFragment();
   let any = false;
   for (const st of store.streams()) {
@@ -51,4 +59,8 @@ export function render() {
   box.replaceChildren(frag);
   showFooter();
   onRender();
+  const dt = performance.now() - t0;
+  renders++;
+  renderMs += dt;
+  if (dt > maxRenderMs) maxRenderMs = dt;
 }

@@ -1,6 +1,8 @@
 // Load: 50,000 lines/s for 10 s appended to the followed access log. The page
 // must keep handling input quickly, keep the DOM at the row cap and keep the
-// JS heap bounded. Figures are printed.
+// JS heap bounded, with the statistics panel open (charts and tables redrawn
+// every second from the server's stats, switched off and on midway). Figures
+// are printed.
 //
 // LOAD_TRACE=FILE also records a Chromium trace of the run into FILE and
 // prints where the page's main thread spent its time and its longest tasks.
@@ -19,6 +21,7 @@ const SECONDS = Number(process.env.LOAD_SECONDS || 10);
 const ROWS = 5000;
 const INPUT_LIMIT_MS = 200;
 const HEAP_LIMIT_MB = 256;
+const PANEL_LIMIT_MS = 50; // the longest render of the header figures and the panel
 const TRACE = process.env.LOAD_TRACE || '';
 
 function runWriter(file) {
@@ -74,6 +77,7 @@ describe('load', () => {
     const inputLatencies = []; // handler time minus event time, in the page
     const roundTrips = []; // from dispatch in the test to the handler having run
     let pauseCheck = null;
+    let panelCheck = null;
     let i = 0;
     while (Date.now() - t0 < (SECONDS + 1) * 1000) {
       await sleep(400);
@@ -115,6 +119,26 @@ describe('load', () => {
       samples.push(s);
       assert.ok(s.rows <= ROWS, `DOM rows ${s.rows} exceed the cap ${ROWS}`);
 
+      // The panel shows the load, and switches off and on at once.
+      if (!panelCheck && s.t > SECONDS / 3) {
+        panelCheck = await page.evaluate(() => ({
+          header: document.getElementById('stats').textContent,
+          rows: document.querySelectorAll('#panel-tables .top-row').length,
+        }));
+        for (let k = 0; k < 2; k++) {
+          const b = await page.evaluate(() => window.logmon.lastInput?.at || 0);
+          t = Date.now();
+          await page.click('#panel-toggle', { timeout: 5000 });
+          const lp = await waitFor(() => page.evaluate((b) => {
+            const x = window.logmon.lastInput;
+            return x && x.at > b && x.type === 'click' ? x : null;
+          }, b), { timeout: 5000, interval: 5, what: 'panel switch handled' });
+          roundTrips.push(Date.now() - t);
+          inputLatencies.push(lp.latency);
+        }
+        panelCheck.shownAgain = await page.evaluate(() => !document.getElementById('panel').hidden);
+      }
+
       // Pause in the middle of the run: nothing rendered, new lines counted.
       if (!pauseCheck && s.t > SECONDS / 2) {
         await page.keyboard.press('Escape');
@@ -155,6 +179,7 @@ describe('load', () => {
       transport: end.transport,
       fps: samples.map((s) => s.fps).join(' '),
       domRows: `${samples.map((s) => s.rows).join(' ')} (cap ${ROWS}); when quiet ${end.rows}`,
+      statsPanel: `${end.statsRenders} renders, ${end.statsMs} ms in all, longest ${end.maxStatsMs} ms; midway ${JSON.stringify(panelCheck)}`,
       heapMiB: `start ${mb(heap0)}, during ${heaps.map(mb).join(' ')}, end ${mb(heapEnd)}`,
       pause: pauseCheck,
     };
@@ -166,6 +191,9 @@ describe('load', () => {
 
     assert.ok(pauseCheck && pauseCheck.paused && pauseCheck.sameRows && pauseCheck.unseen > 0, `pause under load: ${JSON.stringify(pauseCheck)}`);
     assert.match(pauseCheck.label, /new lines/);
+    assert.ok(panelCheck && /access\s*[\d.]+k? req\/s/.test(panelCheck.header) && panelCheck.rows > 5 && panelCheck.shownAgain,
+      `the panel shows the load: ${figures.statsPanel}`);
+    assert.ok(end.statsRenders >= SECONDS && end.maxStatsMs < PANEL_LIMIT_MS, `panel renders: ${figures.statsPanel}`);
     assert.ok(Math.max(...inputLatencies) < INPUT_LIMIT_MS, `input handled within ${INPUT_LIMIT_MS} ms: ${figures.inputLatencyMs}`);
     assert.ok(pct(roundTrips, 50) < INPUT_LIMIT_MS * 5, `round trips: ${figures.inputRoundTripMs}`);
     assert.ok(samples.every((s) => s.rows <= ROWS));
