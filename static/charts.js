@@ -135,19 +135,20 @@ function listenClicks(u) {
 
 /**
  * Shows `data` (series.chart()) from `data.from` to `data.to` in the elements
- * `reqEl` and `latEl`, `w` pixels wide: the charts are made on first use and
- * when the upstream series come or go, updated otherwise.
+ * `reqEl` and `latEl` (null: no latency chart), `w` pixels wide: the charts
+ * are made on first use and when the upstream series come or go, updated
+ * otherwise.
  */
 export function show(reqEl, latEl, data, w) {
   shown = data;
   span = [data.from, data.to];
   width = w;
-  if (lat && latUt !== data.hasUt) { lat.destroy(); lat = null; }
+  if (lat && (!latEl || latUt !== data.hasUt)) { lat.destroy(); lat = null; }
   if (!req) { req = makeReq(reqEl); listenClicks(req); }
-  if (!lat) { latUt = data.hasUt; lat = makeLat(latEl, latUt); listenClicks(lat); }
-  for (const u of [req, lat]) if (u.width !== w) u.setSize({ width: w, height: u.height });
+  if (!lat && latEl) { latUt = data.hasUt; lat = makeLat(latEl, latUt); listenClicks(lat); }
+  for (const u of [req, lat]) if (u && u.width !== w) u.setSize({ width: w, height: u.height });
   req.setData(reqData());
-  lat.setData(latData(latUt));
+  if (lat) lat.setData(latData(latUt));
 }
 
 /** Forgets the charts (they are made anew, in the current theme, by the next show()). */

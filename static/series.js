@@ -119,13 +119,15 @@ export const MIN_SPAN = 120;
  * The last hour of a stream, for the charts: minutes for the part older than
  * the seconds, the seconds of the window after that (missing seconds count
  * as none). Rates are per second. {from, to, t, classes: [5 arrays],
- * rt: [3 arrays], ut: [3 arrays], hasUt, step: [seconds per point]};
+ * rt: [3 arrays], ut: [3 arrays], hasRt, hasUt, step: [seconds per point]};
  * latencies in seconds, null where no line had one. The span starts with the
  * oldest point the server has (a daemon started 2 minutes ago has 2 minutes
  * to show), at least MIN_SPAN and at most an hour before `now`.
  */
 export function chart(s) {
-  const out = { from: 0, to: 0, t: [], classes: [[], [], [], [], []], rt: [[], [], []], ut: [[], [], []], hasUt: false, step: [] };
+  const out = {
+    from: 0, to: 0, t: [], classes: [[], [], [], [], []], rt: [[], [], []], ut: [[], [], []], hasRt: false, hasUt: false, step: [],
+  };
   if (!s) return out;
   const oldest = Math.min(s.minutes.length ? s.minutes[0].t : Infinity, s.seconds.length ? s.seconds[0].t : Infinity);
   out.to = s.now;
@@ -149,6 +151,7 @@ function push(out, p, step) {
     out.rt[k].push(p.rt ? p.rt[k] : null);
     out.ut[k].push(p.ut ? p.ut[k] : null);
   }
+  if (p.rt && p.rt.some((x) => x !== null)) out.hasRt = true;
   if (p.ut && p.ut.some((x) => x !== null)) out.hasUt = true;
 }
 

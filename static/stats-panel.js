@@ -33,6 +33,7 @@ const latency = $('panel-latency');
 const tables = $('panel-tables');
 const reqChart = $('chart-req');
 const latChart = $('chart-lat');
+const latFigure = $('panel-lat');
 let addFilter = () => {};
 
 /** The stream the panel shows: the one in view if it has fields, else the first that has. */
@@ -62,7 +63,11 @@ export function render() {
   }
   const bad = series.recent(s, s.window).bad;
   note.textContent = bad ? fmtCount(bad) + (bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
-  charts.show(reqChart, latChart, series.chart(s), Math.max(200, body.clientWidth - 4));
+  const data = series.chart(s);
+  // A format without $request_time or $upstream_response_time has no latency to chart.
+  const timed = data.hasRt || data.hasUt;
+  latFigure.hidden = !timed;
+  charts.show(reqChart, timed ? latChart : null, data, Math.max(200, body.clientWidth - 4));
   showLatency(s);
   showTables(s);
 }

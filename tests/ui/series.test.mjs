@@ -89,6 +89,7 @@ describe('series', () => {
     assert.deepEqual(c.rt.map((a) => a[a.length - 1]), [0.01, 0.05, 0.1]);
     assert.equal(c.rt[0][minutes], null);
     assert.equal(c.hasUt, false);
+    assert.equal(c.hasRt, true);
   });
 
   it('charts a young daemon from its first point, at least MIN_SPAN seconds', () => {
@@ -101,6 +102,8 @@ describe('series', () => {
     assert.ok(NOW - d.from > 600 && NOW - d.from <= 600 + 13 * 60);
     const e = series.chart(series.add({ stream: 'u', now: NOW, seconds: [pt(NOW - 1, 1, undefined, { ut: [0.1, null, null] })] }));
     assert.equal(e.hasUt, true);
+    const f = series.chart(series.add({ stream: 'combined', now: NOW, seconds: [{ t: NOW - 1, n: 3, classes: [0, 3, 0, 0, 0] }] }));
+    assert.equal(f.hasRt || f.hasUt, false, 'no latency to chart');
     assert.deepEqual(series.chart(null).t, []);
   });
 
