@@ -3,7 +3,8 @@
  * (filter.js), clickable cells (columns.js) and the statistics' top tables
  * (stats-panel.js) share, and how each is read from a record (layout.js):
  *
- *   path, method  the request's path (without its query) and method
+ *   path, method  the request's path (without its query: $request_uri, $uri
+ *                 or $request) and method ($request_method or $request)
  *   host          $host, else $http_host, else $server_name
  *   addr, ip      $remote_addr, else the first address of $http_x_forwarded_for
  *   ua            $http_user_agent        ref  $http_referer
@@ -84,6 +85,18 @@ export function present(v) {
   return v !== null && v !== undefined && v !== '' && v !== '-';
 }
 
+/**
+ * The path or method of a record, as the server reads them: the path from
+ * $request_uri or $uri, the method from $request_method, else from $request.
+ */
+function requestValue(rec, name) {
+  const j = name === 'path' ? indexOfAny(rec, ['request_uri', 'uri']) : rec.names.indexOf('request_method');
+  if (j >= 0 && present(rec.vals[j])) return name === 'path' ? requestPath('X ' + rec.vals[j]) : rec.vals[j];
+  const i = requestIndex(rec);
+  if (i < 0 || !present(rec.vals[i])) return null;
+  return name === 'path' ? requestPath(rec.vals[i]) : requestMethod(rec.vals[i]);
+}
+
 /** True for the short names above (not a field's own name). */
 export function isShortName(name) {
   return name === 'path' || name === 'method' || name === 'time' || Object.prototype.hasOwnProperty.call(ALIASES, name);
@@ -95,13 +108,7 @@ export function isShortName(name) {
  * $http_x_forwarded_for; the field's own name reads all of it.
  */
 export function valueOf(rec, name) {
-  if (name === 'path' || name === 'method') {
-    const i = requestIndex(rec);
-    if (i >= 0 && present(rec.vals[i])) return name === 'path' ? requestPath(rec.vals[i]) : requestMethod(rec.vals[i]);
-    const j = name === 'path' ? indexOfAny(rec, ['request_uri', 'uri']) : rec.names.indexOf('request_method');
-    if (j < 0 || !present(rec.vals[j])) return null;
-    return name === 'path' ? requestPath('X ' + rec.vals[j]) : rec.vals[j];
-  }
+  if (name === 'path' || name === 'method') return requestValue(rec, name);
   if (name === 'time') {
     const i = timeIndex(rec);
     return i >= 0 && present(rec.vals[i]) ? timeOfDay(rec.vals[i]) : null;

@@ -131,6 +131,11 @@ describe('fields', () => {
     const j = record(compileLayout({ kind: 'json' }), '{"request_uri":"/a?b","uri":"/c","request_method":"PUT"}');
     assert.equal(valueOf(j, 'path'), '/a');
     assert.equal(valueOf(j, 'method'), 'PUT');
+    const both = record(compileLayout({ kind: 'json' }), '{"request":"GET /r?x HTTP/1.1","uri":"/u","request_method":"HEAD"}');
+    assert.equal(valueOf(both, 'path'), '/u', '$uri before $request, as the server reads it');
+    assert.equal(valueOf(both, 'method'), 'HEAD');
+    const req = record(compileLayout({ kind: 'json' }), '{"request":"GET /r?x HTTP/1.1"}');
+    assert.deepEqual([valueOf(req, 'path'), valueOf(req, 'method')], ['/r', 'GET']);
   });
   it('finds the time of day, as written', () => {
     assert.equal(timeOfDay('30/Nov/2026:14:02:03 +0000'), '14:02:03');
