@@ -13,10 +13,17 @@
  *   chunks.js      the rows in the DOM, grouped in content-visibility chunks
  *   topup.js       older rows added back above, in budgeted slices
  *   rows.js        the DOM of one row (log text as text nodes only)
- *   controls.js, follow.js, input.js, tabs.js, copy.js    what the reader does
+ *   columns.js     the display columns of a line's fields, for any layout
+ *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
  *   stats.js, log-status.js, labels.js, url-state.js      what the page says
- *   parse.js       parsing and filtering of log lines (shared with the worker)
+ *   series.js      the server's statistics, merged per stream
+ *   stats-panel.js, charts.js    the statistics panel and its charts (uPlot, vendor/)
+ *   layout.js      splitting lines by their stream's layout (shared with the worker)
+ *   fields.js      what fields mean: short names, request parts, times, durations
+ *   filter.js      the filter box's language: words, regexes, field terms
+ *   parse.js       severities, error log lines, quick filters (shared with the worker)
  */
+import * as cells from './cells.js';
 import * as chunks from './chunks.js';
 import * as connection from './connection.js';
 import * as controls from './controls.js';
@@ -27,8 +34,10 @@ import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
 import * as reading from './reading.js';
 import * as render from './render.js';
-import { renderColhead } from './rows.js';
+import { colheadMissing, renderColhead } from './rows.js';
+import * as series from './series.js';
 import * as stats from './stats.js';
+import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
 import { renderTabs } from './tabs.js';
 import * as view from './view.js';
@@ -43,6 +52,7 @@ function note(text) {
 /** Adopts the streams of a hello: tabs, statistics and column header follow. */
 function showStreams(list) {
   store.setStreams(list);
+  series.keep(store.streams().map((st) => st.id));
   if (view.stream !== view.ALL && !store.stream(view.stream)) view.setStream(view.ALL);
   renderTabs(store.streams());
   stats.render();
@@ -52,6 +62,7 @@ function showStreams(list) {
 function onHello(list, how) {
   if (how === 'restart') {
     store.reset();
+    series.reset();
     render.reset();
   }
   showStreams(list);
@@ -62,10 +73,12 @@ function onHello(list, how) {
 const handlers = {
   hello: onHello,
   lines(m) {
-    const live = store.addLines(m);
-    if (!live) return;
-    stats.count(live.stream, live.n, live.c4, live.c5);
+    if (store.addLines(m) <= 0) return;
+    if (colheadMissing()) renderColhead();
     render.schedule();
+  },
+  stats(m) {
+    if (series.add(m)) stats.changed();
   },
   gap(m) { store.addGap(m); render.schedule(); },
   event(m) { store.addEvent(m); render.schedule(); },
@@ -87,20 +100,26 @@ window.logmon = {
   /** Where the WebSocket runs: 'worker' (ingest.js) while the worker is up. */
   get transport() { return connection.transport(); },
   counters() {
-    const c = store.counters(), p = pacing.counters(), t = connection.timings();
+    const c = store.counters(), p = pacing.counters(), t = connection.timings(), s = stats.counters();
     return {
       received: c.received, gapLines: c.gapLines, frames: p.frames,
       ingestMs: Math.round(t.ingestMs), renderMs: Math.round(p.renderMs),
       maxIngestMs: Math.round(t.maxIngestMs), maxRenderMs: Math.round(p.maxRenderMs),
+      statsRenders: s.renders, statsMs: Math.round(s.renderMs), maxStatsMs: Math.round(s.maxRenderMs),
     };
   },
   positions: () => store.positions(),
+  /** The streams of the last hello: id, format and the kind of their layout. */
+  streams: () => store.streams().map((st) => ({ id: st.id, format: st.format, kind: st.layout.kind })),
   storeSize: () => store.sizes(),
   /** Drops the connection as a network failure would (the client reconnects by itself). */
   drop() { connection.drop(); },
 };
 
 copy.install();
+cells.install(controls.addFilter);
+statsPanel.install(controls.addFilter);
+stats.onShown(statsPanel.render);
 follow.install();
 controls.install();
 input.install();
@@ -110,5 +129,6 @@ chunks.showViewClasses();
 renderColhead();
 logStatus.showEmpty();
 logStatus.showFooter();
-setInterval(() => { stats.tick(); connection.showCountdown(); }, 1000);
+stats.render();
+setInterval(() => connection.showCountdown(), 1000);
 connection.start(handlers);

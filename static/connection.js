@@ -93,7 +93,7 @@ function openSocket(url) {
 /**
  * Connects, and keeps connecting. `handlers`: hello(streams, how) with how
  * 'first', 'restart' (a new epoch: everything from before is void) or 'again'
- * (same epoch, resumed); lines(m), gap(m), event(m), note(text); backlog() and
+ * (same epoch, resumed); lines(m), gap(m), event(m), stats(m), note(text); backlog() and
  * since() -> [[stream id, last seq], ...] for the socket URL.
  */
 export function start(handlers) {
@@ -136,6 +136,7 @@ function receive(s, msgs) {
     else if (m.type === 'lines') on.lines(m);
     else if (m.type === 'gap') on.gap(m);
     else if (m.type === 'event') on.event(m);
+    else if (m.type === 'stats') on.stats(m);
   }
   const dt = performance.now() - t0;
   ingestMs += dt;

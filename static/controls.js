@@ -1,15 +1,18 @@
 /* controls.js: the toolbar and the URL. Turns the filter box, the quick
- * filter chips, the columns/raw switch, the rows select, the stream tabs and
- * the pause, follow, "new lines" and connection buttons into changes of the
- * view (view.js) and of following (follow.js), keeps the controls showing the
- * view, and the view in the URL's fragment (url-state.js) and back.
- * Owns only the debounce timer of the filter box.
+ * filter chips, the columns/raw switch, the statistics switch, the rows
+ * select, the stream tabs and the pause, follow, "new lines" and connection
+ * buttons into changes of the view (view.js) and of following (follow.js),
+ * keeps the controls showing the view, and the view in the URL's fragment
+ * (url-state.js) and back; adds the filter terms that clicks on cells and
+ * statistics ask for (addFilter). Owns only the debounce timer of the filter box.
  */
 import * as connection from './connection.js';
+import { addTerm } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as reading from './reading.js';
 import { rebuild } from './render.js';
 import { render as renderStats } from './stats.js';
+import { render as renderPanel } from './stats-panel.js';
 import * as store from './store.js';
 import * as tabs from './tabs.js';
 import { readHash, saveHash } from './url-state.js';
@@ -22,11 +25,12 @@ const chips = document.querySelectorAll('[data-quick]');
 const modeColumns = $('mode-columns');
 const modeRaw = $('mode-raw');
 const rowsSelect = $('rows');
+const panelButton = $('panel-toggle');
 let filterTimer = 0;
 
 function setFilterText(text) {
   view.setFilterText(text);
-  filterError.textContent = view.filter.error ? 'invalid regex' : '';
+  filterError.textContent = view.filter.error ? (/regex/.test(view.filter.error) ? 'invalid regex' : 'invalid') : '';
   filterBox.classList.toggle('invalid', !!view.filter.error);
   filterBox.title = view.filter.error || '';
 }
@@ -42,6 +46,7 @@ export function syncControls() {
   for (const c of chips) c.setAttribute('aria-pressed', view.quickOn(c.dataset.quick) ? 'true' : 'false');
   modeColumns.setAttribute('aria-pressed', view.mode === 'columns' ? 'true' : 'false');
   modeRaw.setAttribute('aria-pressed', view.mode === 'raw' ? 'true' : 'false');
+  panelButton.setAttribute('aria-pressed', view.panel ? 'true' : 'false');
   if (![...rowsSelect.options].some((o) => +o.value === view.rowsCap)) {
     const o = document.createElement('option');
     o.value = String(view.rowsCap);
@@ -62,7 +67,22 @@ export function applyHash(initial) {
   if (h.rows !== view.rowsCap) { setRowsCap(h.rows); changed = true; }
   if (h.mode !== view.mode) { view.setMode(h.mode); changed = true; }
   if (h.stream !== view.stream) { view.setStream(h.stream); changed = true; }
-  if (changed || initial) { syncControls(); if (!initial) rebuild(); }
+  const panelChanged = h.panel !== view.panel;
+  if (panelChanged) view.setPanel(h.panel);
+  if (changed || initial || panelChanged) syncControls();
+  if (changed && !initial) rebuild();
+  if ((changed || panelChanged) && !initial) renderPanel();
+}
+
+/** Adds a term to the filter (filter.js addTerm: a term on the same field is replaced) and applies it at once. */
+export function addFilter(term) {
+  clearTimeout(filterTimer);
+  const text = addTerm(view.filterText, term);
+  filterBox.value = text;
+  if (text === view.filterText) return;
+  setFilterText(text);
+  saveHash();
+  rebuild();
 }
 
 /** Esc: clears the filter box or, when it is empty, the quick filters. */
@@ -109,6 +129,13 @@ function showStream(id) {
   renderStats();
 }
 
+function togglePanel() {
+  view.setPanel(!view.panel);
+  syncControls();
+  saveHash();
+  renderPanel();
+}
+
 function installToolbar() {
   filterBox.addEventListener('input', () => {
     clearTimeout(filterTimer);
@@ -129,6 +156,7 @@ function installToolbar() {
   }
   modeColumns.addEventListener('click', () => setMode('columns'));
   modeRaw.addEventListener('click', () => setMode('raw'));
+  panelButton.addEventListener('click', togglePanel);
   rowsSelect.addEventListener('change', () => {
     setRowsCap(view.clampRows(parseInt(rowsSelect.value, 10) || view.DEFAULT_ROWS));
     saveHash();

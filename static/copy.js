@@ -38,7 +38,7 @@ export function install() {
 function onHover(ev) {
   const row = ev.target.closest && ev.target.closest('.row');
   if (ev.target.classList.contains('c-time') && !ev.target.title && row && row._e && row._e.s) {
-    ev.target.title = fullTime(row._e.s.format, row._e.t);
+    ev.target.title = fullTime(row._e.s.layout, row._e.t);
   }
   if (!row || row === copyRow || !row._e || row._e.k !== LINE) return;
   copyRow = row;

@@ -1,6 +1,6 @@
 /* ingest.js: the WebSocket connection, run in a dedicated module worker
  * (started by connection.js). Owns the open sockets and, per socket, the
- * stream formats of the last hello and the messages not yet posted.
+ * stream layouts of the last hello and the messages not yet posted.
  *
  * Receiving and decoding frames, JSON parsing and the severity of every line
  * happen here, off the page's main thread. Server messages are passed on in
@@ -9,8 +9,10 @@
  *
  * From the page:  {op: 'open', id, url}   {op: 'close', id, code, reason}
  * To the page:    {op: 'msgs', id, msgs: [message, ...]}   {op: 'close', id, code, reason}
- * A `lines` message gains `sev`: the severity code of each line (see parse.js).
+ * A `lines` message gains `sev`: the severity code of each line (see parse.js),
+ * found by splitting it by its stream's layout (layout.js).
  */
+import { compileLayout } from './layout.js';
 import { severity } from './parse.js';
 
 const FLUSH_MS = 16;
@@ -36,7 +38,7 @@ function open(id, url) {
     self.postMessage({ op: 'close', id, code: 1006, reason: '' });
     return;
   }
-  const s = { ws, formats: new Map(), out: [], timer: 0 };
+  const s = { ws, layouts: new Map(), out: [], timer: 0 };
   socks.set(id, s);
   ws.onmessage = (ev) => {
     if (typeof ev.data !== 'string') return;
@@ -44,20 +46,13 @@ function open(id, url) {
     try { m = JSON.parse(ev.data); } catch (e) { return; }
     if (!m || typeof m !== 'object') return;
     if (m.type === 'hello') {
-      s.formats = new Map();
+      s.layouts = new Map();
       if (Array.isArray(m.streams)) {
-        for (const st of m.streams) if (st && typeof st.id === 'string') s.formats.set(st.id, st.format);
+        for (const st of m.streams) if (st && typeof st.id === 'string') s.layouts.set(st.id, compileLayout(st.layout, st.format));
       }
     } else if (m.type === 'lines' && Array.isArray(m.lines)) {
-      const format = s.formats.get(m.stream);
-      if (format === 'nginx-combined' || format === 'nginx-error') {
-        const lines = m.lines;
-        const sev = new Int16Array(lines.length);
-        for (let i = 0; i < lines.length; i++) {
-          if (typeof lines[i] === 'string') sev[i] = severity(format, lines[i]);
-        }
-        m.sev = sev;
-      }
+      const lay = s.layouts.get(m.stream);
+      if (lay && lay.kind !== 'plain') m.sev = severities(lay, m.lines);
     }
     s.out.push(m);
     if (m.type !== 'lines') flush(id, s);
@@ -69,6 +64,14 @@ function open(id, url) {
     self.postMessage({ op: 'close', id, code: ev.code, reason: ev.reason });
   };
   ws.onerror = () => { /* onclose follows */ };
+}
+
+function severities(lay, lines) {
+  const sev = new Int16Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    if (typeof lines[i] === 'string') sev[i] = severity(lay, lines[i]);
+  }
+  return sev;
 }
 
 function flush(id, s) {

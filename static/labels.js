@@ -15,6 +15,14 @@ export function fmtRate(n) {
   return n.toFixed(1);
 }
 
+/** A duration given in ms, short: 0.4 ms, 4.2 ms, 42 ms, 1.25 s, 12.5 s. */
+export function fmtMs(ms) {
+  if (ms >= 10000) return (ms / 1000).toFixed(1) + ' s';
+  if (ms >= 1000) return (ms / 1000).toFixed(2) + ' s';
+  if (ms >= 10 || ms === 0) return Math.round(ms) + ' ms';
+  return ms.toFixed(1) + ' ms';
+}
+
 /** `part` as a share of `total`: 0%, 2.5%, 12%. */
 export function fmtPct(part, total) {
   if (!total) return '0%';

@@ -1,15 +1,12 @@
-/* parse.js: log line parsing and filtering. Owns no state: pure functions
- * and constants, no DOM, so that the page, the ingest worker (ingest.js) and
- * the unit tests (tests/ui/) share one parser.
+/* parse.js: what a line says beyond its fields. Owns no state: pure
+ * functions and constants, no DOM, shared by the page, the ingest worker
+ * (ingest.js) and the unit tests (tests/ui/): severities (the HTTP status of
+ * access lines, the level of nginx error lines), the error log's columns,
+ * the quick filters and the classes that colour rows. Splitting lines by a
+ * stream's layout is layout.js's; the filter box's language is filter.js's.
  */
-
-// nginx "combined":
-// $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"
-// Extra fields after the user agent (custom formats) are kept as "rest".
-const COMBINED = /^(\S+) \S+ (\S+) \[([^\]]*)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"((?: .*)?)$/d;
-// Cheap status extraction for every incoming access line (statistics, quick filters).
-const COMBINED_STATUS = /^\S+ \S+ \S+ \[[^\]]*\] "(?:[^"\\]|\\.)*" (\d{3}) /;
-const REQUEST = /^(\S+) (\S+)(?: (\S+))?$/;
+import { timeIndex } from './fields.js';
+import { record, statusOf } from './layout.js';
 
 // nginx error log: 2026/11/24 11:02:03 [error] 1234#1234: *5 message
 const ERROR = /^(\d{4}\/\d{2}\/\d{2}) (\d{2}:\d{2}:\d{2}) \[(\w+)\] (\d+#\d+): (.*)$/d;
@@ -21,17 +18,16 @@ export const TRUNCATED = / … \[\d+ bytes truncated\]$/;
 // Access lines: the HTTP status (100..599). Error lines: negative level code.
 export const LEVELS = { debug: -1, info: -2, notice: -3, warn: -4, error: -5, crit: -6, alert: -7, emerg: -8 };
 
-/** Severity code of a line: HTTP status for access logs, -level for error logs, 0 if unknown. */
-export function severity(format, text) {
-  if (format === 'nginx-combined') {
-    const m = COMBINED_STATUS.exec(text);
-    return m ? +m[1] : 0;
-  }
-  if (format === 'nginx-error') {
+/**
+ * Severity code of a line of a stream with layout `lay` (layout.js): the
+ * HTTP status for access logs, -level for error logs, 0 if unknown.
+ */
+export function severity(lay, text) {
+  if (lay.kind === 'error') {
     const m = ERROR_LEVEL.exec(text);
     return m ? (LEVELS[m[1]] || 0) : 0;
   }
-  return 0;
+  return statusOf(lay, text);
 }
 
 export function levelName(code) {
@@ -40,129 +36,29 @@ export function levelName(code) {
 }
 
 /**
- * Splits a line into display fields. Every field is a substring of the line:
- * {c: column name, a: start offset, b: end offset}, so filter matches found on the
- * raw line can be highlighted inside the columns. Returns null for lines that do
- * not parse (shown raw).
+ * Splits an nginx error log line into display fields. Every field is a
+ * substring of the line: {c: column name, a: start offset, b: end offset}, so
+ * filter matches found on the raw line can be highlighted inside the columns.
+ * Returns null for lines that do not parse (shown raw).
  */
-export function fields(format, text) {
-  if (format === 'nginx-combined') {
-    const m = COMBINED.exec(text);
-    if (!m) return null;
-    const ix = m.indices;
-    const out = [];
-    // time of day from [24/Nov/2026:11:02:03 +0000]
-    const ts = m[3];
-    const colon = ts.indexOf(':');
-    const tStart = ix[3][0] + (colon >= 0 ? colon + 1 : 0);
-    out.push({ c: 'time', a: tStart, b: colon >= 0 ? Math.min(tStart + 8, ix[3][1]) : ix[3][1] });
-    out.push({ c: 'client', a: ix[1][0], b: ix[1][1] });
-    const req = REQUEST.exec(m[4]);
-    const r0 = ix[4][0];
-    if (req) {
-      out.push({ c: 'method', a: r0, b: r0 + req[1].length });
-      const p0 = r0 + req[1].length + 1;
-      out.push({ c: 'path', a: p0, b: p0 + req[2].length });
-    } else {
-      out.push({ c: 'method', a: r0, b: r0 });
-      out.push({ c: 'path', a: r0, b: ix[4][1] });
-    }
-    out.push({ c: 'status', a: ix[5][0], b: ix[5][1] });
-    out.push({ c: 'bytes', a: ix[6][0], b: ix[6][1] });
-    out.push({ c: 'ref', a: ix[7][0], b: ix[7][1] });
-    out.push({ c: 'ua', a: ix[8][0], b: ix[8][1] });
-    if (ix[9][1] > ix[9][0]) out.push({ c: 'rest', a: ix[9][0], b: ix[9][1] });
-    return out;
-  }
-  if (format === 'nginx-error') {
-    const m = ERROR.exec(text);
-    if (!m) return null;
-    const ix = m.indices;
-    return [
-      { c: 'time', a: ix[2][0], b: ix[2][1] },
-      { c: 'level', a: ix[3][0], b: ix[3][1] },
-      { c: 'pid', a: ix[4][0], b: ix[4][1] },
-      { c: 'msg', a: ix[5][0], b: ix[5][1] },
-    ];
-  }
-  return null;
+export function errorFields(text) {
+  const m = ERROR.exec(text);
+  if (!m) return null;
+  const ix = m.indices;
+  return [
+    { c: 'time', a: ix[2][0], b: ix[2][1] },
+    { c: 'level', a: ix[3][0], b: ix[3][1] },
+    { c: 'pid', a: ix[4][0], b: ix[4][1] },
+    { c: 'msg', a: ix[5][0], b: ix[5][1] },
+  ];
 }
 
-/** Full timestamp of a parsed line, for tooltips. */
-export function fullTime(format, text) {
-  if (format === 'nginx-combined') {
-    const i = text.indexOf(' ['), j = text.indexOf('] "', i);
-    return i >= 0 && j > i ? text.slice(i + 2, j) : '';
-  }
-  if (format === 'nginx-error') return text.slice(0, 19);
-  return '';
-}
-
-/**
- * Compiles the filter box text.
- *   text      substring, case-insensitive unless it contains an upper-case letter
- *   /re/flags regular expression
- *   !...      exclude lines that match (either form)
- * Returns {empty, exclude, test(line) -> bool, ranges(line) -> [[a,b],...], error}:
- * `ranges` are the matches to highlight (none for an exclusion). An invalid
- * regular expression filters nothing and carries the reason in `error`.
- */
-export function compileFilter(input) {
-  const src = (input || '');
-  if (src.trim() === '' || src.trim() === '!') return noFilter(null);
-  let s = src;
-  let exclude = false;
-  if (s[0] === '!') { exclude = true; s = s.slice(1); }
-  const m = /^\/(.+)\/([a-z]*)$/s.exec(s);
-  if (!m) return textFilter(s, exclude);
-  let re;
-  try {
-    re = new RegExp(m[1], m[2].replace(/[gy]/g, ''));
-  } catch (e) {
-    return noFilter(e.message);
-  }
-  return regexFilter(re, exclude);
-}
-
-function noFilter(error) {
-  return { empty: true, exclude: false, test: () => true, ranges: () => [], error };
-}
-
-function regexFilter(re, exclude) {
-  const reG = new RegExp(re.source, re.flags + 'g');
-  const test = exclude ? (t) => !re.test(t) : (t) => re.test(t);
-  const ranges = (t) => {
-    if (exclude) return [];
-    const out = [];
-    reG.lastIndex = 0;
-    let mm;
-    let guard = 0;
-    while ((mm = reG.exec(t)) !== null && guard++ < 1000) {
-      if (mm[0].length === 0) { reG.lastIndex++; continue; }
-      out.push([mm.index, mm.index + mm[0].length]);
-    }
-    return out;
-  };
-  return { empty: false, exclude, test, ranges, error: null, regex: true };
-}
-
-function textFilter(s, exclude) {
-  const caseSensitive = s !== s.toLowerCase();
-  const needle = caseSensitive ? s : s.toLowerCase();
-  const has = caseSensitive ? (t) => t.includes(needle) : (t) => t.toLowerCase().includes(needle);
-  const test = exclude ? (t) => !has(t) : has;
-  const ranges = (t) => {
-    if (exclude || needle.length === 0) return [];
-    const hay = caseSensitive ? t : t.toLowerCase();
-    const out = [];
-    let i = 0;
-    while ((i = hay.indexOf(needle, i)) !== -1 && out.length < 1000) {
-      out.push([i, i + needle.length]);
-      i += needle.length;
-    }
-    return out;
-  };
-  return { empty: false, exclude, test, ranges, error: null, regex: false };
+/** Full timestamp of a line, for tooltips: its time field as written ('' if none). */
+export function fullTime(lay, text) {
+  if (lay.kind === 'error') return ERROR_LEVEL.test(text) ? text.slice(0, 19) : '';
+  const rec = record(lay, text);
+  const i = rec ? timeIndex(rec) : -1;
+  return i >= 0 ? rec.vals[i] : '';
 }
 
 /** Quick filter predicate from a set of names (4xx, 5xx, warn, error). Null when none. */

@@ -4,18 +4,20 @@
  * createTextNode), never as markup: a hostile line stays literal text in
  * columns, raw, and with filter matches highlighted in <mark>.
  *
- * Each row keeps its entry in `row._e` (copying, hover and tests read it).
+ * Lines with fields (text and json layouts) are split lazily, when their row
+ * is built (store.recordOf), into the columns columns.js derives from their
+ * fields; nginx error lines into time, level, pid and message.
+ *
+ * Each row keeps its entry in `row._e` (copying, hover, clicks and tests read
+ * it); a cell's column is its place in the row (cellAt()).
  */
-import { fields, severityClass, TRUNCATED } from './parse.js';
-import { EVENT, GAP, LINE } from './store.js';
+import { cellClass, cellOf, columnsOf } from './columns.js';
+import { errorFields, severityClass, TRUNCATED } from './parse.js';
+import { EVENT, GAP, LINE, recordOf } from './store.js';
 import * as store from './store.js';
 import * as view from './view.js';
 
-const COLUMNS = {
-  'nginx-combined': [['time', 'time'], ['client', 'client'], ['method', 'method'], ['path', 'path'],
-    ['status', 'status'], ['bytes', 'bytes'], ['ref', 'referrer'], ['ua', 'user agent']],
-  'nginx-error': [['time', 'time'], ['level', 'level'], ['pid', 'pid#tid'], ['msg', 'message']],
-};
+const ERROR_COLUMNS = [['time', 'time'], ['level', 'level'], ['pid', 'pid#tid'], ['msg', 'message']];
 
 /** <span class=cls>text</span> */
 export function span(cls, text) {
@@ -56,6 +58,44 @@ function markRow(e, all) {
   return row;
 }
 
+/** The cells of a line with fields, into `row`. */
+function fieldCells(row, rec, text, ranges) {
+  const cols = columnsOf(rec);
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i];
+    const c = cellOf(col, rec, text);
+    const s = span('c-' + col.cls + cellClass(col, rec));
+    if (c.s !== undefined) s.textContent = c.s;
+    else if (c.b > c.a) appendText(s, text, c.a, c.b, ranges);
+    else if (col.cls === 'method') s.textContent = '-';
+    row.appendChild(s);
+  }
+}
+
+/** The cells of an nginx error line, into `row`. */
+function errorCells(row, cols, text, ranges) {
+  for (let i = 0; i < cols.length; i++) {
+    const fd = cols[i];
+    const s = span('c-' + fd.c);
+    if (fd.b > fd.a) appendText(s, text, fd.a, fd.b, ranges);
+    row.appendChild(s);
+  }
+}
+
+function rawCell(row, text, ranges) {
+  const s = span('c-raw');
+  const tm = TRUNCATED.exec(text);
+  if (tm) {
+    appendText(s, text, 0, tm.index, ranges);
+    const t = span('trunc');
+    appendText(t, text, tm.index, text.length, ranges);
+    s.appendChild(t);
+  } else {
+    appendText(s, text, 0, text.length, ranges);
+  }
+  row.appendChild(s);
+}
+
 /**
  * The row of entry `e`. `all`: the stream column is shown; `raw`: lines are
  * not split into columns; `f`: the filter whose matches are marked, or null.
@@ -68,49 +108,74 @@ export function buildRow(e, all, raw, f) {
   const sevClass = severityClass(e.v);
   const text = e.t;
   const ranges = f ? f.ranges(text) : null;
-  const cols = raw ? null : fields(st.format, text);
-  row.className = 'row c' + st.color + (sevClass ? ' ' + sevClass : '') + (cols ? ' fmt-' + st.format : ' plain');
+  const kind = st.layout.kind;
+  const rec = raw || kind === 'error' ? null : recordOf(e);
+  const errs = raw || kind !== 'error' ? null : errorFields(text);
+  const cols = rec !== null || errs !== null;
+  row.className = 'row c' + st.color + (sevClass ? ' ' + sevClass : '') + (cols ? ' k-' + kind : ' plain');
   if (all) row.appendChild(span('c-stream', st.id));
-  if (cols) {
-    for (let i = 0; i < cols.length; i++) {
-      const fd = cols[i];
-      const s = span('c-' + fd.c);
-      if (fd.b > fd.a) appendText(s, text, fd.a, fd.b, ranges);
-      else if (fd.c === 'method') s.textContent = '-';
-      row.appendChild(s);
-    }
-    return row;
-  }
-  const s = span('c-raw');
-  const tm = TRUNCATED.exec(text);
-  if (tm) {
-    appendText(s, text, 0, tm.index, ranges);
-    const t = span('trunc');
-    appendText(t, text, tm.index, text.length, ranges);
-    s.appendChild(t);
-  } else {
-    appendText(s, text, 0, text.length, ranges);
-  }
-  row.appendChild(s);
+  if (rec) fieldCells(row, rec, text, ranges);
+  else if (errs) errorCells(row, errs, text, ranges);
+  else rawCell(row, text, ranges);
   return row;
 }
 
-/** The column header for the streams in view (access columns win over error columns), or none. */
+/**
+ * What a click on a cell of a row is about: {e, col, rec} for a cell of a
+ * line with fields (col: its column, columns.js), else null.
+ */
+export function cellAt(cell) {
+  const row = cell && cell.parentElement;
+  if (!row || !row._e || row._e.k !== LINE || !cell.className.startsWith('c-')) return null;
+  const rec = recordOf(row._e);
+  if (!rec || row.classList.contains('plain')) return null;
+  let i = -1;
+  for (let c = cell; c; c = c.previousElementSibling) if (c.tagName === 'SPAN' && !c.classList.contains('c-stream')) i++;
+  const col = columnsOf(rec)[i];
+  return col ? { e: row._e, col, rec } : null;
+}
+
+/** The header's columns for the streams in view: the first with fields wins over error logs. */
+function headColumns() {
+  const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
+  for (const st of shown) {
+    if (st.layout.kind === 'text') {
+      return { kind: 'text', cols: columnsOf(st.layout).map((c) => [c.cls, c.label]) };
+    }
+    if (st.layout.kind === 'json') {
+      const e = newestLine(st);
+      const rec = e && recordOf(e);
+      if (rec) return { kind: 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
+    }
+  }
+  return shown.some((st) => st.layout.kind === 'error') ? { kind: 'error', cols: ERROR_COLUMNS } : null;
+}
+
+/** The newest line of a stream whose record fits, among its last few. */
+function newestLine(st) {
+  const items = st.ring.items;
+  for (let i = items.length - 1, k = 0; i >= 0 && k < 50; i--, k++) {
+    if (items[i].k === LINE && recordOf(items[i])) return items[i];
+  }
+  return null;
+}
+
+/** True when the header waits for the first line of a JSON stream in view to know its columns. */
+export function colheadMissing() {
+  if (view.mode !== 'columns' || !document.getElementById('colhead').hidden) return false;
+  return store.streams().some((st) => st.layout.kind === 'json' && (view.stream === view.ALL || st.id === view.stream));
+}
+
+/** The column header for the streams in view, or none. */
 export function renderColhead() {
-  const fmts = new Set();
-  for (const st of store.streams()) if (view.stream === view.ALL || st.id === view.stream) fmts.add(st.format);
   const head = document.getElementById('colhead');
   head.replaceChildren();
-  let cols = null;
-  if (view.mode === 'columns') {
-    if (fmts.has('nginx-combined')) cols = COLUMNS['nginx-combined'];
-    else if (fmts.has('nginx-error')) cols = COLUMNS['nginx-error'];
-  }
-  head.hidden = !cols;
-  if (!cols) return;
+  const h = view.mode === 'columns' ? headColumns() : null;
+  head.hidden = !h;
+  if (!h) return;
   const row = document.createElement('div');
-  row.className = 'row head-row fmt-' + (fmts.has('nginx-combined') ? 'nginx-combined' : 'nginx-error');
+  row.className = 'row head-row k-' + h.kind;
   if (view.stream === view.ALL) row.appendChild(span('c-stream', 'stream'));
-  for (const [c, label] of cols) row.appendChild(span('c-' + c, label));
+  for (const [c, label] of h.cols) row.appendChild(span('c-' + c, label));
   head.appendChild(row);
 }

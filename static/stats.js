@@ -1,66 +1,66 @@
-/* stats.js: the live statistics: each stream's rate of new lines on its tab,
- * and in the header, for the access streams in view, requests per second and
- * the share of 4xx and 5xx responses over the last minute. Owns per stream
- * the counts of the current second and a minute of past seconds; lines of a
- * backlog (sent before the hello's position) are not counted.
+/* stats.js: the live figures in the page's header and tabs, from the
+ * server's statistics (series.js): each stream's lines per second on its tab,
+ * and for the access streams in view, requests per second and the share of
+ * 4xx and 5xx responses over the last minute. Owns the timer that gathers
+ * the stats messages of one second into one render, and the renders' count
+ * and cost (the panel's included).
  */
 import { fmtPct, fmtRate } from './labels.js';
+import { hasFields } from './layout.js';
 import { showFooter } from './log-status.js';
 import { span } from './rows.js';
+import * as series from './series.js';
 import * as store from './store.js';
 import { setRate } from './tabs.js';
 import * as view from './view.js';
 
 const WINDOW = 60; // seconds
 const box = document.getElementById('stats');
-const counts = new WeakMap();   // stream -> {n, c4, c5, hist: [[n, c4, c5] per second], rate}
+let timer = 0;
+let onRender = () => {};
+let renders = 0, renderMs = 0, maxRenderMs = 0;
 
-function of(st) {
-  let t = counts.get(st);
-  if (!t) { t = { n: 0, c4: 0, c5: 0, hist: [], rate: 0 }; counts.set(st, t); }
-  return t;
+/** `fn()` runs after each render (the statistics panel follows). */
+export function onShown(fn) { onRender = fn; }
+
+/** New statistics arrived: render once the messages of this second are in. */
+export function changed() {
+  if (!timer) timer = setTimeout(() => { timer = 0; render(); }, 50);
 }
 
-/** Counts new lines of a stream: `n`, of which `c4` 4xx and `c5` 5xx responses. */
-export function count(st, n, c4, c5) {
-  const t = of(st);
-  t.n += n;
-  t.c4 += c4;
-  t.c5 += c5;
-}
-
-/** Closes the current second (called every second) and shows the figures. */
-export function tick() {
-  for (const st of store.streams()) {
-    const t = of(st);
-    t.hist.push([t.n, t.c4, t.c5]);
-    if (t.hist.length > WINDOW) t.hist.shift();
-    t.rate = t.n;
-    t.n = 0; t.c4 = 0; t.c5 = 0;
-  }
-  render();
-}
-
-function streamStat(st) {
-  let n = 0, c4 = 0, c5 = 0;
-  const hist = of(st).hist;
-  for (const [a, b, c] of hist) { n += a; c4 += b; c5 += c; }
-  const secs = Math.max(1, hist.length);
+function streamStat(st, s) {
+  const r = series.recent(s, WINDOW);
   const item = span('stat c' + st.color);
   item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute';
-  item.append(span('stat-name', st.id), span('stat-val', fmtRate(n / secs) + ' req/s'),
-    span('stat-val st4', '4xx ' + fmtPct(c4, n)), span('stat-val st5', '5xx ' + fmtPct(c5, n)));
+  item.append(span('stat-name', st.id), span('stat-val', fmtRate(r.n / WINDOW) + ' req/s'),
+    span('stat-val st4', '4xx ' + fmtPct(r.c4, r.n)), span('stat-val st5', '5xx ' + fmtPct(r.c5, r.n)));
   return item;
 }
 
-/** Shows the tab rates and the header figures (and refreshes the footer). */
+/** Renders so far, and their main-thread time in ms. */
+export function counters() {
+  return { renders, renderMs, maxRenderMs };
+}
+
+/** Shows the tab rates and the header figures (and refreshes the footer and the panel). */
 export function render() {
-  for (const st of store.streams()) setRate(st.id, fmtRate(of(st).rate) + '/s');
-  const access = store.streams().filter((st) => st.format === 'nginx-combined'
-    && (view.stream === view.ALL || view.stream === st.id));
+  const t0 = performance.now();
   const frag = document.createDocumentFragment();
-  for (const st of access) frag.append(streamStat(st));
-  if (access.length) frag.append(span('stat-window', '1 min'));
+  let any = false;
+  for (const st of store.streams()) {
+    const s = series.of(st.id);
+    const rate = series.lineRate(s);
+    setRate(st.id, rate === null ? '' : fmtRate(rate) + '/s');
+    if (!s || !hasFields(st.layout) || (view.stream !== view.ALL && view.stream !== st.id)) continue;
+    frag.append(streamStat(st, s));
+    any = true;
+  }
+  if (any) frag.append(span('stat-window', '1 min'));
   box.replaceChildren(frag);
   showFooter();
+  onRender();
+  const dt = performance.now() - t0;
+  renders++;
+  renderMs += dt;
+  if (dt > maxRenderMs) maxRenderMs = dt;
 }

@@ -1,7 +1,8 @@
 /* store.js: every line, gap, file event and note the page has received, kept
  * in memory as entries, and the streams they belong to.
  *
- * Owns: the streams of the last `hello` (id, path, format, colour, position),
+ * Owns: the streams of the last `hello` (id, path, format, layout, colour,
+ * position),
  * one bounded Ring of entries per stream plus one for all streams merged, the
  * store cap, the arrival numbering of entries and the received/skipped counts.
  * No DOM: whoever shows entries subscribes with onEntry().
@@ -11,9 +12,12 @@
  * may show (rowsCap), so that any view can be rebuilt from memory alone.
  *
  * An entry is {k: kind, s: stream or null, q: sequence number, t: text,
- * v: severity code, n: arrival number}. Arrival numbers grow by one per entry
- * over the page's life, across streams, so "newer than" is one comparison.
+ * v: severity code, n: arrival number, r: the line's record (layout.js),
+ * undefined until recordOf() first needs it}. Arrival numbers grow by one per
+ * entry over the page's life, across streams, so "newer than" is one
+ * comparison.
  */
+import { compileLayout, record } from './layout.js';
 import { severity } from './parse.js';
 import { gapText } from './labels.js';
 
@@ -21,7 +25,6 @@ import { gapText } from './labels.js';
 export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3;
 /** The least number of entries every view keeps. */
 export const STORE_PER_VIEW = 20000;
-const FORMATS = new Set(['nginx-combined', 'nginx-error', 'plain']);
 const COLORS = 8;
 
 /** Bounded list: keeps the newest `cap` items (trimmed in chunks, amortised O(1)). */
@@ -83,10 +86,10 @@ export function setStreams(hello) {
   for (const s of Array.isArray(hello) ? hello : []) {
     if (!s || typeof s.id !== 'string') continue;
     const st = byId.get(s.id)
-      || { id: s.id, path: '', format: 'plain', color: 0, helloSeq: 0, last: null, ring: new Ring(cap) };
+      || { id: s.id, path: '', format: 'plain', layout: null, color: 0, last: null, ring: new Ring(cap) };
     st.path = String(s.path || '');
-    st.format = FORMATS.has(s.format) ? s.format : 'plain';
-    st.helloSeq = Number.isFinite(s.seq) ? s.seq : 0;
+    st.format = typeof s.format === 'string' && s.format ? s.format : 'plain';
+    st.layout = compileLayout(s.layout, st.format);
     next.push(st);
     ids.set(st.id, st);
   }
@@ -113,41 +116,42 @@ export function fitRows(rows) {
 }
 
 function add(k, s, q, t, v) {
-  const e = { k, s, q, t, v, n: nextN++ };
+  const e = { k, s, q, t, v, n: nextN++, r: undefined };
   if (s) s.ring.push(e);
   else for (const st of list) st.ring.push(e);
   all.push(e);
   sink(e);
 }
 
+/** The record of a line entry (its fields, layout.js), or null when it has none; kept with the entry. */
+export function recordOf(e) {
+  if (e.r === undefined) e.r = e.k === LINE && e.s ? record(e.s.layout, e.t) : null;
+  return e.r;
+}
+
 /**
  * Stores the lines of a `lines` message, skipping those already had. `m.sev`,
- * when the worker computed it, holds each line's severity. Returns the lines
- * that are new since the hello, {stream, n, c4, c5} (c4, c5: of them 4xx, 5xx
- * responses), or null for a message about no known stream.
+ * when the worker computed it, holds each line's severity. Returns the number
+ * of lines stored, or -1 for a message about no known stream.
  */
 export function addLines(m) {
   const st = byId.get(m.stream);
-  if (!st || !Array.isArray(m.lines) || !Number.isFinite(m.seq)) return null;
+  if (!st || !Array.isArray(m.lines) || !Number.isFinite(m.seq)) return -1;
   const lines = m.lines;
-  const format = st.format;
-  const access = format === 'nginx-combined';
+  const lay = st.layout;
   const sev = m.sev && m.sev.length === lines.length ? m.sev : null;
-  const live = { stream: st, n: 0, c4: 0, c5: 0 };
+  let stored = 0;
   let seq = m.seq;
   for (let i = 0; i < lines.length; i++, seq++) {
     if (st.last !== null && seq <= st.last) continue; // already have it
     const t = typeof lines[i] === 'string' ? lines[i] : String(lines[i]);
-    const v = format === 'plain' ? 0 : sev ? sev[i] : severity(format, t);
+    const v = lay.kind === 'plain' ? 0 : sev ? sev[i] : severity(lay, t);
     add(LINE, st, seq, t, v);
     received++;
-    if (seq > st.helloSeq) {
-      live.n++;
-      if (access) { if (v >= 500) live.c5++; else if (v >= 400) live.c4++; }
-    }
+    stored++;
     st.last = seq;
   }
-  return live;
+  return stored;
 }
 
 /** Stores a `gap` message as one entry, unless the lines it names were had. */

@@ -1,5 +1,5 @@
 /* url-state.js: the view in the URL's fragment (#filter=...&quick=...&stream=
- * ...&mode=raw&rows=...), so that a link shows what its sender saw. Owns only
+ * ...&mode=raw&rows=...&stats=off), so that a link shows what its sender saw. Owns only
  * the timer of a pending write; parseHash and formatHash are pure (unit tested
  * in tests/ui/). Values at their defaults are left out of the URL.
  */
@@ -15,10 +15,11 @@ export function parseHash(hash) {
   rows = view.clampRows(rows);
   const mode = h.get('mode') === 'raw' ? 'raw' : 'columns';
   const stream = h.get('stream') || view.ALL;
-  return { filter, quick, rows, mode, stream };
+  const panel = h.get('stats') !== 'off';
+  return { filter, quick, rows, mode, stream, panel };
 }
 
-/** The fragment for a view {filter, quick, stream, mode, rows}, without '#' ('' for the defaults). */
+/** The fragment for a view {filter, quick, stream, mode, rows, panel}, without '#' ('' for the defaults). */
 export function formatHash(v) {
   const h = new URLSearchParams();
   if (v.filter) h.set('filter', v.filter);
@@ -26,6 +27,7 @@ export function formatHash(v) {
   if (v.stream !== view.ALL) h.set('stream', v.stream);
   if (v.mode !== 'columns') h.set('mode', v.mode);
   if (v.rows !== view.DEFAULT_ROWS) h.set('rows', String(v.rows));
+  if (v.panel === false) h.set('stats', 'off');
   return h.toString().replace(/\+/g, '%20');
 }
 
@@ -41,6 +43,7 @@ export function saveHash(delay) {
   timer = setTimeout(() => {
     const s = formatHash({
       filter: view.filterText, quick: view.quickNames(), stream: view.stream, mode: view.mode, rows: view.rowsCap,
+      panel: view.panel,
     });
     const url = location.pathname + location.search + (s ? '#' + s : '');
     if (url !== location.pathname + location.search + location.hash) {

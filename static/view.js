@@ -1,15 +1,17 @@
 /* view.js: what the reader asked to see. Owns the stream shown ('*' = all,
  * merged), the display mode (parsed columns or raw lines), the row cap, the
- * filter box text with its compiled filter, and the quick filters (4xx, 5xx,
- * warn, error+); answers whether an entry is in the view and matches.
+ * filter box text with its compiled filter (filter.js), the quick filters
+ * (4xx, 5xx, warn, error+) and whether the statistics panel is shown;
+ * answers whether an entry is in the view and matches.
  *
  * The state is exported as read-only live bindings (`view.mode`, ...); only
  * the setters below change it. No DOM (unit tested in tests/ui/).
  *
  * rowsCap bounds the rows in the DOM (the store keeps more: see store.js).
  */
-import { compileFilter, compileQuick } from './parse.js';
-import { LINE, NOTE } from './store.js';
+import { compileFilter } from './filter.js';
+import { compileQuick } from './parse.js';
+import { LINE, NOTE, recordOf } from './store.js';
 
 export const ALL = '*';
 export const DEFAULT_ROWS = 5000;
@@ -23,7 +25,9 @@ export let stream = ALL;
 export let mode = 'columns';
 /** The most rows the DOM holds. */
 export let rowsCap = DEFAULT_ROWS;
-/** The filter box text, and what it compiles to (parse.js compileFilter). */
+/** The statistics panel is shown. */
+export let panel = true;
+/** The filter box text, and what it compiles to (filter.js compileFilter). */
 export let filterText = '';
 export let filter = compileFilter('');
 let quick = new Set();   // quick filter names, in the order they were turned on
@@ -32,6 +36,7 @@ let quickFn = null;      // severity code -> bool, null when no quick filter is 
 export function setStream(id) { stream = id; }
 export function setMode(m) { mode = m; }
 export function setRowsCap(n) { rowsCap = n; }
+export function setPanel(on) { panel = on; }
 
 export function setFilterText(text) {
   filterText = text;
@@ -69,7 +74,7 @@ export function inView(e) {
 export function matches(e) {
   if (e.k !== LINE) return true;
   if (quickFn && !quickFn(e.v)) return false;
-  return filter.empty || filter.test(e.t);
+  return filter.empty || filter.test(e.t, filter.fields ? recordOf(e) : null);
 }
 
 /** How many lines of `list` match. */
@@ -81,5 +86,5 @@ export function countMatches(list) {
 
 /** The filter whose matches are highlighted in rows, or null. */
 export function highlighter() {
-  return filter.empty || filter.exclude ? null : filter;
+  return filter.highlights ? filter : null;
 }

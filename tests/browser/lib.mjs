@@ -173,6 +173,21 @@ export function combined({ ip = '10.0.0.7', method = 'GET', path: p = '/', statu
   return `${ip} - - [${nginxTime(time)}] "${method} ${p} HTTP/1.1" ${status} ${bytes} "${ref}" "${ua}"`;
 }
 
+/** The vhost-first format of the format tests: host first, request and upstream times, the upstream. */
+export const VHOST_FORMAT = '$host $remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time $upstream_response_time "$upstream_addr" "$http_user_agent"';
+
+/** One line in VHOST_FORMAT. */
+export function vhostLine({ host = 'shop.example.com', ip = '203.0.113.7', method = 'GET', path: p = '/', status = 200, bytes = 612, rt = '0.012', ut = '0.010', up = '10.0.0.5:8080', ua = 'curl/8.5.0', time = new Date() } = {}) {
+  return `${host} ${ip} [${nginxTime(time)}] "${method} ${p} HTTP/1.1" ${status} ${bytes} ${rt} ${ut} "${up}" "${ua}"`;
+}
+
+/** Starts the daemon with a configuration file `logmon.toml` in `dir` holding `toml`. */
+export async function startWithConfig(dir, toml) {
+  const config = path.join(dir, 'logmon.toml');
+  await fsp.writeFile(config, toml);
+  return startDaemon([], { args: ['--config', config] });
+}
+
 /** A pseudo-random but realistic combined line (about 200 bytes); `i` makes it unique. */
 export function randomCombined(i, rnd = Math.random) {
   const pick = (a) => a[Math.floor(rnd() * a.length)];

@@ -192,7 +192,7 @@ describe('logmon UI', () => {
   });
 
   it('"/" focuses the filter', async () => {
-    await page.click('#log');
+    await page.focus('#log');
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'filter');
     await page.keyboard.press('Escape');
@@ -200,7 +200,7 @@ describe('logmon UI', () => {
   });
 
   it('pause keeps receiving, counts new lines, and resume shows them', async () => {
-    await page.click('#log');
+    await page.focus('#log');
     await page.keyboard.press('Space');
     assert.equal(await page.evaluate(() => window.logmon.paused), true);
     const before = await renderedLines(page);

@@ -67,21 +67,23 @@ describe('store', () => {
     store.setStreams(HELLO);
   });
 
-  it('adopts the streams of a hello: order, colours, formats', () => {
-    store.setStreams([...HELLO, { id: 'app', path: '/x', format: 'json-lines', seq: 3 }, { path: 'no id' }, null]);
-    assert.deepEqual(store.streams().map((s) => [s.id, s.color, s.format, s.helloSeq]),
-      [['access', 0, 'nginx-combined', 0], ['error', 1, 'nginx-error', 0], ['app', 2, 'plain', 3]]);
+  it('adopts the streams of a hello: order, colours, formats and layouts', () => {
+    const vhost = { kind: 'text', escape: 'default', parts: ['', ' ', ''], fields: [{ name: 'host', type: 'text' }, { name: 'status', type: 'status' }] };
+    store.setStreams([...HELLO, { id: 'app', path: '/x', format: 'json-lines', seq: 3 }, { path: 'no id' }, null,
+      { id: 'shop', path: '/y', format: 'custom', layout: vhost }, { id: 'j', path: '/z', format: 'json', layout: { kind: 'json' } }]);
+    assert.deepEqual(store.streams().map((s) => [s.id, s.color, s.format, s.layout.kind]),
+      [['access', 0, 'nginx-combined', 'text'], ['error', 1, 'nginx-error', 'error'], ['app', 2, 'json-lines', 'plain'],
+        ['shop', 3, 'custom', 'text'], ['j', 4, 'json', 'json']]);
+    assert.deepEqual(store.stream('shop').layout.names, ['host', 'status']);
     assert.equal(store.stream('app').path, '/x');
     assert.equal(store.stream('nope'), undefined);
   });
 
   it('stores lines once each, in order, with their severity', () => {
     const received = store.counters().received;
-    const r1 = store.addLines({ stream: 'access', seq: 1, lines: [access(200), access(404), access(503)] });
-    assert.deepEqual(r1 && [r1.stream.id, r1.n, r1.c4, r1.c5], ['access', 3, 1, 1]);
+    assert.equal(store.addLines({ stream: 'access', seq: 1, lines: [access(200), access(404), access(503)] }), 3);
     // a repeated frame (a resumed connection) adds only what is new
-    const r2 = store.addLines({ stream: 'access', seq: 2, lines: [access(404), access(503), access(200, '/new')] });
-    assert.equal(r2.n, 1);
+    assert.equal(store.addLines({ stream: 'access', seq: 2, lines: [access(404), access(503), access(200, '/new')] }), 1);
     assert.deepEqual(seen.map((e) => [e.k, e.q, e.v]), [[LINE, 1, 200], [LINE, 2, 404], [LINE, 3, 503], [LINE, 4, 200]]);
     assert.match(seen[3].t, /\/new/);
     assert.deepEqual(seen.map((e) => e.n), [1, 2, 3, 4].map((k) => seen[0].n + k - 1), 'arrival numbers grow by one');
@@ -89,13 +91,26 @@ describe('store', () => {
     assert.equal(store.counters().received - received, 4);
   });
 
-  it('uses the severities the worker computed, and counts only lines after the hello', () => {
+  it('uses the severities the worker computed', () => {
     store.setStreams([{ ...HELLO[0], seq: 10 }, HELLO[1]]);
-    const live = store.addLines({ stream: 'access', seq: 9, lines: [access(500), access(500), access(404)], sev: Int16Array.from([500, 501, 404]) });
+    assert.equal(store.addLines({ stream: 'access', seq: 9, lines: [access(500), access(500), access(404)], sev: Int16Array.from([500, 501, 404]) }), 3);
     assert.deepEqual(seen.map((e) => e.v), [500, 501, 404]);
-    assert.deepEqual([live.n, live.c4, live.c5], [1, 1, 0], 'seq 9 and 10 are backlog');
-    assert.equal(store.addLines({ stream: 'nope', seq: 1, lines: ['x'] }), null);
-    assert.equal(store.addLines({ stream: 'access', lines: ['x'] }), null);
+    assert.equal(store.addLines({ stream: 'nope', seq: 1, lines: ['x'] }), -1);
+    assert.equal(store.addLines({ stream: 'access', lines: ['x'] }), -1);
+  });
+
+  it('splits a line into its record once, when first asked', () => {
+    store.addLines({ stream: 'access', seq: 1, lines: [access(404, '/a?b=1'), 'junk'] });
+    store.addLines({ stream: 'error', seq: 1, lines: ['2026/11/24 11:02:03 [error] 1#1: x'] });
+    const [a, junk, err] = seen;
+    assert.equal(a.r, undefined, 'not split while stored');
+    const rec = store.recordOf(a);
+    assert.equal(rec.vals[3], 'GET /a?b=1 HTTP/1.1');
+    assert.equal(store.recordOf(a), rec, 'kept with the entry');
+    assert.equal(store.recordOf(junk), null);
+    assert.equal(store.recordOf(err), null, 'error lines have no record');
+    store.addNote('n');
+    assert.equal(store.recordOf(seen[3]), null);
   });
 
   it('stores a gap once, and none for lines already had', () => {

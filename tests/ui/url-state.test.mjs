@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatHash, parseHash } from '../../static/url-state.js';
 
-const DEFAULTS = { filter: '', quick: [], rows: 5000, mode: 'columns', stream: '*' };
+const DEFAULTS = { filter: '', quick: [], rows: 5000, mode: 'columns', stream: '*', panel: true };
 
 describe('url state', () => {
   it('reads defaults from an empty fragment', () => {
@@ -14,8 +14,10 @@ describe('url state', () => {
 
   it('reads every field', () => {
     assert.deepEqual(parseHash('#filter=%2Fapi%2Fv1%2F(orders%7Ccart)%2F&quick=4xx,error&stream=access&mode=raw&rows=2000'), {
-      filter: '/api/v1/(orders|cart)/', quick: ['4xx', 'error'], rows: 2000, mode: 'raw', stream: 'access',
+      filter: '/api/v1/(orders|cart)/', quick: ['4xx', 'error'], rows: 2000, mode: 'raw', stream: 'access', panel: true,
     });
+    assert.equal(parseHash('#stats=off').panel, false);
+    assert.equal(parseHash('#stats=on').panel, true);
   });
 
   it('drops what it does not know, and keeps rows within bounds', () => {
@@ -28,10 +30,12 @@ describe('url state', () => {
     assert.equal(formatHash({ ...DEFAULTS, filter: 'GET /a b' }), 'filter=GET+%2Fa+b'.replace(/\+/g, '%20'));
     assert.equal(formatHash({ ...DEFAULTS, quick: ['5xx', 'warn'], mode: 'raw' }), 'quick=5xx%2Cwarn&mode=raw');
     assert.equal(formatHash({ ...DEFAULTS, stream: 'error', rows: 1000 }), 'stream=error&rows=1000');
+    assert.equal(formatHash({ ...DEFAULTS, panel: false }), 'stats=off');
+    assert.equal(formatHash({ ...DEFAULTS, filter: 'status:5xx ua:"x y"' }), 'filter=status%3A5xx%20ua%3A%22x%20y%22');
   });
 
   it('reads back what it writes', () => {
-    const v = { filter: '!/\\d+ \\+ x/i', quick: ['error', '4xx'], rows: 20000, mode: 'raw', stream: 'my.app_log-1' };
+    const v = { filter: '!/\\d+ \\+ x/i', quick: ['error', '4xx'], rows: 20000, mode: 'raw', stream: 'my.app_log-1', panel: false };
     assert.deepEqual(parseHash('#' + formatHash(v)), v);
   });
 });

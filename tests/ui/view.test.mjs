@@ -2,11 +2,12 @@
 import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as view from '../../static/view.js';
+import { compileLayout } from '../../static/layout.js';
 import { EVENT, GAP, LINE, NOTE } from '../../static/store.js';
 
 const access = { id: 'access' };
 const error = { id: 'error' };
-const line = (s, t, v) => ({ k: LINE, s, t, v });
+const line = (s, t, v) => ({ k: LINE, s, t, v, r: undefined });
 
 describe('view', () => {
   beforeEach(() => {
@@ -76,6 +77,31 @@ describe('view', () => {
     assert.deepEqual(view.quickNames(), []);
     assert.equal(view.unfiltered(), true);
     assert.deepEqual(lines.map(view.matches), [true, true, true, true, true]);
+  });
+
+  it('filters by fields, splitting a line only when a field term asks for it', () => {
+    const shop = { id: 'shop', layout: compileLayout(undefined, 'nginx-combined') };
+    const errs = { id: 'error', layout: compileLayout({ kind: 'error' }) };
+    const l = (path, status, ua) => line(shop, `10.0.0.1 - - [30/Nov/2026:14:02:03 +0000] "GET ${path} HTTP/1.1" ${status} 5 "-" "${ua}"`, status);
+    const lines = [l('/api/a', 200, 'curl'), l('/api/b', 503, 'bot'), l('/x', 404, 'bot'), line(errs, 'api upstream timed out', -5)];
+    view.setFilterText('api');
+    assert.deepEqual(lines.map(view.matches), [true, true, false, true]);
+    assert.ok(lines.every((e) => e.r === undefined), 'words need no split');
+    view.setFilterText('path:/api/* !ua:bot');
+    assert.deepEqual(lines.map(view.matches), [true, false, false, false]);
+    assert.ok(lines[0].r && lines[0].r.vals[4] === '200', 'the record is kept with the entry');
+    view.setFilterText('status:5xx');
+    assert.deepEqual(lines.map(view.matches), [false, true, false, false]);
+    assert.equal(view.highlighter(), null);
+    view.setFilterText('!status:5xx');
+    assert.deepEqual(lines.map(view.matches), [true, false, true, true], 'an error line has no status');
+  });
+
+  it('shows the statistics panel until told not to', () => {
+    assert.equal(view.panel, true);
+    view.setPanel(false);
+    assert.equal(view.panel, false);
+    view.setPanel(true);
   });
 
   it('clamps row caps', () => {

@@ -1,0 +1,163 @@
+/* charts.js: the statistics panel's two charts, drawn by uPlot (vendored in
+ * static/vendor/ by scripts/vendor-ui.sh): requests per second stacked by
+ * status class, and latency percentiles (p50, p95, p99 of $request_time,
+ * and of $upstream_response_time when the log has it), over the last hour.
+ * Owns the uPlot instances, the data they show and the colours they were
+ * made with (the theme's, read from app.css; a change of the colour scheme
+ * makes them anew).
+ *
+ * uPlot sets styles through the CSSOM only (no style attributes, no inline
+ * <style>, no eval), which the page's Content-Security-Policy allows.
+ */
+import uPlot from './vendor/uPlot.esm.js';
+import { fmtMs, fmtRate } from './labels.js';
+
+const CLASS_LABELS = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+const PCT = ['p50', 'p95', 'p99'];
+const REQ_H = 130;
+const LAT_H = 120;
+
+let req = null;       // uPlot of requests/s
+let lat = null;       // uPlot of latencies
+let latUt = false;    // the latency chart has upstream series
+let shown = null;     // the series.chart() data shown, for legends and clicks
+let width = 0;
+let span = [0, 1];    // the time shown (unix s)
+let pick = () => {};
+
+/** `fn(t, step)` is called when a point of a chart is clicked: its start (unix s) and length (s). */
+export function onPick(fn) { pick = fn; }
+
+function css(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+/** A theme colour (#rrggbb) with opacity `a`, as canvas takes it. */
+function alpha(color, a) {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!m) return color;
+  return 'rgba(' + parseInt(m[1], 16) + ',' + parseInt(m[2], 16) + ',' + parseInt(m[3], 16) + ',' + a + ')';
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** A time of day, 24-hour: HH:MM, or HH:MM:SS with `secs`. */
+function clock(t, secs) {
+  const d = new Date(t * 1000);
+  return pad(d.getHours()) + ':' + pad(d.getMinutes()) + (secs ? ':' + pad(d.getSeconds()) : '');
+}
+
+function axes(yValues, ySize) {
+  const stroke = css('--fg-dim');
+  const grid = { stroke: css('--border'), width: 1 };
+  const font = '10px ' + css('--font-mono');
+  const times = (u, splits) => splits.map((t) => clock(t, !splits.every((x) => x % 60 === 0)));
+  return [
+    { stroke, grid, ticks: grid, font, size: 28, values: times },
+    { stroke, grid, ticks: grid, font, size: ySize, values: (u, vals) => vals.map(yValues) },
+  ];
+}
+
+function baseOpts(h) {
+  return {
+    width,
+    height: h,
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    legend: { live: true },
+    scales: { x: { time: true, range: () => span } },
+  };
+}
+
+/** The time column of a legend: the point's time, and its length when a minute. */
+function timeSeries() {
+  return {
+    label: 'time',
+    value: (u, t, si, i) => (t === null || t === undefined ? '–' : clock(t, true) + (shown && shown.step[i] === 60 ? ' (1 min)' : '')),
+  };
+}
+
+/** Series values in the legend: the point's own value, not the stacked sum. */
+const rawValue = (k, fmt) => (u, v, si, i) => (i === null || !shown || shown.classes[k][i] === undefined ? '–' : fmt(shown.classes[k][i]));
+
+function makeReq(el) {
+  const colors = CLASS_LABELS.map((_, k) => css('--s' + (k + 1)));
+  const o = baseOpts(REQ_H);
+  o.series = [timeSeries()].concat(CLASS_LABELS.map((label, k) => ({
+    label, stroke: colors[k], fill: alpha(colors[k], 0.35), width: 1, points: { show: false },
+    value: rawValue(k, fmtRate),
+  })));
+  o.bands = [1, 2, 3, 4].map((k) => ({ series: [k + 1, k] }));
+  o.scales.y = { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] };
+  o.axes = axes(fmtRate, 40);
+  return new uPlot(o, reqData(), el);
+}
+
+function makeLat(el, withUt) {
+  const colors = [css('--c2'), css('--c4'), css('--s5')];
+  const o = baseOpts(LAT_H);
+  o.series = [timeSeries()];
+  const one = (what, dash) => PCT.forEach((p, k) => o.series.push({
+    label: what + ' ' + p, stroke: colors[k], width: dash ? 1 : 1.5, dash: dash ? [4, 3] : [],
+    points: { show: false }, spanGaps: false, value: (u, v) => (v === null || v === undefined ? '–' : fmtMs(v)),
+  }));
+  one('rt', false);
+  if (withUt) one('ut', true);
+  o.scales.y = { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] };
+  o.axes = axes((v) => fmtMs(v), 56);
+  return new uPlot(o, latData(withUt), el);
+}
+
+/** The stacked requests: [t, 1xx, 1xx+2xx, ..., all]. */
+function reqData() {
+  const d = [shown.t];
+  let acc = null;
+  for (let k = 0; k < 5; k++) {
+    const c = shown.classes[k];
+    acc = acc ? acc.map((x, i) => x + c[i]) : c.slice();
+    d.push(acc);
+  }
+  return d;
+}
+
+/** Latencies in ms: [t, rt p50, p95, p99, (ut p50, p95, p99)]. */
+function latData(withUt) {
+  const ms = (a) => a.map((x) => (x === null ? null : x * 1000));
+  const d = [shown.t].concat(shown.rt.map(ms));
+  return withUt ? d.concat(shown.ut.map(ms)) : d;
+}
+
+function listenClicks(u) {
+  u.over.addEventListener('click', (ev) => {
+    const i = u.posToIdx(ev.offsetX);
+    if (i !== null && i !== undefined && shown && shown.t[i] !== undefined) pick(shown.t[i], shown.step[i]);
+  });
+}
+
+/**
+ * Shows `data` (series.chart()) from `data.from` to `data.to` in the elements
+ * `reqEl` and `latEl` (null: no latency chart), `w` pixels wide: the charts
+ * are made on first use and when the upstream series come or go, updated
+ * otherwise.
+ */
+export function show(reqEl, latEl, data, w) {
+  shown = data;
+  span = [data.from, data.to];
+  width = w;
+  if (lat && (!latEl || latUt !== data.hasUt)) { lat.destroy(); lat = null; }
+  if (!req) { req = makeReq(reqEl); listenClicks(req); }
+  if (!lat && latEl) { latUt = data.hasUt; lat = makeLat(latEl, latUt); listenClicks(lat); }
+  for (const u of [req, lat]) if (u && u.width !== w) u.setSize({ width: w, height: u.height });
+  req.setData(reqData());
+  if (lat) lat.setData(latData(latUt));
+}
+
+/** Forgets the charts (they are made anew, in the current theme, by the next show()). */
+export function destroy() {
+  if (req) req.destroy();
+  if (lat) lat.destroy();
+  req = null;
+  lat = null;
+}
+
+/** True while the charts exist. */
+export function exist() { return req !== null; }

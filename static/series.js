@@ -1,0 +1,162 @@
+/* series.js: the server's statistics (`stats` messages, docs/protocol.md),
+ * the one home of every number the page shows about traffic. Owns per stream
+ * the merged time series (seconds of the last `window`, minutes of the last
+ * hour) and the latest window figures (status counts, latency percentiles,
+ * top values). No DOM (unit tested in tests/ui/).
+ *
+ * The first message of a connection holds 600 seconds and 60 minutes; later
+ * ones the second (and minute) that just ended. Points are merged by their
+ * start `t`, so a reconnect's full message simply refreshes what is had.
+ */
+
+export const HOUR = 3600;
+const CLASSES = 5;
+
+const byStream = new Map();   // stream id -> state (see fresh())
+
+function fresh() {
+  return { seconds: [], minutes: [], now: 0, window: 600, status: [], latency: {}, top: {}, messages: 0 };
+}
+
+/** Forgets every stream's statistics (a new run of the daemon). */
+export function reset() {
+  byStream.clear();
+}
+
+/** Keeps only the streams with these ids (a new hello). */
+export function keep(ids) {
+  const want = new Set(ids);
+  for (const id of [...byStream.keys()]) if (!want.has(id)) byStream.delete(id);
+}
+
+/** The statistics of a stream, or null before its first message. */
+export function of(id) {
+  return byStream.get(id) || null;
+}
+
+const num = (x) => (Number.isFinite(x) ? x : 0);
+const triple = (x) => (Array.isArray(x) && x.length === 3 && x.every((v) => v === null || Number.isFinite(v)) ? x : null);
+
+/** A point as the page keeps it, or null when it has no time. */
+export function point(p) {
+  if (!p || !Number.isFinite(p.t)) return null;
+  const c = Array.isArray(p.classes) ? p.classes : [];
+  const classes = [];
+  for (let i = 0; i < CLASSES; i++) classes.push(num(c[i]));
+  return { t: p.t, n: num(p.n), bad: num(p.bad), bytes: num(p.bytes), classes, rt: triple(p.rt), ut: triple(p.ut) };
+}
+
+/** Puts a point into a list sorted by `t`, replacing the one with the same `t`. */
+function upsert(list, p) {
+  const n = list.length;
+  if (!n || list[n - 1].t < p.t) { list.push(p); return; }
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].t < p.t) lo = mid + 1; else hi = mid;
+  }
+  if (lo < n && list[lo].t === p.t) list[lo] = p;
+  else list.splice(lo, 0, p);
+}
+
+/** Drops the points that start before `t`. */
+function trim(list, t) {
+  let i = 0;
+  while (i < list.length && list[i].t < t) i++;
+  if (i) list.splice(0, i);
+}
+
+/** Merges a `stats` message; returns the stream's state, or null for a message without a stream. */
+export function add(m) {
+  if (!m || typeof m.stream !== 'string') return null;
+  let s = byStream.get(m.stream);
+  if (!s) { s = fresh(); byStream.set(m.stream, s); }
+  if (Number.isFinite(m.now) && m.now >= s.now) s.now = m.now;
+  if (Number.isFinite(m.window) && m.window > 0) s.window = m.window;
+  for (const raw of Array.isArray(m.seconds) ? m.seconds : []) {
+    const p = point(raw);
+    if (p) upsert(s.seconds, p);
+  }
+  for (const raw of Array.isArray(m.minutes) ? m.minutes : []) {
+    const p = point(raw);
+    if (p) upsert(s.minutes, p);
+  }
+  trim(s.seconds, s.now - s.window);
+  trim(s.minutes, s.now - HOUR);
+  if (Array.isArray(m.status)) s.status = m.status.filter((x) => Array.isArray(x) && x.length === 2);
+  if (m.latency && typeof m.latency === 'object') s.latency = m.latency;
+  if (m.top && typeof m.top === 'object') s.top = m.top;
+  s.messages++;
+  return s;
+}
+
+/** Lines a second of a stream: those read in the last second that ended (parsed or not), or null. */
+export function lineRate(s) {
+  if (!s || !s.seconds.length) return null;
+  const p = s.seconds[s.seconds.length - 1];
+  return p.t >= s.now - 2 ? p.n + p.bad : 0;
+}
+
+/** Requests over the last `secs` seconds: {n, c4, c5, bad, secs}. */
+export function recent(s, secs) {
+  const out = { n: 0, c4: 0, c5: 0, bad: 0, secs };
+  if (!s) return out;
+  const from = s.now - secs;
+  for (let i = s.seconds.length - 1; i >= 0 && s.seconds[i].t >= from; i--) {
+    const p = s.seconds[i];
+    out.n += p.n;
+    out.bad += p.bad;
+    out.c4 += p.classes[3];
+    out.c5 += p.classes[4];
+  }
+  return out;
+}
+
+/** The shortest span a chart shows (seconds), while the server has less. */
+export const MIN_SPAN = 120;
+
+/**
+ * The last hour of a stream, for the charts: minutes for the part older than
+ * the seconds, the seconds of the window after that (missing seconds count
+ * as none). Rates are per second. {from, to, t, classes: [5 arrays],
+ * rt: [3 arrays], ut: [3 arrays], hasRt, hasUt, step: [seconds per point]};
+ * latencies in seconds, null where no line had one. The span starts with the
+ * oldest point the server has (a daemon started 2 minutes ago has 2 minutes
+ * to show), at least MIN_SPAN and at most an hour before `now`.
+ */
+export function chart(s) {
+  const out = {
+    from: 0, to: 0, t: [], classes: [[], [], [], [], []], rt: [[], [], []], ut: [[], [], []], hasRt: false, hasUt: false, step: [],
+  };
+  if (!s) return out;
+  const oldest = Math.min(s.minutes.length ? s.minutes[0].t : Infinity, s.seconds.length ? s.seconds[0].t : Infinity);
+  out.to = s.now;
+  out.from = Math.max(s.now - HOUR, Math.min(Number.isFinite(oldest) ? oldest : s.now, s.now - MIN_SPAN));
+  const secStart = s.now - s.window;
+  for (const p of s.minutes) if (p.t + 60 <= secStart) push(out, p, 60);
+  let i = 0;
+  const sec = s.seconds;
+  for (let t = Math.max(secStart, out.from); t < s.now; t++) {
+    while (i < sec.length && sec[i].t < t) i++;
+    push(out, i < sec.length && sec[i].t === t ? sec[i] : point({ t }), 1);
+  }
+  return out;
+}
+
+function push(out, p, step) {
+  out.t.push(p.t);
+  out.step.push(step);
+  for (let k = 0; k < CLASSES; k++) out.classes[k].push(p.classes[k] / step);
+  for (let k = 0; k < 3; k++) {
+    out.rt[k].push(p.rt ? p.rt[k] : null);
+    out.ut[k].push(p.ut ? p.ut[k] : null);
+  }
+  if (p.rt && p.rt.some((x) => x !== null)) out.hasRt = true;
+  if (p.ut && p.ut.some((x) => x !== null)) out.hasUt = true;
+}
+
+/** The top values of a field ('path', 'host', 'addr', 'ua', 'upstream'): [[value, count], ...]. */
+export function top(s, field) {
+  const list = s && s.top && Array.isArray(s.top[field]) ? s.top[field] : [];
+  return list.filter((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && Number.isFinite(x[1]));
+}

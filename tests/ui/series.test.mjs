@@ -1,0 +1,119 @@
+// Unit tests of static/series.js: merging the server's stats messages per
+// stream, the figures of the last minute and the charts' hour.
+import { beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as series from '../../static/series.js';
+
+const NOW = 1764499200;
+const pt = (t, n, classes = [0, n, 0, 0, 0], extra = {}) => ({ t, n, bad: 0, bytes: n * 100, classes, rt: [0.01, 0.05, 0.1], ut: null, ...extra });
+
+/** A first message: `secs` seconds (one request each) and `mins` minutes before now. */
+function first(secs, mins, now = NOW) {
+  const seconds = [];
+  for (let t = now - secs; t < now; t++) seconds.push(pt(t, 1));
+  const minutes = [];
+  for (let k = mins; k >= 1; k--) minutes.push(pt(now - now % 60 - k * 60, 60));
+  return {
+    type: 'stats', stream: 'access', now, window: 600, seconds, minutes,
+    status: [[200, 500], [404, 3]], latency: { rt: [0.011, 0.048, 0.131], ut: null },
+    top: { path: [['/api', 10], ['/', 5]], host: [], addr: [['203.0.113.7', 9]], ua: [], upstream: [] },
+  };
+}
+
+describe('series', () => {
+  beforeEach(() => series.reset());
+
+  it('keeps the first message: seconds of the window, minutes of the hour, window figures', () => {
+    const s = series.add(first(600, 60));
+    assert.equal(s, series.of('access'));
+    assert.equal(s.seconds.length, 600);
+    assert.equal(s.minutes.length, 60);
+    assert.deepEqual(s.status, [[200, 500], [404, 3]]);
+    assert.deepEqual(series.top(s, 'path'), [['/api', 10], ['/', 5]]);
+    assert.deepEqual(series.top(s, 'ua'), []);
+    assert.deepEqual(series.top(s, 'nope'), []);
+    assert.equal(series.of('other'), null);
+  });
+
+  it('appends later seconds and minutes, replaces a point it has, and drops what left the window', () => {
+    series.add(first(600, 60));
+    const s = series.add({ stream: 'access', now: NOW + 1, window: 600, seconds: [pt(NOW, 7)], minutes: [], status: [[200, 501]], latency: {}, top: {} });
+    assert.equal(s.seconds.length, 600, 'the oldest second left');
+    assert.equal(s.seconds[599].n, 7);
+    assert.equal(s.seconds[0].t, NOW + 1 - 600);
+    series.add({ stream: 'access', now: NOW + 1, seconds: [pt(NOW, 9)], minutes: [pt(NOW - 60, 100)] });
+    assert.equal(s.seconds[599].n, 9, 'same t: replaced');
+    assert.equal(s.seconds.length, 600);
+    assert.equal(s.minutes[s.minutes.length - 1].n, 100);
+    assert.deepEqual(s.status, [[200, 501]], 'status from the last message that had it');
+    const t = s.seconds.map((p) => p.t);
+    assert.deepEqual(t, [...t].sort((a, b) => a - b), 'in order');
+  });
+
+  it('puts points that come out of order in their place', () => {
+    series.add({ stream: 'x', now: NOW, seconds: [pt(NOW - 1, 1), pt(NOW - 5, 5), pt(NOW - 3, 3)] });
+    assert.deepEqual(series.of('x').seconds.map((p) => p.n), [5, 3, 1]);
+  });
+
+  it('ignores what is not a point, and fills what a point lacks', () => {
+    const s = series.add({ stream: 'p', now: NOW, seconds: [null, { n: 3 }, { t: NOW - 1, n: 'x' }, { t: NOW - 2, n: 4, classes: [1], rt: [1, 2] }] });
+    assert.equal(s.seconds.length, 2);
+    assert.deepEqual(s.seconds[0], { t: NOW - 2, n: 4, bad: 0, bytes: 0, classes: [1, 0, 0, 0, 0], rt: null, ut: null });
+    assert.equal(series.add({ type: 'stats' }), null);
+  });
+
+  it('gives the lines of the last second and the requests of the last minute', () => {
+    const s = series.add(first(600, 0));
+    s.seconds[599].bad = 2;
+    assert.equal(series.lineRate(s), 3);
+    assert.equal(series.lineRate(null), null);
+    s.seconds[598].classes = [0, 0, 0, 1, 0];
+    s.seconds[597].classes = [0, 0, 0, 0, 1];
+    s.seconds[500].classes = [0, 0, 0, 0, 1];
+    assert.deepEqual(series.recent(s, 60), { n: 60, c4: 1, c5: 1, bad: 2, secs: 60 });
+  });
+
+  it('charts the hour: minutes before the seconds, seconds filled with none, rates per second', () => {
+    const s = series.add(first(300, 60));
+    const c = series.chart(s);
+    assert.equal(c.to, NOW);
+    assert.equal(c.from, NOW - 3600);
+    const minutes = c.step.filter((x) => x === 60).length;
+    assert.equal(c.step.length, minutes + 600, 'every second of the window');
+    assert.ok(minutes >= 49 && minutes <= 50, `${minutes} minutes before the seconds`);
+    assert.equal(c.t[minutes], NOW - 600);
+    assert.ok(c.t.every((t, i) => i === 0 || t > c.t[i - 1]));
+    assert.equal(c.classes[1][0], 1, '60 a minute is 1/s');
+    assert.equal(c.classes[1][minutes], 0, 'a second the server did not send');
+    assert.equal(c.classes[1][c.t.length - 1], 1);
+    assert.deepEqual(c.rt.map((a) => a[a.length - 1]), [0.01, 0.05, 0.1]);
+    assert.equal(c.rt[0][minutes], null);
+    assert.equal(c.hasUt, false);
+    assert.equal(c.hasRt, true);
+  });
+
+  it('charts a young daemon from its first point, at least MIN_SPAN seconds', () => {
+    const c = series.chart(series.add(first(30, 0)));
+    assert.equal(c.from, NOW - series.MIN_SPAN);
+    assert.equal(c.t.length, series.MIN_SPAN);
+    series.reset();
+    const d = series.chart(series.add(first(600, 12)));
+    assert.equal(d.from, d.t[0]);
+    assert.ok(NOW - d.from > 600 && NOW - d.from <= 600 + 13 * 60);
+    const e = series.chart(series.add({ stream: 'u', now: NOW, seconds: [pt(NOW - 1, 1, undefined, { ut: [0.1, null, null] })] }));
+    assert.equal(e.hasUt, true);
+    const f = series.chart(series.add({ stream: 'combined', now: NOW, seconds: [{ t: NOW - 1, n: 3, classes: [0, 3, 0, 0, 0] }] }));
+    assert.equal(f.hasRt || f.hasUt, false, 'no latency to chart');
+    assert.deepEqual(series.chart(null).t, []);
+  });
+
+  it('keeps the streams of a new hello and forgets everything on reset', () => {
+    series.add(first(10, 0));
+    series.add({ stream: 'gone', now: NOW, seconds: [] });
+    series.keep(['access']);
+    assert.ok(series.of('access'));
+    assert.equal(series.of('gone'), null);
+    series.reset();
+    assert.equal(series.of('access'), null);
+  });
+});
