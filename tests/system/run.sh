@@ -491,6 +491,20 @@ check_ui() {
     echo
 }
 
+# The access log's layout comes from nginx's own configuration, read inside
+# the sandbox; /metrics, through nginx, counts the requests nginx logged.
+check_formats() {
+    inside python3 -c '
+import json, sys
+hello = json.loads(open(sys.argv[1]).readline())
+s = next(x for x in hello["streams"] if x["id"] == "access")
+print(s["format"], [f["name"] for f in s["layout"]["fields"]])
+sys.exit(s["format"] != "nginx:combined")' "$T/c1.jsonl" || return 1
+    local metrics
+    metrics=$(inside curl -fsS "$BASE/logmon/metrics") || return 1
+    echo "$metrics" | grep -E '^nginx_http_requests_total\{stream="access",status="[0-9]+",method="GET"\} [1-9]' || return 1
+}
+
 check_origin() {
     # Same origin as the Host nginx passes on: allowed.
     inside timeout 10 python3 "$T/wsclient.py" "$BASE/logmon/ws?backlog=0" "$T/origin-ok.jsonl" \
@@ -849,6 +863,7 @@ run_distro() {
         step "$suite: WebSocket client through nginx" ws_start c1 "backlog=0&stream=access" &&
         step "$suite: lines of real nginx requests received" requests A 20 &&
         step "$suite: ... each exactly once, seq contiguous" ws_check c1 --open A:20 &&
+        step "$suite: format from /etc/nginx (nginx:combined); /metrics counts the requests" check_formats &&
         step "$suite: logrotate -f with nginx's own config, requests during it" rotate_nginx_config B &&
         step "$suite: lines after the rotation" requests C 20 &&
         step "$suite: before, during and after rotation: each exactly once" ws_check c1 --open A:20 B:60 C:20 &&
