@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::cli::Args;
+use crate::config::{Config, Format};
 
 /// Rotate the demo logs this often.
 const ROTATE_EVERY: Duration = Duration::from_secs(60);
@@ -21,8 +22,13 @@ pub struct Demo {
     rng: Rng,
 }
 
-/// Creates the demo logs and makes them the files to follow.
-pub fn prepare(args: &mut Args) -> Result<Demo, Error> {
+/// The demo's access log format: a virtual host first, request and
+/// upstream times last, as many sites log.
+pub const ACCESS_FORMAT: &str = "$host $remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_time $upstream_response_time";
+
+/// Creates the demo logs and makes them the files to follow, the access log
+/// in `ACCESS_FORMAT`.
+pub fn prepare(args: &mut Args, config: &mut Config) -> Result<Demo, Error> {
     let dir = tempfile::Builder::new()
         .prefix("logmon-demo.")
         .tempdir()
@@ -37,6 +43,8 @@ pub fn prepare(args: &mut Args) -> Result<Demo, Error> {
     std::fs::write(&access, seed).map_err(Error::Demo)?;
     std::fs::write(&error, error_line(&mut rng)).map_err(Error::Demo)?;
     args.files = vec![access.clone(), error.clone()];
+    config.set_files(&args.files);
+    config.streams[0].format = Format::Custom(ACCESS_FORMAT.to_string());
     log::info!("demo: writing synthetic nginx logs into {}", dir.path().display());
     Ok(Demo {
         _dir: dir,
@@ -91,6 +99,13 @@ fn rotate(path: &Path) -> io::Result<File> {
 fn append(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
+
+const HOSTS: &[&str] = &[
+    "shop.example.com",
+    "shop.example.com",
+    "api.example.com",
+    "static.example.com",
+];
 
 const PATHS: &[&str] = &[
     "/",
@@ -148,12 +163,22 @@ fn access_line(rng: &mut Rng) -> String {
     } else {
         "GET"
     };
+    let host = HOSTS[rng.below(HOSTS.len())];
+    // Mostly fast, with a slow tail; static files have no upstream.
+    let ms = [2, 5, 12, 30, 80, 250, 900][rng.below(7).min(rng.below(7))] + rng.below(20);
+    let upstream = if host.starts_with("static") {
+        "-".to_string()
+    } else {
+        format!("{}.{:03}", (ms - 1) / 1000, (ms - 1) % 1000)
+    };
     format!(
-        "203.0.113.{} - - [{}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{}\"\n",
+        "{host} 203.0.113.{} - - [{}] \"{method} {path} HTTP/1.1\" {status} {} \"-\" \"{}\" {}.{:03} {upstream}\n",
         rng.below(254) + 1,
         now_clf(),
         rng.below(40_000) + 150,
-        AGENTS[rng.below(AGENTS.len())]
+        AGENTS[rng.below(AGENTS.len())],
+        ms / 1000,
+        ms % 1000
     )
 }
 
@@ -233,8 +258,10 @@ mod tests {
     fn lines_look_like_nginx() {
         let mut rng = Rng(42);
         let line = access_line(&mut rng);
-        assert!(line.starts_with("203.0.113.") && line.ends_with("\"\n"), "{line}");
-        assert_eq!(line.matches('"').count(), 6, "{line}");
+        let layout = crate::layout::Layout::text("demo", ACCESS_FORMAT, crate::layout::Escape::Default);
+        let mut spans = Vec::new();
+        assert!(layout.split(line.trim_end().as_bytes(), &mut spans), "{line}");
+        assert_eq!(spans.len(), 11, "{line}");
         assert!(error_line(&mut rng).contains("] 1234#1234: *"));
     }
 }

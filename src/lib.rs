@@ -73,9 +73,7 @@ pub fn run(mut args: Args) -> Result<(), Error> {
     harden::drop_privileges(config.user.as_deref(), args.allow_root || args.demo)?;
     // Made after the drop, so that the demo's files belong to the user who writes them.
     let demo = if args.demo {
-        let demo = demo::prepare(&mut args)?;
-        config.set_files(&args.files);
-        Some(demo)
+        Some(demo::prepare(&mut args, &mut config)?)
     } else {
         None
     };

@@ -64,15 +64,22 @@ async fn demo_mode_streams_synthetic_nginx_traffic_and_cleans_up() {
     let mut c = Client::connect(&d, "backlog=5").await;
     assert_eq!(c.stream_ids(), ["access", "error"]);
     let dir = c.hello.streams[0].path.trim_end_matches("/access.log").to_string();
+    // A virtual host first, request and upstream times last.
+    let fields = &c.hello.streams[0].layout.fields;
+    assert_eq!((fields[0].name.as_str(), fields.len()), ("host", 11), "{fields:?}");
     // The seeded history, then live lines as the writer goes on.
     let got = c.expect_at_least("access", 6, LINES_TIMEOUT).await;
     for (_, line) in &got {
-        assert!(
-            line.starts_with("203.0.113.") && line.contains(" HTTP/1.1\" "),
-            "{line}"
-        );
-        assert_eq!(line.matches('"').count(), 6, "not a combined line: {line}");
+        assert!(line.contains(" 203.0.113.") && line.contains(" HTTP/1.1\" "), "{line}");
+        assert_eq!(line.matches('"').count(), 6, "not a demo line: {line}");
     }
+    // Every line fits the layout: the statistics count none as bad.
+    let stats = c
+        .wait_stats("access", Duration::from_secs(10), |s| s.seconds.iter().any(|p| p.n > 0))
+        .await;
+    let stats = stats.expect("stats with requests");
+    assert!(stats.seconds.iter().all(|p| p.bad == 0), "{:?}", stats.seconds);
+    assert!(stats.latency.rt.is_some(), "request times counted");
     d.signal(Signal::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(15)).code(), Some(0));
     assert!(
