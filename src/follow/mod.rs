@@ -120,7 +120,7 @@ impl Follower {
             renames: Renames::default(),
             last_look: SystemTime::now(),
             last_error: None,
-            out: Output::new(stream),
+            out: Output::new(stream)?,
             marks,
         };
         if let Err(e) = f.ensure_dir_watch() {

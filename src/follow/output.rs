@@ -1,5 +1,6 @@
 //! A follower's output: bytes read from files become numbered frames in the hub.
 
+use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -8,6 +9,7 @@ use super::lines::{LineSplitter, strip_nuls};
 use super::source::{Read, Source};
 use crate::hub::Stream;
 use crate::protocol::{EventKind, LinesBuilder};
+use crate::stats::Feed;
 
 /// A frame is published once its lines take this many bytes.
 const FRAME_BYTES: usize = 32 * 1024;
@@ -18,23 +20,26 @@ pub struct Output {
     stream: Arc<Stream>,
     tag: Tag,
     builder: LinesBuilder,
+    /// The lines of the frame being built, for the statistics.
+    feed: Feed,
     buf: Vec<u8>,
     published: bool,
 }
 
 impl Output {
-    pub fn new(stream: Arc<Stream>) -> Output {
+    pub fn new(stream: Arc<Stream>) -> io::Result<Output> {
         let tag = Tag {
             stream: stream.id.clone(),
             path: stream.path.display().to_string(),
         };
-        Output {
+        Ok(Output {
+            feed: Feed::start(stream.clone())?,
             stream,
             tag,
             builder: LinesBuilder::default(),
             buf: vec![0; READ_BYTES],
             published: false,
-        }
+        })
     }
 
     pub fn stream(&self) -> &Arc<Stream> {
@@ -64,11 +69,15 @@ impl Output {
                     self.count_read(src, n);
                     let len = strip_nuls(&mut self.buf[..n]);
                     nuls += (n - len) as u64;
-                    split(&self.stream, &mut self.builder, &mut src.splitter, &self.buf[..len]);
+                    split(&mut self.feed, &mut self.builder, &mut src.splitter, &self.buf[..len]);
                     self.flush_if_full().await;
+                    self.feed.send().await;
                 }
                 Ok(Read::Hole(n)) => nuls += n,
-                Ok(Read::Eof) => break,
+                Ok(Read::Eof) => {
+                    self.feed.send().await;
+                    break;
+                }
                 Ok(Read::Truncated) => self.truncated(src).await,
                 Err(e) => {
                     note!(&self.tag, error, "{}: read failed: {e}", self.tag.path);
@@ -108,10 +117,8 @@ impl Output {
 
     /// Publishes the unfinished line of a file that is being closed.
     pub fn finish_line(&mut self, splitter: &mut LineSplitter) {
-        let layout = self.stream.layout();
-        let mut stats = self.stream.stats.recorder(&layout);
         splitter.flush(&mut |line, dropped| {
-            stats.line(line);
+            self.feed.push(line);
             self.builder.push(line, dropped)
         });
     }
@@ -119,6 +126,7 @@ impl Output {
     /// Publishes an event after the lines collected so far.
     pub async fn event(&mut self, event: EventKind, detail: &str) {
         self.flush().await;
+        self.feed.send().await;
         self.stream.publish_event(event, detail).await;
     }
 
@@ -144,12 +152,10 @@ impl Output {
     }
 }
 
-/// Splits new lines into the builder, and counts them in the stream's statistics.
-fn split(stream: &Stream, builder: &mut LinesBuilder, splitter: &mut LineSplitter, data: &[u8]) {
-    let layout = stream.layout();
-    let mut stats = stream.stats.recorder(&layout);
+/// Splits new lines into the builder, and into the feed of the stream's statistics.
+fn split(feed: &mut Feed, builder: &mut LinesBuilder, splitter: &mut LineSplitter, data: &[u8]) {
     splitter.feed(data, &mut |line, dropped| {
-        stats.line(line);
+        feed.push(line);
         builder.push(line, dropped)
     });
 }

@@ -86,6 +86,11 @@ impl Layout {
         }
     }
 
+    /// Whether lines of this layout have fields (to split, to count by).
+    pub fn has_fields(&self) -> bool {
+        matches!(self.kind, Kind::Text | Kind::Json)
+    }
+
     /// The fields' byte ranges in `line`, written to `out`; false if the line does not fit.
     pub fn split(&self, line: &[u8], out: &mut Vec<Range<usize>>) -> bool {
         out.clear();

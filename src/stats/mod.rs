@@ -1,9 +1,10 @@
 //! Live statistics: numbers computed on the server, once, from every line
 //! of a stream, and sent to clients as `stats` messages once a second.
 //!
-//! The follower records each line as it publishes it ([`Stats::recorder`],
-//! one lock per chunk of lines): the layout splits it, and the values found
-//! by role (status, request time, path, ...) go into the current second.
+//! The follower copies each line it publishes into a [`Feed`]; a thread of
+//! the stream's own records them ([`Stats::recorder`], one lock per batch):
+//! the layout splits each line, and the values found by role (status,
+//! request time, path, ...) go into the current second.
 //! Once a second [`run`] ends that second on every stream ([`Stats::tick`]):
 //! its point joins the last 10 minutes of seconds and the current minute;
 //! a minute that ends joins the last hour of minutes. The status counts,
@@ -14,6 +15,7 @@
 //!
 //! The counts since start ([`Totals`]) feed `/metrics`.
 
+mod feed;
 mod histogram;
 mod sketch;
 #[cfg(test)]
@@ -28,6 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+pub use feed::Feed;
 pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
 use values::Values;
 use window::{WINDOW_MINUTES, Window};
@@ -76,6 +79,11 @@ impl Stats {
             layout,
             spans: Vec::with_capacity(layout.fields.len()),
         }
+    }
+
+    /// Counts `n` lines of a layout without fields.
+    pub fn count(&self, n: u64) {
+        self.lock().window.count(n);
     }
 
     /// Ends the second before `now` (unix seconds); the message that tells it.
@@ -144,7 +152,7 @@ impl Recorder<'_> {
                 None => w.bad(),
             },
             Kind::Text => w.bad(),
-            Kind::Error | Kind::Plain => w.count(),
+            Kind::Error | Kind::Plain => w.count(1),
         }
     }
 }

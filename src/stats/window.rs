@@ -123,10 +123,10 @@ impl Window {
         self.totals.bad += 1;
     }
 
-    /// Counts a line of a layout without values (an error log, plain text).
-    pub fn count(&mut self) {
-        self.second.n += 1;
-        self.totals.fieldless += 1;
+    /// Counts `n` lines of a layout without values (an error log, plain text).
+    pub fn count(&mut self, n: u64) {
+        self.second.n += n;
+        self.totals.fieldless += n;
     }
 
     /// Counts a line and its values.
