@@ -1,34 +1,47 @@
 //! Lines on their way to the statistics: the follower copies each line it
-//! publishes into a [`Feed`], and hands the batch over with each frame; a
-//! thread of the stream's own splits and counts them. So the follower reads
-//! at its own pace on one core while the counting runs on another, and a
-//! burst waits for the counting only when several batches are waiting.
+//! publishes into a [`Feed`], and hands the batch over after each read; one
+//! counting thread, shared by every stream, splits and counts them. So a
+//! follower reads at its own pace on one core while the counting runs on
+//! another, and a burst waits for the counting only when several batches
+//! are waiting. One thread, not one per stream: the unit's `TasksMax`
+//! bounds the threads, not the streams.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc;
 
 use crate::hub::Stream;
 
-/// Batches waiting for the counting thread before the follower waits.
-const WAITING: usize = 4;
+/// Batches waiting for the counting thread before a follower waits.
+const WAITING: usize = 8;
+
+/// A stream's lines, one after the other, each ending with `\n`.
+type Batch = (Arc<Stream>, Vec<u8>);
+
+/// The counting thread's queue, made with the thread when the first feed starts.
+static COUNTING: OnceLock<mpsc::Sender<Batch>> = OnceLock::new();
 
 /// The follower's end: the lines read since the last hand-over.
 pub struct Feed {
     stream: Arc<Stream>,
     lines: Vec<u8>,
     count: u64,
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: mpsc::Sender<Batch>,
 }
 
 impl Feed {
-    /// Starts the thread that counts the lines of `stream`; it ends when the feed is dropped.
+    /// A feed of `stream`'s lines to the counting thread (started by the first feed).
     pub fn start(stream: Arc<Stream>) -> std::io::Result<Feed> {
-        let (tx, rx) = mpsc::channel(WAITING);
-        let counted = stream.clone();
-        std::thread::Builder::new()
-            .name(format!("stats {}", stream.id))
-            .spawn(move || count(&counted, rx))?;
+        let tx = match COUNTING.get() {
+            Some(tx) => tx.clone(),
+            None => {
+                let (tx, rx) = mpsc::channel(WAITING);
+                std::thread::Builder::new()
+                    .name("stats".into())
+                    .spawn(move || count(rx))?;
+                COUNTING.get_or_init(|| tx).clone()
+            }
+        };
         Ok(Feed {
             stream,
             lines: Vec::new(),
@@ -57,14 +70,14 @@ impl Feed {
         }
         let capacity = self.lines.capacity();
         let batch = std::mem::replace(&mut self.lines, Vec::with_capacity(capacity));
-        // The thread ends only after the feed: a failed send cannot happen.
-        let _ = self.tx.send(batch).await;
+        // The thread lives as long as the process: a failed send cannot happen.
+        let _ = self.tx.send((self.stream.clone(), batch)).await;
     }
 }
 
-/// Counts each batch's lines, with the stream's layout at the time.
-fn count(stream: &Stream, mut rx: mpsc::Receiver<Vec<u8>>) {
-    while let Some(batch) = rx.blocking_recv() {
+/// Counts each batch's lines, with its stream's layout at the time.
+fn count(mut rx: mpsc::Receiver<Batch>) {
+    while let Some((stream, batch)) = rx.blocking_recv() {
         let layout = stream.layout();
         let mut recorder = stream.stats.recorder(&layout);
         for line in batch.strip_suffix(b"\n").unwrap_or(&batch).split(|&b| b == b'\n') {
