@@ -210,6 +210,14 @@ export function errorLine({ level = 'error', pid = 1234, tid = 0, conn = 7, msg 
   return `${errorTime(time)} [${level}] ${pid}#${tid}: *${conn} ${msg}, client: 10.0.0.7, server: example.com, request: "GET /missing.html HTTP/1.1", host: "example.com"`;
 }
 
+/** Ends what a test file started: its writer's timer, the browser, the daemon, the directory. */
+export async function teardown({ writer, browser, daemon, dir }) {
+  clearInterval(writer);
+  await browser?.close();
+  await daemon?.stop();
+  if (dir) await fsp.rm(dir, { recursive: true, force: true });
+}
+
 export async function appendLines(file, lines) {
   if (!lines.length) return;
   await fsp.appendFile(file, lines.join('\n') + '\n');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {
-  SCREENSHOTS, appendLines, combined, ensureDir, errorLine, launchBrowser, openPage, randomCombined, sleep, startDaemon, tempLogs, waitFor,
+  SCREENSHOTS, appendLines, combined, ensureDir, errorLine, launchBrowser, openPage, randomCombined, sleep, startDaemon, tempLogs, waitFor, teardown,
 } from './lib.mjs';
 
 const ERRORS = [
@@ -61,12 +61,7 @@ describe('screenshots', () => {
     await ensureDir(SCREENSHOTS);
   });
 
-  after(async () => {
-    clearInterval(writer);
-    await browser?.close();
-    await daemon?.stop();
-    if (dir) await fsp.rm(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ writer, browser, daemon, dir }));
 
   const shoot = async (name, { scheme = 'light', hash = '', setup, rows = 100 } = {}) => {
     const { page, problems, context } = await openPage(browser, daemon.url + hash, { colorScheme: scheme });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import fsp from 'node:fs/promises';
 import {
   SCREENSHOTS, VHOST_FORMAT, appendLines, ensureDir, launchBrowser, openPage, renderedLines, sleep, startWithConfig, tempDir,
-  vhostLine, waitFor,
+  vhostLine, waitFor, teardown,
 } from './lib.mjs';
 
 const HOSTS = ['shop.example.com', 'shop.example.com', 'api.example.com', 'static.example.com'];
@@ -50,12 +50,7 @@ describe('statistics panel', () => {
     await ensureDir(SCREENSHOTS);
   });
 
-  after(async () => {
-    clearInterval(writer);
-    await browser?.close();
-    await daemon?.stop();
-    if (dir) await fsp.rm(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ writer, browser, daemon, dir }));
 
   it('shows the access stream\'s statistics beside the log, with status counts and top tables', async () => {
     await waitFor(() => page.$$eval('#panel-tables .top-row', (r) => r.length > 10), { timeout: 15000, what: 'top tables' });
