@@ -19,6 +19,7 @@ mod logging;
 mod metrics;
 mod nginx;
 pub mod protocol;
+mod search;
 mod shutdown;
 mod state;
 mod stats;
@@ -34,6 +35,10 @@ pub use follow::LineSplitter;
 pub mod parts {
     pub use crate::layout::{COMBINED, Escape, Layout};
     pub use crate::nginx::parse as parse_nginx;
+    pub use crate::search::{
+        Compression, Hooks, Matcher, Options as SearchOptions, PatternError, REGEX_SIZE_LIMIT,
+        Summary as SearchSummary, Verdict, count as search_count, newest_first as search_newest_first,
+    };
     pub use crate::stats::Stats;
 }
 

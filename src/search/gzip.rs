@@ -1,0 +1,325 @@
+//! gzip files: decompressed forwards, matches emitted newest first.
+//!
+//! [`Chunks`] decompresses a file (every member of a multi-member file, as
+//! `gzip -d` and `zcat` do) into a buffer of [`Options::block`] bytes at a
+//! time and hands out the complete lines in it; the partial line at its end
+//! is carried to the front of the next chunk. A carried line longer than
+//! `max_line + 1` bytes is cut there and the rest of it skipped up to its
+//! `\n`, so the offsets after a cut account for the bytes skipped.
+//!
+//! Order: a gzip stream cannot be read backwards, so [`scan`] keeps the
+//! matches as it finds them, in file order, in [`Kept`]: only the newest
+//! `limit` (an older one falls out when a newer one comes), and their text
+//! only up to `text_budget` bytes: past it, the oldest kept matches keep
+//! only their offsets. At the end the kept matches are emitted from the
+//! last one back; those that lost their text are read again by another
+//! decompression pass, which keeps the newest texts that fit the budget,
+//! and so on. A file with few matches is decompressed once.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use flate2::read::MultiGzDecoder;
+use memchr::{memchr, memrchr};
+
+use super::matcher::{Matcher, scan_lines, text_of};
+use super::source::{Reader, Source};
+use super::{Hooks, Options, Summary, Verdict};
+
+/// The complete lines of a chunk: `buf[0..=to]`, and how its indices map
+/// to offsets in the decompressed content.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    pub to: usize,
+    /// Bytes carried from the previous chunk, and the offset of the first.
+    carry: usize,
+    carry_off: u64,
+    /// Offset of the byte at `buf[carry]`.
+    data_off: u64,
+}
+
+impl Region {
+    /// The offset of `buf[i]`.
+    pub fn offset(&self, i: usize) -> u64 {
+        if i < self.carry {
+            self.carry_off + i as u64
+        } else {
+            self.data_off + (i - self.carry) as u64
+        }
+    }
+
+    /// The index of the byte at offset `off`, if it is in this region.
+    pub fn index(&self, off: u64) -> Option<usize> {
+        let i = if off >= self.carry_off && off < self.carry_off + self.carry as u64 {
+            (off - self.carry_off) as usize
+        } else if off >= self.data_off {
+            self.carry + (off - self.data_off) as usize
+        } else {
+            return None;
+        };
+        (i <= self.to).then_some(i)
+    }
+}
+
+/// A gzip file's decompressed content, in chunks of complete lines.
+pub struct Chunks<'a, S: ?Sized> {
+    dec: MultiGzDecoder<Reader<'a, S>>,
+    buf: Vec<u8>,
+    chunk: usize,
+    max_line: usize,
+    /// The partial line at the buffer's start, its offset, and whether it
+    /// was cut (the rest of it, up to its `\n`, is skipped).
+    carry: usize,
+    carry_off: u64,
+    cut: bool,
+    /// Where the bytes after the last region lie in the buffer.
+    rest: (usize, usize, u64),
+    /// Decompressed bytes so far.
+    out: u64,
+    done: bool,
+}
+
+impl<'a, S: Source + ?Sized> Chunks<'a, S> {
+    pub fn new(src: &'a S, o: &Options) -> io::Result<Chunks<'a, S>> {
+        let chunk = o.block.max(1);
+        Ok(Chunks {
+            dec: MultiGzDecoder::new(Reader::new(src)?),
+            buf: vec![0; chunk + o.max_line + 2],
+            chunk,
+            max_line: o.max_line,
+            carry: 0,
+            carry_off: 0,
+            cut: false,
+            rest: (0, 0, 0),
+            out: 0,
+            done: false,
+        })
+    }
+
+    pub fn buf(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Compressed bytes read so far.
+    pub fn scanned(&self) -> u64 {
+        self.dec.get_ref().pos()
+    }
+
+    /// The next region with at least one complete line, or `None` at the end.
+    pub fn next_region(&mut self) -> io::Result<Option<Region>> {
+        self.take_rest();
+        while !self.done {
+            let n = self.fill()?;
+            let mut data_off = self.out;
+            self.out += n as u64;
+            let mut filled = self.carry + n;
+            if self.cut {
+                let skip = memchr(b'\n', &self.buf[self.carry..filled]).unwrap_or(n);
+                self.buf.copy_within(self.carry + skip..filled, self.carry);
+                filled -= skip;
+                data_off += skip as u64;
+                self.cut = skip == n;
+            }
+            let newline = memrchr(b'\n', &self.buf[..filled]);
+            self.done = n == 0;
+            let to = match newline {
+                Some(to) => to,
+                None if self.done && filled > 0 => filled,
+                None => {
+                    self.carry = filled;
+                    self.cut_carry();
+                    continue;
+                }
+            };
+            let r = Region {
+                to,
+                carry: self.carry,
+                carry_off: self.carry_off,
+                data_off,
+            };
+            self.rest = (to + 1, filled.max(to + 1), r.offset(to + 1));
+            return Ok(Some(r));
+        }
+        Ok(None)
+    }
+
+    /// Moves the bytes after the last region to the buffer's start.
+    fn take_rest(&mut self) {
+        let (a, b, off) = self.rest;
+        self.buf.copy_within(a..b, 0);
+        self.carry = b - a;
+        self.carry_off = off;
+        self.rest = (0, 0, off);
+        self.cut_carry();
+    }
+
+    fn cut_carry(&mut self) {
+        if self.carry > self.max_line + 1 {
+            self.carry = self.max_line + 1;
+            self.cut = true;
+        }
+    }
+
+    /// Decompresses up to a chunk behind the carry; 0 at the end.
+    fn fill(&mut self) -> io::Result<usize> {
+        let buf = &mut self.buf[self.carry..self.carry + self.chunk];
+        let mut n = 0;
+        while n < buf.len() {
+            match self.dec.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Emits the matching lines of a gzip file, newest first.
+pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut impl Hooks) -> io::Result<Summary> {
+    let mut kept = Kept::new(o);
+    let mut chunks = Chunks::new(src, o)?;
+    let mut older_skipped = false;
+    while let Some(r) = chunks.next_region()? {
+        let buf = chunks.buf();
+        scan_lines(m, buf, 0, r.to, o.max_line, |l| {
+            let text = &buf[l.start..l.start + l.len];
+            match hooks.filter(text) {
+                Verdict::Match => kept.push(r.offset(l.start), text),
+                Verdict::Skip => {}
+                Verdict::SkipOlder => {
+                    kept.clear();
+                    older_skipped = true;
+                }
+            }
+            true
+        });
+        hooks.progress(chunks.scanned());
+    }
+    let mut sum = Summary {
+        scanned: chunks.scanned(),
+        stopped: older_skipped || kept.evicted,
+        ..Summary::default()
+    };
+    kept.emit(src, o, hooks, &mut sum)?;
+    Ok(sum)
+}
+
+/// Counts the matching lines of a gzip file.
+pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Result<u64> {
+    let mut chunks = Chunks::new(src, o)?;
+    let mut n = 0u64;
+    while let Some(r) = chunks.next_region()? {
+        scan_lines(m, chunks.buf(), 0, r.to, o.max_line, |_| {
+            n += 1;
+            true
+        });
+    }
+    Ok(n)
+}
+
+/// The newest matches so far, in file order; the texts of `items[lo..]`
+/// are held, the older ones only by offset.
+struct Kept {
+    items: VecDeque<(u64, Option<Box<[u8]>>)>,
+    lo: usize,
+    text_bytes: usize,
+    limit: usize,
+    budget: usize,
+    /// An older match fell out because of the limit.
+    evicted: bool,
+}
+
+impl Kept {
+    fn new(o: &Options) -> Kept {
+        Kept {
+            items: VecDeque::new(),
+            lo: 0,
+            text_bytes: 0,
+            limit: o.limit.max(1),
+            budget: o.text_budget,
+            evicted: false,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.lo = 0;
+        self.text_bytes = 0;
+    }
+
+    fn push(&mut self, off: u64, text: &[u8]) {
+        self.items.push_back((off, None));
+        if self.items.len() > self.limit {
+            self.evicted = true;
+            if let Some((_, Some(t))) = self.items.pop_front() {
+                self.text_bytes -= t.len();
+            }
+            self.lo = self.lo.saturating_sub(1);
+        }
+        self.hold(self.items.len() - 1, text);
+    }
+
+    /// Holds the text of `items[k]`, the newest with one, within the budget.
+    fn hold(&mut self, k: usize, text: &[u8]) {
+        self.items[k].1 = Some(text.into());
+        self.text_bytes += text.len();
+        while self.text_bytes > self.budget && self.lo < k {
+            if let Some(t) = self.items[self.lo].1.take() {
+                self.text_bytes -= t.len();
+            }
+            self.lo += 1;
+        }
+    }
+
+    /// Emits every kept match from the newest, reading texts again as needed.
+    fn emit<S: Source + ?Sized>(
+        &mut self,
+        src: &S,
+        o: &Options,
+        hooks: &mut impl Hooks,
+        sum: &mut Summary,
+    ) -> io::Result<()> {
+        loop {
+            while let Some((off, Some(text))) = self.items.back_mut().map(|(o, t)| (*o, t.take())) {
+                self.items.pop_back();
+                self.text_bytes -= text.len();
+                sum.matches += 1;
+                if hooks.found(off, &text).is_break() || sum.matches >= o.limit as u64 {
+                    sum.stopped = true;
+                    return Ok(());
+                }
+            }
+            if self.items.is_empty() {
+                return Ok(());
+            }
+            self.reread(src, o)?;
+        }
+    }
+
+    /// Decompresses the file again and holds the texts of the newest
+    /// matches (all of which lost theirs) that fit the budget.
+    fn reread<S: Source + ?Sized>(&mut self, src: &S, o: &Options) -> io::Result<()> {
+        self.lo = 0;
+        self.text_bytes = 0;
+        let mut k = 0;
+        let mut chunks = Chunks::new(src, o)?;
+        while k < self.items.len() {
+            let Some(r) = chunks.next_region()? else {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file changed during the search",
+                ));
+            };
+            let buf = chunks.buf();
+            while let Some(i) = self.items.get(k).and_then(|(off, _)| r.index(*off)) {
+                let end = memchr(b'\n', &buf[i..r.to]).map_or(r.to, |j| i + j);
+                let line = text_of(i, end, buf, o.max_line);
+                self.hold(k, &buf[i..i + line.len]);
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,96 @@
+//! Where a search reads from: anything that can be read at an offset.
+//!
+//! Files are read with `pread` (`FileExt::read_at`), which needs no seek
+//! and no shared file position; tests read byte slices in memory through
+//! the same trait. [`Reader`] turns a source into a forward `Read` from its
+//! start, for the gzip decoder, and remembers how far it got (the
+//! compressed bytes scanned, for progress).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+
+/// Bytes that can be read at any offset, of a known size.
+pub trait Source {
+    /// The size in bytes, taken once when a scan starts: lines appended
+    /// during a search are not part of it.
+    fn size(&self) -> io::Result<u64>;
+    /// Reads into `buf` from `offset`; fewer bytes only at the end.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+impl Source for File {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        FileExt::read_at(self, buf, offset)
+    }
+}
+
+impl Source for [u8] {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let start = (offset as usize).min(self.len());
+        let n = buf.len().min(self.len() - start);
+        buf[..n].copy_from_slice(&self[start..start + n]);
+        Ok(n)
+    }
+}
+
+/// Fills `buf` from `offset`; a source that ends early (a file truncated
+/// during the search) is an error.
+pub fn read_exact_at<S: Source + ?Sized>(src: &S, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match src.read_at(buf, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file shrank during the search",
+                ));
+            }
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A source read forward from its start, up to the size it had.
+pub struct Reader<'a, S: ?Sized> {
+    src: &'a S,
+    pos: u64,
+    size: u64,
+}
+
+impl<'a, S: Source + ?Sized> Reader<'a, S> {
+    pub fn new(src: &'a S) -> io::Result<Reader<'a, S>> {
+        Ok(Reader {
+            src,
+            pos: 0,
+            size: src.size()?,
+        })
+    }
+
+    /// Bytes read so far.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+}
+
+impl<S: Source + ?Sized> Read for Reader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = (self.size - self.pos).min(buf.len() as u64) as usize;
+        let n = self.src.read_at(&mut buf[..left], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
