@@ -39,6 +39,13 @@
 //!   reading the same file from the page cache (128 KiB reads, newlines
 //!   counted with memchr): how close the follower comes to the disk.
 //!
+//! - **search** (only when named: `--sections search`): logmon's search
+//!   engine in process against `grep -F -c` and `zgrep -F -c` on a log of
+//!   `--search-mib` MiB (default 1024) and its gzip, made once in
+//!   `<target>/bench-search/`: throughput side by side, the engine's
+//!   newest-first mode, and its memory. About 1.5 minutes once the files
+//!   exist.
+//!
 //! `--quick` makes N 200,000, the steady run 5 s and the idle run 10 s.
 //!
 //! The clients run in this process on a multi-threaded tokio runtime
@@ -71,6 +78,7 @@ mod opts;
 mod parsing;
 mod procfs;
 mod report;
+mod search;
 mod servers;
 mod steady;
 mod table;
@@ -133,6 +141,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Parsing) {
         report::parsing(&mut table, &parsing::run(bench));
+    }
+    if bench.opts.runs(Section::Search) {
+        report::search(&mut table, &search::run(bench.opts.search_mib)?);
     }
     Ok(table)
 }

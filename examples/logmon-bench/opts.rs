@@ -47,6 +47,9 @@ pub struct Opts {
     /// Decode every logmon frame fully to check the clients' cheap counting (slower)
     #[arg(long)]
     pub verify: bool,
+    /// MiB of the search section's log (made once in target/bench-search/)
+    #[arg(long, default_value_t = 1024)]
+    pub search_mib: u64,
     /// The logmon binary to measure (default: build target/release/logmon)
     #[arg(long)]
     pub logmon: Option<PathBuf>,
@@ -60,6 +63,8 @@ pub enum Section {
     Idle,
     Follower,
     Parsing,
+    /// Not in the default list: it makes a 1 GiB log and its gzip once.
+    Search,
 }
 
 impl Opts {
