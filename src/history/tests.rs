@@ -59,3 +59,16 @@ fn every_bad_parameter_says_why() {
         assert!(reason.contains(why), "{q}: {reason}");
     }
 }
+
+#[test]
+fn the_documented_cursors_are_cursors() {
+    let doc = include_str!("../../docs/protocol.md");
+    let cursors: Vec<&str> = doc
+        .split('"')
+        .filter(|s| s.len() == 70 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    assert!(cursors.len() >= 4, "{cursors:?}");
+    for c in cursors {
+        assert_eq!(Cursor::decode(c).map(|c| c.encode()), Ok(c.to_string()));
+    }
+}
