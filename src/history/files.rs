@@ -10,9 +10,11 @@
 //!   being the largest, since dates are written widest unit first;
 //! - either one followed by `.gz` (`compress`), read by decompressing.
 //!
-//! Dated files count as newer than numbered ones (a configuration that
-//! switched to `dateext` leaves numbered files older than its dated ones).
-//! Other compressions (`.xz`, `.zst`, `.bz2`) are not read.
+//! The file at the path comes first; the rotations follow newest first by
+//! their modification time (the time of their last line: logrotate keeps it
+//! when it compresses), and by name where times are equal (dated files
+//! before numbered ones). Other compressions (`.xz`, `.zst`, `.bz2`) are
+//! not read.
 
 use std::fs::File;
 use std::io;
@@ -128,17 +130,20 @@ pub fn list(path: &Path) -> Vec<HistoryFile> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut found: Vec<(Rotation, HistoryFile)> = entries
+    let mut found: Vec<(Rotation, i128, HistoryFile)> = entries
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let rotation = parse_name(base, &name)?;
-            let file = describe(&dir.join(&name), name, rotation.gz).ok()?;
-            Some((rotation, file))
+            let path = dir.join(&name);
+            let meta = std::fs::metadata(&path).ok()?;
+            let mtime = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
+            let file = describe(&path, name, rotation.gz).ok()?;
+            Some((rotation, mtime, file))
         })
         .collect();
-    found.sort_by(|a, b| a.0.age.cmp(&b.0.age));
-    found.into_iter().map(|(_, f)| f).collect()
+    found.sort_by_key(|(r, mtime, _)| (r.age != Age::Current, std::cmp::Reverse(*mtime), r.age.clone()));
+    found.into_iter().map(|(_, _, f)| f).collect()
 }
 
 fn describe(path: &Path, name: String, gz: bool) -> io::Result<HistoryFile> {

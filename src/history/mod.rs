@@ -40,7 +40,7 @@ use read::Budget;
 pub const BUDGET: u64 = 512 << 20;
 /// Lines in a page unless `limit=` says otherwise, and the most it may say.
 pub const DEFAULT_LIMIT: usize = 200;
-pub const MAX_LIMIT: usize = 1000;
+pub const MAX_LIMIT: usize = 5000;
 
 /// Where a page starts: a line's place given by a cursor or by its number.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,7 +151,11 @@ pub fn answer(stream: &Stream, query: &Query, cap: usize) -> Result<Page, Refuse
         layout: &layout,
         cap,
         budget: Budget::new(BUDGET),
+        live: None,
+        places: Vec::new(),
     };
+    reader.places = numbered(&reader.files, stream);
+    reader.live = live_end(&mut reader, stream);
     let result = build(&mut reader, stream, query);
     result.map_err(|e| match e {
         Failure::Refused(r) => r,
@@ -208,12 +212,47 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
         }
         Ask::Around(_) | Ask::At(_) => {
             let mut found = r.before(i, offset, q.limit / 2)?;
-            let focus = found.len();
-            found.extend(r.from(i, offset, q.limit - focus)?);
-            let focus = (found.len() > focus).then_some(focus);
-            Ok(r.page(&q.stream, found, focus))
+            let index = found.len();
+            found.extend(r.from(i, offset, q.limit - index)?);
+            let index = (found.len() > index).then_some(index);
+            Ok(r.page(&q.stream, found, index))
         }
     }
+}
+
+/// The stream's places in the listed files.
+fn numbered(files: &[files::HistoryFile], stream: &Stream) -> Vec<page::Numbered> {
+    let mut known: Vec<(crate::state::FileMark, Option<usize>)> = Vec::new();
+    let mut numbered = Vec::new();
+    for (p, count) in stream.places() {
+        let key = crate::state::FileMark { offset: 0, ..p.mark };
+        let file = match known.iter().find(|(k, _)| *k == key) {
+            Some((_, file)) => *file,
+            None => {
+                let m = p.mark;
+                let file = files.iter().position(|f| f.is(m.dev, m.ino, m.head_len, m.head));
+                known.push((key, file));
+                file
+            }
+        };
+        if let Some(file) = file {
+            numbered.push(page::Numbered {
+                file,
+                offset: p.mark.offset,
+                seq: p.seq,
+                count,
+            });
+        }
+    }
+    numbered
+}
+
+/// The file and offset of the newest line the follower read, if known.
+fn live_end(r: &mut Reader, stream: &Stream) -> Option<(usize, u64)> {
+    let (p, k) = stream.locate(stream.last_seq())?;
+    let place = r.places.iter().rev().find(|n| n.seq == p.seq)?;
+    let (file, offset) = (place.file, place.offset);
+    Some((file, r.lines_on(file, offset, k).ok()??))
 }
 
 /// The file and offset of a place, checked.

@@ -32,6 +32,19 @@ pub struct Reader<'a> {
     /// Bytes kept of a line.
     pub cap: usize,
     pub budget: Budget,
+    /// The newest line read by the follower: file and offset, if known.
+    pub live: Option<(usize, u64)>,
+    /// Where numbered lines are in these files (`hub/places.rs`).
+    pub places: Vec<Numbered>,
+}
+
+/// Lines `seq` .. `seq + count` start at `offset` of file `file`, one after the other.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbered {
+    pub file: usize,
+    pub offset: u64,
+    pub seq: u64,
+    pub count: u64,
 }
 
 impl Reader<'_> {
@@ -84,11 +97,15 @@ impl Reader<'_> {
         Ok(lines)
     }
 
-    /// At most `n` lines of file `i` from the line at `offset` on.
+    /// At most `n` lines of file `i` from the line at `offset` on, up to the newest line read.
     fn file_from(&mut self, i: usize, offset: u64, n: usize) -> io::Result<Vec<Line>> {
+        let until = self.live.filter(|(f, _)| *f == i).map_or(u64::MAX, |(_, o)| o);
         let mut lines = Vec::new();
         if n > 0 {
             self.visit(i, offset, |l| {
+                if l.offset > until {
+                    return false;
+                }
                 lines.push(l);
                 lines.len() < n
             })?;
@@ -115,7 +132,8 @@ impl Reader<'_> {
         loop {
             let chunk = self.file_from(i, offset, n - found.len())?;
             found.extend(chunk.into_iter().map(|l| (i, l)));
-            if found.len() >= n || i == 0 {
+            let at_live = self.live.is_some_and(|(f, _)| f == i);
+            if found.len() >= n || i == 0 || at_live {
                 return Ok(found);
             }
             (i, offset) = (i - 1, 0);
@@ -123,39 +141,86 @@ impl Reader<'_> {
     }
 
     /// The page of `found` lines of `stream`.
-    pub fn page(&self, stream: &str, found: Vec<Found>, focus: Option<usize>) -> Page {
+    pub fn page(&mut self, stream: &str, found: Vec<Found>, index: Option<usize>) -> Page {
         let oldest = self.files.len().saturating_sub(1);
         let before = found
             .first()
             .filter(|(i, l)| *i != oldest || l.offset > 0)
             .map(|(i, l)| self.files[*i].cursor(l.offset).encode());
         let newest_end = self.files.first().map_or(0, |f| f.size);
+        let live = self.live;
+        let at_end = |i: usize, l: &Line| match live {
+            Some(live) => (i, l.offset) == live,
+            None => i == 0 && l.end >= newest_end,
+        };
         let after = found
             .last()
-            .filter(|(i, l)| *i != 0 || l.end < newest_end)
+            .filter(|(i, l)| !at_end(*i, l))
             .map(|(i, l)| self.files[*i].cursor(l.offset).encode());
-        let lines = found.into_iter().map(|(i, l)| self.line(i, l)).collect();
+        let seqs = self.numbers(&found);
+        let lines = found
+            .into_iter()
+            .zip(seqs)
+            .map(|((i, l), seq)| self.line(i, l, seq))
+            .collect();
         Page {
             stream: stream.to_string(),
             lines,
             before,
             after,
-            focus,
+            index,
         }
     }
 
+    /// The numbers of `found` lines, where the places know them.
+    fn numbers(&mut self, found: &[Found]) -> Vec<Option<u64>> {
+        let mut seqs = Vec::with_capacity(found.len());
+        let mut prev: Option<(usize, usize, u64)> = None;
+        for (i, l) in found {
+            let j = (self.places.iter().enumerate())
+                .filter(|(_, p)| p.file == *i && p.offset <= l.offset)
+                .max_by_key(|(_, p)| p.offset)
+                .map(|(j, _)| j);
+            let k = match (j, prev) {
+                (Some(j), Some((pi, pj, pk))) if (pi, pj) == (*i, j) => Some(pk + 1),
+                (Some(j), _) => self.count_lines(*i, self.places[j].offset, l.offset),
+                _ => None,
+            };
+            prev = j.zip(k).map(|(j, k)| (*i, j, k));
+            let p = |j: usize| self.places[j];
+            seqs.push(prev.filter(|(_, j, k)| *k < p(*j).count).map(|(_, j, k)| p(j).seq + k));
+        }
+        seqs
+    }
+
+    /// Newlines in file `i` from `from` to `to`, if that is near.
+    fn count_lines(&mut self, i: usize, from: u64, to: u64) -> Option<u64> {
+        if to - from > 4 * crate::hub::SPACING {
+            return None;
+        }
+        let (text, start) = self.text_from(i, from).ok()?;
+        let mut count = 0;
+        let cap = self.cap;
+        read::scan(text.take(to - from), start, cap, &mut self.budget, |_| {
+            count += 1;
+            true
+        })
+        .ok()?;
+        Some(count)
+    }
+
     /// A line as pages give it.
-    pub fn line(&self, i: usize, l: Line) -> PageLine {
+    pub fn line(&self, i: usize, l: Line, seq: Option<u64>) -> PageLine {
         let f = &self.files[i];
         let mut text = String::from_utf8_lossy(&l.bytes).into_owned();
         if l.dropped > 0 {
             text.push_str(&truncation_marker(l.dropped));
         }
         PageLine {
-            cursor: f.cursor(l.offset).encode(),
-            file: f.name.clone(),
-            t: time::of_line(self.layout, &l.bytes),
+            time: time::of_line(self.layout, &l.bytes),
             text,
+            cursor: f.cursor(l.offset).encode(),
+            seq,
         }
     }
 }

@@ -51,7 +51,7 @@ fn every_bad_parameter_says_why() {
         ("stream=a&at=", "at="),
         ("stream=a&at=1e400", "at="),
         ("stream=a&before=seq:1&limit=0", "limit="),
-        ("stream=a&before=seq:1&limit=1001", "limit="),
+        ("stream=a&before=seq:1&limit=5001", "limit="),
         ("stream=a&before=seq:1&path=/etc", "unknown parameter"),
     ];
     for (q, why) in cases {

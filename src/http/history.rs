@@ -1,7 +1,7 @@
 //! `GET <base>/history`: a page of a stream's lines read from its files
 //! (docs/protocol.md, "History and search").
 //!
-//! The query is checked first (400 with the reason, as JSON `{"error":...}`),
+//! The query is checked first (400 with a one-line `text/plain` reason),
 //! then the page is read on tokio's blocking threads, at most `AT_ONCE`
 //! requests at a time (others wait their turn), so that reading files never
 //! runs on the followers' or the connections' tasks.
@@ -17,7 +17,6 @@ use tokio::sync::Semaphore;
 
 use super::{Resp, State};
 use crate::history::{self, Query, Refused};
-use crate::protocol::history::Refusal;
 
 /// Pages read at once; further requests wait.
 pub const AT_ONCE: usize = 2;
@@ -35,7 +34,7 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     };
     let Some(stream) = state.hub.stream(&query.stream) else {
         let reason = format!("no stream {:?}", query.stream);
-        return refusal(Refused { status: 404, reason });
+        return refusal(Refused { status: 400, reason });
     };
     let cap = state.settings().max_line;
     let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
@@ -60,7 +59,13 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
 
 fn refusal(r: Refused) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json(status, &Refusal { error: r.reason })
+    let line = r.reason.replace(['\r', '\n'], " ") + "\n";
+    let mut resp = Resp::new(Full::new(Bytes::from(line)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 fn json(status: StatusCode, body: &impl Serialize) -> Resp {

@@ -290,6 +290,12 @@ impl Stream {
         self.places.lock().unwrap_or_else(|e| e.into_inner()).push(place);
     }
 
+    /// Every recorded place, with the number of lines it covers.
+    pub fn places(&self) -> Vec<(Place, u64)> {
+        let next = self.next_seq();
+        self.places.lock().unwrap_or_else(|e| e.into_inner()).all(next)
+    }
+
     /// Where line `seq` is: the place before it and how many lines on; `None` once unknown.
     pub fn locate(&self, seq: u64) -> Option<(Place, u64)> {
         let next = self.next_seq();

@@ -56,6 +56,16 @@ impl Places {
         }
     }
 
+    /// Every place with the number of lines it covers (up to the next place, or to `next_seq`).
+    pub fn all(&self, next_seq: u64) -> Vec<(Place, u64)> {
+        let ends = self.places.iter().skip(1).map(|p| p.seq).chain([next_seq]);
+        self.places
+            .iter()
+            .zip(ends)
+            .map(|(p, end)| (*p, end.saturating_sub(p.seq)))
+            .collect()
+    }
+
     /// The place at or before line `seq`, and how many lines on from it
     /// `seq` is; `None` if `seq` is older than every place or not below `next_seq`.
     pub fn locate(&self, seq: u64, next_seq: u64) -> Option<(Place, u64)> {
@@ -92,6 +102,8 @@ mod tests {
         assert_eq!(p.locate(24, 30), Some((place(20, 2, 0), 4)));
         assert_eq!(p.locate(29, 30), Some((place(25, 1, 500), 4)));
         assert_eq!(p.locate(30, 30), None, "not read yet");
+        let counts: Vec<u64> = p.all(30).iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [10, 5, 5]);
     }
 
     #[test]
