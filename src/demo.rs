@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::Error;
+use crate::civil::civil;
 use crate::cli::Args;
 use crate::config::{Config, Format};
 
@@ -211,22 +212,6 @@ fn now_clf() -> String {
     )
 }
 
-/// Seconds since 1970 to (year, month, day, hour, minute, second), UTC.
-fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 /// A small xorshift generator: the demo needs variety, not quality.
 struct Rng(u64);
 
@@ -246,13 +231,6 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
-        assert_eq!(civil(1_795_518_123), (2026, 11, 24, 11, 2, 3));
-        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
-    }
 
     #[test]
     fn lines_look_like_nginx() {

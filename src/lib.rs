@@ -5,12 +5,14 @@
 //! `http accept -> WebSocket client <- hub cursor`. Shutdown: SIGTERM/SIGINT
 //! -> STOPPING=1 -> stop accepting -> close WebSockets (1001) -> exit 0.
 
+mod civil;
 pub mod cli;
 pub mod config;
 mod daemon;
 mod demo;
 mod follow;
 mod harden;
+mod history;
 mod http;
 mod hub;
 mod layout;

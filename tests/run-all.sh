@@ -15,6 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# The history tests (tests/it/history.rs) rotate files with the real logrotate.
+if ! command -v logrotate >/dev/null && [ ! -x /usr/sbin/logrotate ]; then
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends logrotate
+fi
 cargo test --all-targets
 # Tests that change system-wide inotify sysctls run alone, as root.
 as_root cargo test --test it limits -- --ignored --test-threads=1

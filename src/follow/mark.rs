@@ -109,7 +109,7 @@ impl Follower {
         };
         let lines = memchr::memchr_iter(b'\n', &tail).count() as u64;
         self.out.stream().start_at(next_seq.saturating_sub(lines));
-        self.out.feed(&mut src.splitter, &tail).await;
+        self.out.feed(src, &tail).await;
         self.out.flush().await;
     }
 

@@ -145,7 +145,7 @@ impl Follower {
 
     async fn fill_history(&mut self, mut src: Source, history_bytes: usize) {
         match src.tail(history_bytes as u64) {
-            Ok(tail) => self.out.feed(&mut src.splitter, &tail).await,
+            Ok(tail) => self.out.feed(&mut src, &tail).await,
             Err(e) => self.report_error(format!("cannot read {}: {e}", self.path.display())),
         }
         self.out.flush().await;

@@ -6,9 +6,10 @@ use std::sync::atomic::Ordering;
 
 use super::Tag;
 use super::lines::{LineSplitter, strip_nuls};
-use super::source::{Read, Source};
-use crate::hub::Stream;
+use super::source::{FileId, Read, Source};
+use crate::hub::{Place, SPACING, Stream};
 use crate::protocol::{EventKind, LinesBuilder};
+use crate::state::FileMark;
 use crate::stats::Feed;
 
 /// A frame is published once its lines take this many bytes.
@@ -24,6 +25,10 @@ pub struct Output {
     feed: Feed,
     buf: Vec<u8>,
     published: bool,
+    /// Where the next line would be if reading went on without a break:
+    /// the file, the line's number, its offset; and the offset of the last place.
+    expect: Option<(FileId, u64, u64)>,
+    last_place: u64,
 }
 
 impl Output {
@@ -39,6 +44,8 @@ impl Output {
             builder: LinesBuilder::default(),
             buf: vec![0; READ_BYTES],
             published: false,
+            expect: None,
+            last_place: 0,
         })
     }
 
@@ -51,25 +58,59 @@ impl Output {
         &self.tag
     }
 
-    /// Splits `data`, old lines that refill the history, and publishes them
-    /// in frames of about `FRAME_BYTES`; they are not counted again in the statistics.
-    pub async fn feed(&mut self, splitter: &mut LineSplitter, data: &[u8]) {
+    /// Splits `data`, old lines that refill the history (the bytes of `src`
+    /// that end at its offset), and publishes them in frames of about
+    /// `FRAME_BYTES`; they are not counted again in the statistics.
+    pub async fn feed(&mut self, src: &mut Source, data: &[u8]) {
+        let start = src.pos.offset - data.len() as u64 - src.splitter.pending_bytes();
+        self.record_place(src, start);
         for chunk in data.chunks(READ_BYTES) {
-            splitter.feed(chunk, &mut |line, dropped| self.builder.push(line, dropped));
+            src.splitter
+                .feed(chunk, &mut |line, dropped| self.builder.push(line, dropped));
             self.flush_if_full().await;
         }
+        self.expect = Some(self.next_line(src));
+    }
+
+    /// The file, number and offset of the next line that `src` will give.
+    fn next_line(&self, src: &Source) -> (FileId, u64, u64) {
+        let seq = self.stream.next_seq() + self.builder.count() as u64;
+        (src.pos.id, seq, src.pos.offset - src.splitter.pending_bytes())
+    }
+
+    /// Records where the next line of `src` is, unless it follows from the
+    /// last place (hub/places.rs): same file, no break, less than `SPACING` on.
+    fn place_before_read(&mut self, src: &Source) {
+        let next = self.next_line(src);
+        let continues = self.expect == Some(next) && next.2 < self.last_place + SPACING;
+        if !continues {
+            self.record_place(src, next.2);
+        }
+    }
+
+    fn record_place(&mut self, src: &Source, offset: u64) {
+        let Ok(head) = src.head() else {
+            return;
+        };
+        let seq = self.stream.next_seq() + self.builder.count() as u64;
+        let id = src.pos.id;
+        let mark = FileMark::new(id.dev, id.ino, head, offset);
+        self.stream.record_place(Place { seq, mark });
+        self.last_place = offset;
     }
 
     /// Reads `src` to its end, publishing its lines.
     pub async fn drain(&mut self, src: &mut Source) {
         let mut nuls = 0;
         loop {
+            self.place_before_read(src);
             match src.read(&mut self.buf) {
                 Ok(Read::Data(n)) => {
                     self.count_read(src, n);
                     let len = strip_nuls(&mut self.buf[..n]);
                     nuls += (n - len) as u64;
                     split(&mut self.feed, &mut self.builder, &mut src.splitter, &self.buf[..len]);
+                    self.expect = Some(self.next_line(src));
                     self.flush_if_full().await;
                     self.feed.send().await;
                 }

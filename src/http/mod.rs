@@ -1,6 +1,7 @@
 //! The HTTP server (hyper 1): the UI, `/ws`, `/healthz`, limits and security headers.
 
 mod assets;
+mod history;
 mod session;
 mod ws;
 
@@ -45,6 +46,8 @@ pub struct State {
     pub reports: Reports,
     /// Configuration reloads so far.
     pub reloads: AtomicU64,
+    /// Turns of `/history` requests (`history.rs`).
+    history_turns: Arc<Semaphore>,
 }
 
 /// The number of connected WebSocket clients.
@@ -76,6 +79,8 @@ impl Drop for Presence {
 pub struct Settings {
     pub allowed_origins: Vec<String>,
     pub ping_interval: Duration,
+    /// Bytes kept of a line read from history.
+    pub max_line: usize,
 }
 
 impl Settings {
@@ -83,6 +88,7 @@ impl Settings {
         Settings {
             allowed_origins: c.allowed_origins.clone(),
             ping_interval: Duration::from_secs(c.ping_interval_secs),
+            max_line: c.max_line_bytes,
         }
     }
 }
@@ -95,6 +101,7 @@ impl State {
             clients: Clients::default(),
             reports: Reports::new(REPORT_EVERY),
             reloads: AtomicU64::new(0),
+            history_turns: history::turns(),
         }
     }
 
@@ -192,7 +199,7 @@ impl Server {
         let who = peer.clone();
         let svc = service_fn(move |req| {
             let (server, who, place) = (self.clone(), who.clone(), place.clone());
-            async move { Ok::<_, Infallible>(server.route(req, &who, &place)) }
+            async move { Ok::<_, Infallible>(server.route(req, &who, &place).await) }
         });
         let conn = http1::Builder::new()
             .max_buf_size(MAX_HEAD_BYTES)
@@ -218,13 +225,14 @@ impl Server {
         }
     }
 
-    fn route(&self, req: Request<Incoming>, peer: &str, place: &Place) -> Resp {
+    async fn route(&self, req: Request<Incoming>, peer: &str, place: &Place) -> Resp {
         let mut resp = if req.method() != Method::GET && req.method() != Method::HEAD {
             plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n")
         } else {
             match req.uri().path() {
                 "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown, place),
                 "/healthz" => healthz(&self.state.hub),
+                "/history" => history::respond(req.uri().query(), &self.state).await,
                 "/metrics" => metrics(&self.state),
                 path => match assets::find(path) {
                     Some(asset) => assets::respond(&req, asset),

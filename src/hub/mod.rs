@@ -9,6 +9,7 @@
 //! buffer. A client that stopped reading holds nobody back; it gets a gap.
 
 mod cursor;
+mod places;
 mod readers;
 
 use std::collections::{HashMap, VecDeque};
@@ -20,6 +21,8 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use cursor::{Cursor, Start};
+use places::Places;
+pub use places::{Place, SPACING};
 use readers::Readers;
 
 use crate::config::{History, StreamConfig};
@@ -194,6 +197,8 @@ pub struct Stream {
     ring: Mutex<Ring>,
     wake: Arc<watch::Sender<u64>>,
     readers: Readers,
+    /// Where numbered lines are in the files (`places.rs`).
+    places: Mutex<Places>,
 }
 
 struct Ring {
@@ -234,6 +239,7 @@ impl Stream {
             }),
             wake,
             readers: Readers::new(),
+            places: Mutex::default(),
         }
     }
 
@@ -277,6 +283,23 @@ impl Stream {
     /// The number the next line gets.
     pub fn next_seq(&self) -> u64 {
         self.ring().next_seq
+    }
+
+    /// Records where a line starts in a file (the follower, at discontinuities).
+    pub fn record_place(&self, place: Place) {
+        self.places.lock().unwrap_or_else(|e| e.into_inner()).push(place);
+    }
+
+    /// Every recorded place, with the number of lines it covers.
+    pub fn places(&self) -> Vec<(Place, u64)> {
+        let next = self.next_seq();
+        self.places.lock().unwrap_or_else(|e| e.into_inner()).all(next)
+    }
+
+    /// Where line `seq` is: the place before it and how many lines on; `None` once unknown.
+    pub fn locate(&self, seq: u64) -> Option<(Place, u64)> {
+        let next = self.next_seq();
+        self.places.lock().unwrap_or_else(|e| e.into_inner()).locate(seq, next)
     }
 
     /// Publishes the builder's lines as one frame, numbering them; waits for room first.

@@ -14,6 +14,7 @@
 //! What a client asks for (the query string of `/ws`) is a [`Query`].
 
 mod frame;
+pub mod history;
 mod json;
 mod query;
 mod stats;

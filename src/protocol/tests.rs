@@ -2,22 +2,25 @@
 
 use super::*;
 
-/// Every JSON object in `docs/protocol.md`: fenced `json` blocks, and lines
-/// of other blocks that start with `{` (the example session).
-fn documented_examples() -> Vec<String> {
+/// Every JSON object in `docs/protocol.md`, with the heading of its
+/// section: fenced `json` blocks, and lines of other blocks that start with
+/// `{` (the example session).
+fn documented_examples() -> Vec<(String, String)> {
     let doc = include_str!("../../docs/protocol.md");
     let mut examples = Vec::new();
     let mut block: Option<(bool, String)> = None;
+    let mut section = String::new();
     for line in doc.lines() {
         match (&mut block, line.trim_start().strip_prefix("```")) {
             (None, Some(lang)) => block = Some((lang == "json", String::new())),
             (Some((true, text)), Some(_)) => {
-                examples.push(std::mem::take(text));
+                examples.push((section.clone(), std::mem::take(text)));
                 block = None;
             }
             (Some(_), Some(_)) => block = None,
             (Some((true, text)), None) => text.push_str(line),
-            (Some((false, _)), None) if line.starts_with('{') => examples.push(line.to_string()),
+            (Some((false, _)), None) if line.starts_with('{') => examples.push((section.clone(), line.to_string())),
+            (None, None) if line.starts_with("## ") => section = line.to_string(),
             _ => {}
         }
     }
@@ -28,18 +31,36 @@ fn documented_examples() -> Vec<String> {
 fn every_documented_example_is_a_known_message_with_no_extra_field() {
     let examples = documented_examples();
     assert!(examples.len() >= 10, "found only {} examples", examples.len());
-    for text in examples {
+    let mut bodies = 0;
+    for (section, text) in examples {
         let original: serde_json::Value = serde_json::from_str(&text).unwrap();
-        // The objects without a type are layouts (docs/protocol.md, "Layouts").
-        let again = if original.get("type").is_some() {
+        let again = if section == "## History and search" {
+            bodies += 1;
+            history_body(&original, &text)
+        } else if original.get("type").is_some() {
             let msg = Message::decode(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_ne!(msg, Message::Unknown, "{text}");
             serde_json::to_value(&msg).unwrap()
         } else {
+            // The objects without a type are layouts (docs/protocol.md, "Layouts").
             let layout: LayoutInfo = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             serde_json::to_value(&layout).unwrap()
         };
         assert_eq!(original, again, "a field of this example is not in the types");
+    }
+    assert_eq!(bodies, 4, "a page and the three kinds of search lines");
+}
+
+/// A response body of `/history` or `/search`, decoded into its type and encoded again.
+fn history_body(original: &serde_json::Value, text: &str) -> serde_json::Value {
+    fn again<T: serde::de::DeserializeOwned + Serialize>(text: &str) -> serde_json::Value {
+        let value: T = serde_json::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        serde_json::to_value(&value).unwrap()
+    }
+    if original.get("type").is_some() {
+        again::<history::SearchItem>(text)
+    } else {
+        again::<history::Page>(text)
     }
 }
 

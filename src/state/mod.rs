@@ -30,7 +30,7 @@ use crate::config::StreamConfig;
 /// The version of the state's layout; another version is ignored.
 const VERSION: u32 = 1;
 /// Bytes at the start of a file that make its fingerprint.
-const HEAD_BYTES: u64 = 1024;
+pub const HEAD_BYTES: u64 = 1024;
 
 /// Everything the state file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ mod harness;
 mod config;
 mod faults;
 mod formats;
+mod history;
 mod hostile;
 mod http;
 mod lifecycle;

@@ -1,0 +1,226 @@
+//! Lines out of history files, with bounded memory: reading forwards in
+//! blocks, backwards in blocks (plain files), and through decompression
+//! (`.gz`, which can only be read from its start).
+//!
+//! Every byte read (decompressed, for `.gz`) is paid from a request's
+//! `Budget`, so that no request reads without end; a line keeps at most
+//! `cap` bytes (the stream's `max_line_bytes`), the rest only counted.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Bytes read at a time, forwards or backwards.
+pub const BLOCK: usize = 64 * 1024;
+
+/// One line of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Where it starts.
+    pub offset: u64,
+    /// Where the next line starts (after the newline, if it has one).
+    pub end: u64,
+    /// Its bytes without the line ending, at most `cap` of them.
+    pub bytes: Vec<u8>,
+    /// Bytes cut beyond `cap`.
+    pub dropped: usize,
+}
+
+/// What a request may still read; an error once spent.
+#[derive(Debug)]
+pub struct Budget {
+    left: u64,
+}
+
+impl Budget {
+    pub fn new(bytes: u64) -> Budget {
+        Budget { left: bytes }
+    }
+
+    fn spend(&mut self, n: usize) -> io::Result<()> {
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(io::Error::new(io::ErrorKind::OutOfMemory, "budget")),
+        }
+    }
+}
+
+/// True if `e` is a spent budget.
+pub fn is_spent(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::OutOfMemory
+}
+
+/// Lines of `r` read forwards; `start` is the offset `r` stands at. `visit`
+/// gets each line, the unfinished last one too, until it returns false.
+pub fn scan<R: Read>(
+    mut r: R,
+    start: u64,
+    cap: usize,
+    budget: &mut Budget,
+    mut visit: impl FnMut(Line) -> bool,
+) -> io::Result<()> {
+    let mut buf = vec![0; BLOCK];
+    let mut line = Line {
+        offset: start,
+        end: start,
+        bytes: Vec::new(),
+        dropped: 0,
+    };
+    loop {
+        let n = read_some(&mut r, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        budget.spend(n)?;
+        let mut from = 0;
+        while from < n {
+            let nl = memchr::memchr(b'\n', &buf[from..n]);
+            let to = nl.map_or(n, |i| from + i);
+            line.end += (to - from) as u64;
+            let room = cap.saturating_sub(line.bytes.len()).min(to - from);
+            line.bytes.extend_from_slice(&buf[from..from + room]);
+            line.dropped += to - from - room;
+            from = to;
+            if nl.is_some() {
+                from += 1;
+                line.end += 1;
+                let next = Line {
+                    offset: line.end,
+                    end: line.end,
+                    bytes: Vec::new(),
+                    dropped: 0,
+                };
+                if !visit(finish(std::mem::replace(&mut line, next))) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if line.end > line.offset {
+        visit(finish(line));
+    }
+    Ok(())
+}
+
+/// Strips a `\r` before the newline.
+fn finish(mut line: Line) -> Line {
+    if line.dropped == 0 && line.bytes.last() == Some(&b'\r') {
+        line.bytes.pop();
+    }
+    line
+}
+
+fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// The start of the earliest of the (at most) `n` lines that start before
+/// `offset` (itself a line start or the end), reading backwards in blocks
+/// of `BLOCK` bytes; `None` if no line starts before `offset`.
+pub fn start_of_last<R: Read + Seek>(r: &mut R, offset: u64, n: usize, budget: &mut Budget) -> io::Result<Option<u64>> {
+    if offset == 0 || n == 0 {
+        return Ok(None);
+    }
+    let mut buf = vec![0; BLOCK];
+    // The byte before `offset` ends the line before it (its newline, or the
+    // last byte of an unfinished line): it is not a boundary to count.
+    let (mut pos, mut found) = (offset - 1, 0);
+    while pos > 0 {
+        let from = pos.saturating_sub(BLOCK as u64);
+        let len = (pos - from) as usize;
+        r.seek(SeekFrom::Start(from))?;
+        r.read_exact(&mut buf[..len])?;
+        budget.spend(len)?;
+        for i in memchr::memrchr_iter(b'\n', &buf[..len]) {
+            found += 1;
+            if found == n {
+                return Ok(Some(from + i as u64 + 1));
+            }
+        }
+        pos = from;
+    }
+    Ok(Some(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn lines_of(text: &[u8], start: u64, cap: usize) -> Vec<(u64, String, usize)> {
+        let mut got = Vec::new();
+        let mut budget = Budget::new(u64::MAX);
+        scan(&text[start as usize..], start, cap, &mut budget, |l| {
+            got.push((l.offset, String::from_utf8(l.bytes).unwrap(), l.dropped));
+            true
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn forwards_with_cap_crlf_and_an_unfinished_line() {
+        let text = b"one\r\ntwo\n\nlong line\nend";
+        let got = lines_of(text, 0, 4);
+        let want = [
+            (0, "one", 0),
+            (5, "two", 0),
+            (9, "", 0),
+            (10, "long", 5),
+            (20, "end", 0),
+        ];
+        let want: Vec<_> = want.iter().map(|(o, s, d)| (*o, s.to_string(), *d)).collect();
+        assert_eq!(got, want);
+        assert_eq!(lines_of(text, 5, 100)[0].1, "two");
+    }
+
+    /// Text whose line `i` is `line {i}` padded to vary lengths across blocks.
+    fn numbered(n: usize) -> (Vec<u8>, Vec<u64>) {
+        let (mut text, mut starts) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            starts.push(text.len() as u64);
+            text.extend(format!("line {i} {}\n", "x".repeat(i * 7919 % 30_000)).as_bytes());
+        }
+        (text, starts)
+    }
+
+    #[test]
+    fn backwards_across_blocks() {
+        let (text, starts) = numbered(200);
+        let mut r = Cursor::new(&text);
+        let mut budget = Budget::new(u64::MAX);
+        for (k, &end) in starts.iter().enumerate().skip(1).step_by(7) {
+            for n in [1, 3, 50, 500] {
+                let got = start_of_last(&mut r, end, n, &mut budget).unwrap();
+                assert_eq!(got, Some(starts[k.saturating_sub(n)]), "{n} lines before line {k}");
+            }
+        }
+        let len = text.len() as u64;
+        assert_eq!(start_of_last(&mut r, len, 2, &mut budget).unwrap(), Some(starts[198]));
+        assert_eq!(start_of_last(&mut r, 0, 2, &mut budget).unwrap(), None);
+        let unfinished = b"a\nbc";
+        let got = start_of_last(&mut Cursor::new(unfinished), 4, 1, &mut budget).unwrap();
+        assert_eq!(got, Some(2), "an unfinished last line is a line");
+    }
+
+    #[test]
+    fn memory_and_reads_are_bounded() {
+        let (text, _) = numbered(400);
+        let mut budget = Budget::new(3 * BLOCK as u64);
+        let r = start_of_last(&mut Cursor::new(&text), text.len() as u64, 1000, &mut budget);
+        assert!(
+            is_spent(&r.unwrap_err()),
+            "{} bytes read with a budget of 3 blocks",
+            text.len()
+        );
+        let mut budget = Budget::new(BLOCK as u64);
+        let r = scan(&text[..], 0, 10, &mut budget, |_| true);
+        assert!(is_spent(&r.unwrap_err()));
+    }
+}

@@ -1,0 +1,79 @@
+//! `GET <base>/history`: a page of a stream's lines read from its files
+//! (docs/protocol.md, "History and search").
+//!
+//! The query is checked first (400 with a one-line `text/plain` reason),
+//! then the page is read on tokio's blocking threads, at most `AT_ONCE`
+//! requests at a time (others wait their turn), so that reading files never
+//! runs on the followers' or the connections' tasks.
+
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::StatusCode;
+use hyper::body::Bytes;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use super::{Resp, State};
+use crate::history::{self, Query, Refused};
+
+/// Pages read at once; further requests wait.
+pub const AT_ONCE: usize = 2;
+
+/// The turns of history requests.
+pub fn turns() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(AT_ONCE))
+}
+
+/// Answers `/history?query`.
+pub async fn respond(query: Option<&str>, state: &State) -> Resp {
+    let query = match Query::parse(query.unwrap_or("")) {
+        Ok(q) => q,
+        Err(r) => return refusal(r),
+    };
+    let Some(stream) = state.hub.stream(&query.stream) else {
+        let reason = format!("no stream {:?}", query.stream);
+        return refusal(Refused { status: 400, reason });
+    };
+    let cap = state.settings().max_line;
+    let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
+        return refusal(Refused {
+            status: 503,
+            reason: "shutting down".into(),
+        });
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        history::answer(&stream, &query, cap)
+    });
+    match read.await {
+        Ok(Ok(page)) => json(StatusCode::OK, &page),
+        Ok(Err(r)) => refusal(r),
+        Err(e) => refusal(Refused {
+            status: 500,
+            reason: format!("reading failed: {e}"),
+        }),
+    }
+}
+
+fn refusal(r: Refused) -> Resp {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let line = r.reason.replace(['\r', '\n'], " ") + "\n";
+    let mut resp = Resp::new(Full::new(Bytes::from(line)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Resp {
+    let body = serde_json::to_vec(body).expect("pages always serialize");
+    let mut resp = Resp::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
