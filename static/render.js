@@ -13,6 +13,7 @@ import * as chunks from './chunks.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
 import * as reading from './reading.js';
+import * as history from './history.js';
 import { renderColhead } from './rows.js';
 import * as store from './store.js';
 import { LINE } from './store.js';
@@ -128,6 +129,7 @@ function newestShown(first) {
 /** Rebuilds the rows from the store, for a changed view: a screenful now, older rows in top-up slices. */
 export function rebuild() {
   pending = [];
+  if (history.detached()) { rebuildWindow(); return; }
   const first = Math.min(view.rowsCap, pacing.floodRows());
   const { out, unseen, newest } = newestShown(first);
   if (!reading.holding) {
@@ -141,6 +143,16 @@ export function rebuild() {
   if (out.length >= first && first < view.rowsCap) scheduleTopUp(0); else markFull();
   renderColhead();
   if (reading.following) chunks.scrollToEnd();
+  reading.show();
+  logStatus.showEmpty();
+  logStatus.showFooter();
+}
+
+/** Rebuilds the rows of a window of the history (history.js 'jump'): live lines stay held. */
+function rebuildWindow() {
+  chunks.showViewClasses();
+  history.renderWindow(false);
+  renderColhead();
   reading.show();
   logStatus.showEmpty();
   logStatus.showFooter();
