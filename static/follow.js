@@ -51,7 +51,11 @@ export function markUserScroll() {
 
 function onScroll() {
   colhead.scrollLeft = log.scrollLeft;
-  if (history.detached()) { history.onScroll(); return; }
+  if (history.detached()) {
+    // Only the reader's own scrolling pages a window (not showing the linked line).
+    if (performance.now() - userScrollAt <= 1000) history.onScroll();
+    return;
+  }
   const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   if (performance.now() - userScrollAt > 1000) {
     // Not the reader: rows changed size or were added above. Stay at the end.

@@ -121,7 +121,7 @@ function newestShown(first) {
     const e = items[i];
     if (e.n > cut) { if (e.k === LINE && view.matches(e)) unseen++; continue; }
     if (out.length >= first) break;
-    if (view.matches(e)) out.push(e);
+    if (view.matches(e) && !history.hidesLive(e)) out.push(e);
   }
   return { out: out.reverse(), unseen, newest: items.length ? items[items.length - 1].n : null };
 }
@@ -140,7 +140,8 @@ export function rebuild() {
   }
   chunks.showViewClasses();
   chunks.replaceRows(out);
-  if (out.length >= first && first < view.rowsCap) scheduleTopUp(0); else markFull();
+  // Lines read from disk (history.js) lie above the store's: top up into them too.
+  if ((out.length >= first && first < view.rowsCap) || history.extraRows()) scheduleTopUp(0); else markFull();
   renderColhead();
   if (reading.following) chunks.scrollToEnd();
   reading.show();
