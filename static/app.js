@@ -15,6 +15,10 @@
  *   rows.js        the DOM of one row (log text as text nodes only)
  *   columns.js     the display columns of a line's fields, for any layout
  *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
+ *   history.js     lines from disk: older ones above the live view, windows at a time or a link
+ *   search.js      a search of the history on disk, its results pane
+ *   links.js       the cursor of a row's line, links to it
+ *   pages.js, ndjson.js, when.js   the history API's queries and pages, NDJSON, times typed
  *   stats.js, log-status.js, labels.js, url-state.js      what the page says
  *   series.js      the server's statistics, merged per stream
  *   stats-panel.js, charts.js    the statistics panel and its charts (uPlot, vendor/)
@@ -29,6 +33,7 @@ import * as connection from './connection.js';
 import * as controls from './controls.js';
 import * as copy from './copy.js';
 import * as follow from './follow.js';
+import * as history from './history.js';
 import * as input from './input.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
@@ -36,6 +41,7 @@ import * as reading from './reading.js';
 import * as render from './render.js';
 import { colheadMissing, renderColhead } from './rows.js';
 import * as series from './series.js';
+import * as search from './search.js';
 import * as stats from './stats.js';
 import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
@@ -68,6 +74,7 @@ function onHello(list, how) {
   showStreams(list);
   if (how === 'restart') note('logmon restarted: showing the new history');
   if (how !== 'again') render.rebuild();
+  history.streamsKnown();
 }
 
 const handlers = {
@@ -112,6 +119,10 @@ window.logmon = {
   /** The streams of the last hello: id, format and the kind of their layout. */
   streams: () => store.streams().map((st) => ({ id: st.id, format: st.format, kind: st.layout.kind })),
   storeSize: () => store.sizes(),
+  /** The history view: its mode ('off', 'back', 'jump') and whether a request is under way. */
+  get history() { return { mode: history.mode, loading: history.loading() }; },
+  /** The search: state, matches, bytes scanned and total, results shown. */
+  search: () => search.status(),
   /** Drops the connection as a network failure would (the client reconnects by itself). */
   drop() { connection.drop(); },
 };

@@ -4,19 +4,24 @@
  * buttons into changes of the view (view.js) and of following (follow.js),
  * keeps the controls showing the view, and the view in the URL's fragment
  * (url-state.js) and back; adds the filter terms that clicks on cells and
- * statistics ask for (addFilter). Owns only the debounce timer of the filter box.
+ * statistics ask for (addFilter); starts a search of the history (search.js)
+ * and opens lines from disk (history.js) for the time picker, a search's
+ * matches and a link's line. Owns only the debounce timer of the filter box.
  */
 import * as connection from './connection.js';
 import { addTerm } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
+import * as history from './history.js';
 import * as reading from './reading.js';
 import { rebuild } from './render.js';
 import { render as renderStats } from './stats.js';
+import * as search from './search.js';
 import { render as renderPanel } from './stats-panel.js';
 import * as store from './store.js';
 import * as tabs from './tabs.js';
-import { readHash, saveHash } from './url-state.js';
+import { parseLine, readHash, saveHash } from './url-state.js';
 import * as view from './view.js';
+import { parseMoment } from './when.js';
 
 const $ = (id) => document.getElementById(id);
 const filterBox = $('filter');
@@ -26,6 +31,8 @@ const modeColumns = $('mode-columns');
 const modeRaw = $('mode-raw');
 const rowsSelect = $('rows');
 const panelButton = $('panel-toggle');
+const jumpBox = $('jump');
+const jumpError = $('jump-error');
 let filterTimer = 0;
 
 function setFilterText(text) {
@@ -72,7 +79,44 @@ export function applyHash(initial) {
   if (changed || initial || panelChanged) syncControls();
   if (changed && !initial) rebuild();
   if ((changed || panelChanged) && !initial) renderPanel();
+  openLinked(location.hash);
 }
+
+let linked = null;  // the cursor of the last link opened
+/** Opens the line a fragment links to (#line=CURSOR&stream=ID), once. */
+function openLinked(hash) {
+  const l = parseLine(hash);
+  if (!l || l.cursor === linked) return;
+  linked = l.cursor;
+  openLine(l.stream, l.cursor);
+}
+
+/** Shows stream `id` and the lines around line `cursor` of its history, that line highlighted. */
+export function openLine(id, cursor) {
+  if (id && id !== view.stream && store.stream(id)) showStream(id);
+  history.open(id, { around: cursor });
+}
+
+/** The time picker's moment: the lines there, in the stream shown (or the only one). */
+export function jump() {
+  const m = parseMoment(jumpBox.value, new Date());
+  jumpError.textContent = m.error ? 'invalid' : '';
+  jumpBox.title = m.error || '';
+  jumpBox.classList.toggle('invalid', !!m.error);
+  if (m.error) return;
+  const id = history.streamFor();
+  if (!id) { jumpError.textContent = 'choose a stream'; return; }
+  history.open(id, { at: m.t });
+}
+
+/** Searches the history of the stream shown (or the only one) for the filter box's text. */
+export function searchHistory() {
+  clearTimeout(filterTimer);
+  if (filterBox.value !== view.filterText) { setFilterText(filterBox.value); saveHash(); rebuild(); }
+  search.start(history.streamFor(), filterBox.value);
+}
+
+export function isJumpBox(target) { return target === jumpBox; }
 
 /** Adds a term to the filter (filter.js addTerm: a term on the same field is replaced) and applies it at once. */
 export function addFilter(term) {
@@ -122,6 +166,7 @@ function setMode(mode) {
 
 function showStream(id) {
   if (id === view.stream) return;
+  if (history.leave()) { reading.release(); reading.setFollowing(true); }
   view.setStream(id);
   tabs.syncTabs();
   saveHash();
@@ -171,5 +216,7 @@ export function install() {
   $('follow').addEventListener('click', () => setFollowing(true));
   $('newlines').addEventListener('click', () => { setPaused(false); setFollowing(true); });
   $('conn').addEventListener('click', () => connection.retryNow());
+  $('search-btn').addEventListener('click', searchHistory);
+  search.install(openLine);
   window.addEventListener('hashchange', () => applyHash(false));
 }

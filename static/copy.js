@@ -1,14 +1,16 @@
-/* copy.js: copying log lines. Owns the copy button that follows the mouse
- * from row to row (and, on the same hover, the full timestamp as the time
+/* copy.js: copying log lines and links to them. Owns the copy and link
+ * buttons that follow the mouse from row to row (and, on the same hover, the full timestamp as the time
  * column's tooltip), copying a selection across rows as the lines themselves,
  * one a line, and the "Copied" toast.
  */
 import { fullTime } from './parse.js';
+import { linkTo } from './links.js';
 import { LINE } from './store.js';
 import * as view from './view.js';
 
 const log = document.getElementById('log');
 const button = document.getElementById('copy');
+const linkButton = document.getElementById('link');
 const toastBox = document.getElementById('toast');
 let copyRow = null;   // the row the button is in
 let toastTimer = 0;
@@ -16,7 +18,9 @@ let toastTimer = 0;
 /** Takes the button out of the rows (before rows are removed, or when the mouse leaves). */
 export function hideCopy() {
   button.hidden = true;
+  linkButton.hidden = true;
   if (button.parentNode !== document.body) document.body.appendChild(button);
+  if (linkButton.parentNode !== document.body) document.body.appendChild(linkButton);
   copyRow = null;
 }
 
@@ -32,6 +36,11 @@ export function install() {
     ev.stopPropagation();
     if (copyRow && copyRow._e) copyText(copyRow._e.t);
   });
+  linkButton.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    if (!copyRow || !copyRow._e) return;
+    linkTo(copyRow._e).then((url) => copyText(url, 'Link copied'), (e) => toast('No link: ' + e.message));
+  });
   document.addEventListener('copy', onCopy);
 }
 
@@ -42,12 +51,14 @@ function onHover(ev) {
   }
   if (!row || row === copyRow || !row._e || row._e.k !== LINE) return;
   copyRow = row;
+  row.appendChild(linkButton);
   row.appendChild(button);
   button.hidden = false;
+  linkButton.hidden = false;
 }
 
-function copyText(text) {
-  const done = () => toast('Copied');
+function copyText(text, what) {
+  const done = () => toast(what || 'Copied');
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text) && done());
   } else if (fallbackCopy(text)) {
@@ -83,7 +94,7 @@ function onCopy(ev) {
   if (a === b) {
     // Within one row: plain text of the selection (columns joined by spaces).
     if (view.mode === 'raw') return;
-    const whole = a && a._e && range.toString() === a.textContent.replace(/copy$/, '');
+    const whole = a && a._e && range.toString() === a.textContent.replace(/(link)?copy$/, '');
     ev.clipboardData.setData('text/plain', whole ? a._e.t : sel.toString());
     ev.preventDefault();
     return;

@@ -1,11 +1,13 @@
-/* input.js: the keyboard shortcuts (/ filter, Esc clear, Space pause, End
- * follow, Home/PageUp/PageDown/arrows scroll the log), and the input-latency
+/* input.js: the keyboard shortcuts (/ filter, Esc clear or cancel a search,
+ * Shift+Enter search the history, Enter in the time picker jump, Space pause,
+ * End follow, Home/PageUp/PageDown/arrows scroll the log), and the input-latency
  * probe: owns the last key or click seen, with the delay between the event and
  * its handler (window.logmon.lastInput, for diagnostics and the load test).
  */
 import * as controls from './controls.js';
 import { markUserScroll, setFollowing, setPaused } from './follow.js';
 import * as reading from './reading.js';
+import * as search from './search.js';
 
 const log = document.getElementById('log');
 let lastInput = null;
@@ -22,7 +24,13 @@ function onKey(ev) {
   lastInput = { type: 'keydown', key: ev.key, at: performance.now(), latency: performance.now() - ev.timeStamp };
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const typing = isTyping(ev.target);
+  if (ev.key === 'Escape' && search.running()) {
+    search.cancel();
+    ev.preventDefault();
+    return;
+  }
   if (ev.key === 'Escape') {
+    if (controls.isJumpBox(ev.target)) { controls.blurFilter(); ev.target.blur(); return; }
     if (typing && !controls.isFilterBox(ev.target)) return;
     controls.clearFilter();
     if (typing) controls.blurFilter();
@@ -30,7 +38,12 @@ function onKey(ev) {
     return;
   }
   if (typing) {
-    if (ev.key === 'Enter' && controls.isFilterBox(ev.target)) controls.blurFilter();
+    if (ev.key === 'Enter' && controls.isJumpBox(ev.target)) { ev.preventDefault(); controls.jump(); return; }
+    if (ev.key === 'Enter' && controls.isFilterBox(ev.target)) {
+      ev.preventDefault();
+      if (ev.shiftKey) controls.searchHistory();
+      controls.blurFilter();
+    }
     return;
   }
   shortcut(ev);

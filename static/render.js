@@ -13,6 +13,7 @@ import * as chunks from './chunks.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
 import * as reading from './reading.js';
+import * as history from './history.js';
 import { renderColhead } from './rows.js';
 import * as store from './store.js';
 import { LINE } from './store.js';
@@ -120,7 +121,7 @@ function newestShown(first) {
     const e = items[i];
     if (e.n > cut) { if (e.k === LINE && view.matches(e)) unseen++; continue; }
     if (out.length >= first) break;
-    if (view.matches(e)) out.push(e);
+    if (view.matches(e) && !history.hidesLive(e)) out.push(e);
   }
   return { out: out.reverse(), unseen, newest: items.length ? items[items.length - 1].n : null };
 }
@@ -128,6 +129,7 @@ function newestShown(first) {
 /** Rebuilds the rows from the store, for a changed view: a screenful now, older rows in top-up slices. */
 export function rebuild() {
   pending = [];
+  if (history.detached()) { rebuildWindow(); return; }
   const first = Math.min(view.rowsCap, pacing.floodRows());
   const { out, unseen, newest } = newestShown(first);
   if (!reading.holding) {
@@ -138,9 +140,20 @@ export function rebuild() {
   }
   chunks.showViewClasses();
   chunks.replaceRows(out);
-  if (out.length >= first && first < view.rowsCap) scheduleTopUp(0); else markFull();
+  // Lines read from disk (history.js) lie above the store's: top up into them too.
+  if ((out.length >= first && first < view.rowsCap) || history.extraRows()) scheduleTopUp(0); else markFull();
   renderColhead();
   if (reading.following) chunks.scrollToEnd();
+  reading.show();
+  logStatus.showEmpty();
+  logStatus.showFooter();
+}
+
+/** Rebuilds the rows of a window of the history (history.js 'jump'): live lines stay held. */
+function rebuildWindow() {
+  chunks.showViewClasses();
+  history.renderWindow(false);
+  renderColhead();
   reading.show();
   logStatus.showEmpty();
   logStatus.showFooter();

@@ -8,6 +8,9 @@
  * is built (store.recordOf), into the columns columns.js derives from their
  * fields; nginx error lines into time, level, pid and message.
  *
+ * Lines read from disk (history.js) get the class `hist`, the line a link or
+ * a search opened `hl`.
+ *
  * Each row keeps its entry in `row._e` (copying, hover, clicks and tests read
  * it); a cell's column is its place in the row (cellAt()).
  */
@@ -112,7 +115,8 @@ export function buildRow(e, all, raw, f) {
   const rec = raw || kind === 'error' ? null : recordOf(e);
   const errs = raw || kind !== 'error' ? null : errorFields(text);
   const cols = rec !== null || errs !== null;
-  row.className = 'row c' + st.color + (sevClass ? ' ' + sevClass : '') + (cols ? ' k-' + kind : ' plain');
+  row.className = 'row c' + st.color + (sevClass ? ' ' + sevClass : '') + (cols ? ' k-' + kind : ' plain')
+    + (e.h ? ' hist' : '') + (e.hl ? ' hl' : '');
   if (all) row.appendChild(span('c-stream', st.id));
   if (rec) fieldCells(row, rec, text, ranges);
   else if (errs) errorCells(row, errs, text, ranges);

@@ -154,6 +154,16 @@ export function addLines(m) {
   return stored;
 }
 
+/**
+ * An entry for a line read from disk (history.js): like a live one, with `h`
+ * set, its cursor `c` and its time `tm` (unix seconds or null); never stored
+ * here, numbered `n` by its owner.
+ */
+export function historyEntry(st, line, n) {
+  const v = st.layout.kind === 'plain' ? 0 : severity(st.layout, line.text);
+  return { k: LINE, s: st, q: line.seq || 0, t: line.text, v, n, r: undefined, h: 1, c: line.cursor, tm: line.time };
+}
+
 /** Stores a `gap` message as one entry, unless the lines it names were had. */
 export function addGap(m) {
   const st = byId.get(m.stream);

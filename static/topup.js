@@ -10,6 +10,7 @@
  * far above, chunks stay skipped by content-visibility and slices are larger.
  */
 import * as chunks from './chunks.js';
+import * as history from './history.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
 import * as reading from './reading.js';
@@ -40,7 +41,11 @@ export function markFull() { sparse = false; }
 
 export function isSparse() { return sparse; }
 
-/** The newest `want` matching entries of the view older than arrival number `before`, oldest first. */
+/**
+ * The newest `want` matching entries of the view older than arrival number
+ * `before`, oldest first: from the store, then from the lines read from disk
+ * above them (history.js 'back'), whose arrival numbers are below every live one.
+ */
 function olderMatches(before, want) {
   const ring = store.ring(view.stream);
   const items = ring.items;
@@ -48,17 +53,21 @@ function olderMatches(before, want) {
   const out = [];
   for (let i = store.lowerBound(items, from, before) - 1; i >= from && out.length < want; i--) {
     const e = items[i];
-    if (view.matches(e)) out.push(e);
+    if (view.matches(e) && !history.hidesLive(e)) out.push(e);
+  }
+  const disk = history.olderEntries();
+  for (let i = store.lowerBound(disk, 0, before) - 1; i >= 0 && out.length < want; i--) {
+    if (view.matches(disk[i])) out.push(disk[i]);
   }
   return out.reverse();
 }
 
 /** Adds one slice of older rows above the first row. True if more may follow. */
 function topUp() {
-  if (!sparse) return false;
+  if (!sparse || history.detached()) return false;
   sparse = false;
   const near = chunks.nearTop(pacing.screenRows());
-  const want = Math.min(view.rowsCap - chunks.rowCount, near ? chunks.CHUNK : pacing.frameRows());
+  const want = Math.min(view.rowsCap + history.extraRows() - chunks.rowCount, near ? chunks.CHUNK : pacing.frameRows());
   if (want <= 0) return false;
   const first = chunks.firstEntry();
   const before = first ? first.n : (reading.holding ? reading.shownUpTo + 1 : Infinity);
@@ -68,6 +77,6 @@ function topUp() {
   if (reading.following && !reading.holding) chunks.scrollToEnd();
   logStatus.showEmpty();
   logStatus.showFooter();
-  sparse = out.length === want && chunks.rowCount < view.rowsCap;
+  sparse = out.length === want && chunks.rowCount < view.rowsCap + history.extraRows();
   return sparse;
 }

@@ -1,7 +1,9 @@
-/* url-state.js: the view in the URL's fragment (#filter=...&quick=...&stream=
- * ...&mode=raw&rows=...&stats=off), so that a link shows what its sender saw. Owns only
- * the timer of a pending write; parseHash and formatHash are pure (unit tested
- * in tests/ui/). Values at their defaults are left out of the URL.
+/* url-state.js: the view in the URL's fragment (#line=...&filter=...&quick=
+ * ...&stream=...&mode=raw&rows=...&stats=off), so that a link shows what its
+ * sender saw. Owns the timer of a pending write and the linked line (the
+ * cursor of the line history.js opened, with its stream); parseHash,
+ * formatHash, parseLine and lineUrl are pure (unit tested in tests/ui/).
+ * Values at their defaults are left out of the URL.
  */
 import * as view from './view.js';
 
@@ -22,6 +24,7 @@ export function parseHash(hash) {
 /** The fragment for a view {filter, quick, stream, mode, rows, panel}, without '#' ('' for the defaults). */
 export function formatHash(v) {
   const h = new URLSearchParams();
+  if (v.line) h.set('line', v.line);
   if (v.filter) h.set('filter', v.filter);
   if (v.quick.length) h.set('quick', v.quick.join(','));
   if (v.stream !== view.ALL) h.set('stream', v.stream);
@@ -29,6 +32,35 @@ export function formatHash(v) {
   if (v.rows !== view.DEFAULT_ROWS) h.set('rows', String(v.rows));
   if (v.panel === false) h.set('stats', 'off');
   return h.toString().replace(/\+/g, '%20');
+}
+
+/** The linked line of a fragment: {cursor, stream}, or null (a line needs its stream). */
+export function parseLine(hash) {
+  const h = new URLSearchParams(String(hash).replace(/^#/, ''));
+  const cursor = h.get('line') || '';
+  const stream = h.get('stream') || '';
+  return cursor && stream && stream !== view.ALL && /^[A-Za-z0-9_.~:=-]+$/.test(cursor) ? { cursor, stream } : null;
+}
+
+/** The address of a link to line `cursor` of `stream`, from the page's address `href`, keeping its view. */
+export function lineUrl(href, cursor, stream, v) {
+  const base = String(href).replace(/#.*$/, '');
+  return base + '#' + formatHash({ ...v, line: cursor, stream });
+}
+
+let line = null;         // {cursor, stream} of the linked line, or null
+/** The line the page shows linked (null: none); written with the view. */
+export function setLine(cursor, stream) {
+  line = cursor ? { cursor, stream } : null;
+  saveHash();
+}
+
+/** The view (and the linked line) as formatHash takes it. */
+export function current() {
+  return {
+    filter: view.filterText, quick: view.quickNames(), stream: line ? line.stream : view.stream, mode: view.mode,
+    rows: view.rowsCap, panel: view.panel, line: line ? line.cursor : null,
+  };
 }
 
 /** The view in the page's URL. */
@@ -41,10 +73,7 @@ let timer = 0;
 export function saveHash(delay) {
   clearTimeout(timer);
   timer = setTimeout(() => {
-    const s = formatHash({
-      filter: view.filterText, quick: view.quickNames(), stream: view.stream, mode: view.mode, rows: view.rowsCap,
-      panel: view.panel,
-    });
+    const s = formatHash(current());
     const url = location.pathname + location.search + (s ? '#' + s : '');
     if (url !== location.pathname + location.search + location.hash) {
       history.replaceState(null, '', url);

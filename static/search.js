@@ -1,0 +1,168 @@
+/* search.js: searching the history on disk (GET search, NDJSON). Owns the
+ * search's state: the request under way (its AbortController), the query, the
+ * stream, the counts (matches, bytes scanned of the total), how it ended; and
+ * the results pane: progress bar, count, and the matches as they stream in,
+ * newest first. A click on a match opens its context (history.js, around=).
+ *
+ * The response is read incrementally (fetch, ReadableStream, TextDecoder) and
+ * split into lines by ndjson.js. Matches are shown in batches, one per chunk
+ * read; at most MAX_SHOWN are kept in the DOM (the count goes on). Log text
+ * only as text nodes.
+ */
+import { ndjsonDecoder } from './ndjson.js';
+import { searchOf, searchQuery } from './pages.js';
+import { fmtCount } from './labels.js';
+import { localText } from './when.js';
+
+const MAX_SHOWN = 5000;
+const $ = (id) => document.getElementById(id);
+const pane = $('search');
+const title = $('search-title');
+const bar = $('search-progress');
+const count = $('search-count');
+const list = $('search-results');
+const cancelButton = $('search-cancel');
+
+let ctrl = null;         // the search under way
+let stream = null;
+let matches = 0, scanned = 0, total = 0;
+let state = 'idle';      // 'idle', 'running', 'done', 'cancelled', 'failed'
+let onOpen = () => {};
+
+/** A search runs. */
+export function running() { return state === 'running'; }
+
+/** The search's figures, for diagnostics and tests. */
+export function status() { return { state, matches, scanned, total, shown: list.childElementCount }; }
+
+function showCounts(extra) {
+  const pct = total > 0 ? Math.min(100, Math.floor((scanned / total) * 100)) : 0;
+  count.textContent = fmtCount(matches) + (matches === 1 ? ' match' : ' matches')
+    + (total > 0 ? ' · ' + pct + '% of ' + fmtBytes(total) + ' scanned' : '') + (extra ? ' · ' + extra : '');
+  if (total > 0) { bar.max = total; bar.value = Math.min(scanned, total); } else bar.removeAttribute('value');
+  pane.dataset.state = state;
+  cancelButton.hidden = state !== 'running';
+}
+
+function fmtBytes(n) {
+  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GiB';
+  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MiB';
+  return Math.ceil(n / 1024) + ' KiB';
+}
+
+/** The row of one match: its time and its text, a button that opens its context. */
+function resultRow(m) {
+  const li = document.createElement('li');
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'result';
+  b.dataset.cursor = m.cursor;
+  const t = document.createElement('span');
+  t.className = 'result-time';
+  t.textContent = Number.isFinite(m.time) ? localText(m.time) : '';
+  const x = document.createElement('span');
+  x.className = 'result-text';
+  x.textContent = m.text;
+  b.append(t, x);
+  li.appendChild(b);
+  return li;
+}
+
+/** Handles the messages of one chunk; the matches are added to the DOM at once. */
+function take(msgs) {
+  const frag = document.createDocumentFragment();
+  for (const m of msgs) {
+    if (m.type === 'match' && typeof m.text === 'string' && typeof m.cursor === 'string') {
+      matches++;
+      if (list.childElementCount + frag.childElementCount < MAX_SHOWN) frag.appendChild(resultRow(m));
+    } else if (m.type === 'progress') {
+      if (Number.isFinite(m.scanned)) scanned = m.scanned;
+      if (Number.isFinite(m.total)) total = m.total;
+    } else if (m.type === 'done') {
+      if (Number.isFinite(m.scanned)) scanned = m.scanned;
+      if (Number.isFinite(m.total)) total = m.total;
+      state = 'done';
+      showCounts(m.truncated ? 'stopped early' + (m.budget ? ' (' + m.budget + ' budget)' : ' (limit)') : 'done');
+    }
+  }
+  list.appendChild(frag);
+  if (state === 'running') showCounts();
+}
+
+async function read(res, c) {
+  const reader = res.body.getReader();
+  const dec = ndjsonDecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (c.signal.aborted) return;
+    if (done) break;
+    take(dec.push(value));
+  }
+  take(dec.end());
+  if (state === 'running') { state = 'failed'; showCounts('the answer ended early'); }
+}
+
+function whyNot(status, text) {
+  if (status === 429) return 'too many searches run at the moment; try again shortly';
+  return text.split('\n')[0].slice(0, 200) || 'HTTP ' + status;
+}
+
+/**
+ * Searches stream `id`'s history for the filter text `text` (pages.js
+ * searchOf): words or /regex/ as the query, field terms as its filter.
+ */
+export async function start(id, text) {
+  cancel();
+  const s = searchOf(text);
+  pane.hidden = false;
+  list.replaceChildren();
+  matches = 0; scanned = 0; total = 0;
+  stream = id;
+  title.textContent = 'Search ' + (id || '') + ': ' + (s.q || s.filter || '');
+  if (!id) { state = 'failed'; showCounts('choose a stream first'); return; }
+  if (!s.q && !s.filter) { state = 'failed'; showCounts('type words or a /regex/ in the filter box'); return; }
+  const c = new AbortController();
+  ctrl = c;
+  state = 'running';
+  showCounts(s.dropped.length ? 'left out: ' + s.dropped.join(' ') : '');
+  try {
+    const res = await fetch(searchQuery(id, s), { signal: c.signal, headers: { Accept: 'application/x-ndjson' } });
+    if (!res.ok) { state = 'failed'; showCounts(whyNot(res.status, await res.text())); return; }
+    await read(res, c);
+  } catch (e) {
+    if (!c.signal.aborted) { state = 'failed'; showCounts('network error'); }
+  } finally {
+    if (ctrl === c) ctrl = null;
+  }
+}
+
+/** Stops the search under way (Escape); what was found stays. True if one ran. */
+export function cancel() {
+  if (!ctrl) return false;
+  ctrl.abort();
+  ctrl = null;
+  state = 'cancelled';
+  showCounts('cancelled');
+  return true;
+}
+
+/** Cancels and hides the results. */
+export function close() {
+  cancel();
+  pane.hidden = true;
+  state = 'idle';
+}
+
+/** `open(stream, cursor)` is called when a match is clicked. */
+export function install(open) {
+  onOpen = open;
+  list.addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('button.result');
+    if (!b) return;
+    for (const x of list.querySelectorAll('.result.on')) x.classList.remove('on');
+    b.classList.add('on');
+    onOpen(stream, b.dataset.cursor);
+  });
+  cancelButton.addEventListener('click', cancel);
+  $('search-close').addEventListener('click', close);
+}
