@@ -2,10 +2,8 @@
 // file, jumping to a time and on to the live end, a search with progress,
 // cancel and a match opened in its context, and a link to a line.
 //
-// Each scenario runs twice: against the STAND-IN of the history API
-// (standin.mjs, a proxy before the real daemon answering /history and /search
-// from the files) and against the real daemon, which is skipped until the
-// daemon answers GET /history (it is being built: docs/protocol.md).
+// Against the real daemon. The search scenario is skipped while the daemon
+// answers GET /search with 404: its engine (src/search/) is not served yet.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
@@ -13,7 +11,6 @@ import path from 'node:path';
 import {
   combined, ensureDir, launchBrowser, openPage, renderedLines, SCREENSHOTS, startDaemon, teardown, tempDir, waitFor,
 } from './lib.mjs';
-import { startStandIn } from './standin.mjs';
 
 const OLD = 300, NEW = 150;
 const T0 = Math.floor(Date.now() / 1000) - 3 * 3600;   // the first line's time: 3 hours ago, a line every 10 s
@@ -24,8 +21,9 @@ const lineAt = (i) => combined({
 const ALL = Array.from({ length: OLD + NEW }, (_, i) => lineAt(i));
 const hhmmss = (t) => { const d = new Date(t * 1000); const p = (n) => String(n).padStart(2, '0'); return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; };
 
-async function hasHistory(url) {
-  const r = await fetch(url + 'history?stream=access&before=seq:2&limit=1').catch(() => null);
+async function hasSearch(url) {
+  const r = await fetch(url + 'search?stream=access&q=x&limit=1').catch(() => null);
+  if (r) await r.body?.cancel();
   return !!r && r.status !== 404;
 }
 
@@ -37,9 +35,8 @@ async function wheelUpUntil(page, fn, what) {
   }, { what, timeout: 20000, interval: 150 });
 }
 
-function scenarios(label, useStandIn) {
-  describe(`history in the UI (${label})`, () => {
-    let dir, access, daemon, standin, browser, url, skip = null;
+describe('history in the UI', () => {
+    let dir, access, daemon, browser, url, skipSearch = null;
 
     before(async () => {
       dir = await tempDir();
@@ -51,16 +48,12 @@ function scenarios(label, useStandIn) {
       // rotation: the old file becomes access.log.1, a new access.log takes the next lines
       await fsp.rename(access, access + '.1');
       await fsp.writeFile(access, ALL.slice(OLD).join('\n') + '\n');
-      if (useStandIn) standin = await startStandIn(daemon.port, access);
-      url = useStandIn ? standin.url : daemon.url;
-      if (!useStandIn && !(await hasHistory(daemon.url))) skip = 'the daemon does not answer GET /history yet (404): the endpoint is being built';
+      url = daemon.url;
+      if (!(await hasSearch(url))) skipSearch = 'the daemon does not serve GET /search yet (404)';
       browser = await launchBrowser();
     });
 
-    after(async () => {
-      await standin?.close();
-      await teardown({ browser, daemon, dir });
-    });
+    after(() => teardown({ browser, daemon, dir }));
 
     async function open(hash = '#rows=100', colorScheme = 'light') {
       const { page, problems, context } = await openPage(browser, url + hash, { colorScheme });
@@ -69,7 +62,6 @@ function scenarios(label, useStandIn) {
     }
 
     it('scrolls back from the live lines into the rotated file, then End returns to live', async (t) => {
-      if (skip) return t.skip(skip);
       const { page, problems, context } = await open();
       await waitFor(async () => (await renderedLines(page)).length === 100, { what: 'the backlog of the row cap' });
       await wheelUpUntil(page, async () => (await renderedLines(page))[0] === ALL[0], 'the oldest line of access.log.1');
@@ -92,7 +84,6 @@ function scenarios(label, useStandIn) {
     });
 
     it('jumps to a time, pages down to the live end and resumes live', async (t) => {
-      if (skip) return t.skip(skip);
       const { page, problems, context } = await open();
       await page.fill('#jump', hhmmss(T0 + 120 * 10));
       await page.press('#jump', 'Enter');
@@ -112,7 +103,7 @@ function scenarios(label, useStandIn) {
     });
 
     it('searches with progress, cancels with Escape, opens a match in its context', async (t) => {
-      if (skip) return t.skip(skip);
+      if (skipSearch) return t.skip(skipSearch);
       const { page, problems, context } = await open('#rows=100&stream=access');
       await page.fill('#filter', 'line-');
       await page.press('#filter', 'Shift+Enter');
@@ -138,14 +129,13 @@ function scenarios(label, useStandIn) {
       assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), found[found.length - 3]);
       assert.ok((await renderedLines(page)).length > 50, 'with the lines around it');
       await ensureDir(SCREENSHOTS);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `history-search-light${useStandIn ? '-standin' : ''}.png`) });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `history-search-light.png`) });
       assert.deepEqual(problems.errors, []);
       assert.deepEqual(await page.evaluate(() => window.__csp), []);
       await context.close();
     });
 
     it('copies a link to a live line and opens it in a new page, in light and dark', async (t) => {
-      if (skip) return t.skip(skip);
       const { page, context } = await open('#rows=100&stream=access');
       await context.grantPermissions(['clipboard-read', 'clipboard-write']);
       const target = ALL[OLD + 60];
@@ -165,13 +155,9 @@ function scenarios(label, useStandIn) {
           .catch(async (e) => { throw new Error(e.message + ' note: ' + await p2.textContent('#hist-note') + ' ' + JSON.stringify(problems) + ' ' + p2.url()); });
         assert.equal(await p2.$eval('#log .row.hl', (r) => r._e.t), target);
         await p2.waitForTimeout(300);
-        await p2.screenshot({ path: path.join(SCREENSHOTS, `history-link-${scheme}${useStandIn ? '-standin' : ''}.png`) });
+        await p2.screenshot({ path: path.join(SCREENSHOTS, `history-link-${scheme}.png`) });
         assert.deepEqual(problems.errors, []);
         await c2.close();
       }
     });
   });
-}
-
-scenarios('stand-in of the history API, before the real daemon', true);
-scenarios('real daemon', false);
