@@ -31,10 +31,11 @@ mod systemd;
 #[doc(hidden)]
 pub use follow::LineSplitter;
 
-/// Parts measured in process by the benchmark (`examples/logmon-bench`) and
-/// driven by the fuzz targets.
+/// Parts measured in process by the benchmark (`examples/logmon-bench`),
+/// driven by the fuzz targets, or shared with the integration tests.
 #[doc(hidden)]
 pub mod parts {
+    pub use crate::civil::civil;
     pub use crate::layout::{COMBINED, Escape, Layout};
     pub use crate::nginx::parse as parse_nginx;
     pub use crate::search::{

@@ -14,6 +14,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use logmon::parts::civil;
+
 /// Length of every line, without its `\n`.
 pub const LINE_BYTES: usize = 200;
 /// Each line holds exactly this many `"` (request, referer, user agent), and
@@ -173,18 +175,7 @@ pub fn nginx_time() -> [u8; TIME_BYTES] {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    let (year, month, day, h, m, s) = civil(secs as i64);
     let text = format!(
         "{day:02}/{}/{year:04}:{h:02}:{m:02}:{s:02} +0000",
         MONTHS[month as usize - 1]
