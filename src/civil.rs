@@ -1,6 +1,13 @@
 //! Civil dates and seconds since 1970 (UTC), both ways, by Howard Hinnant's
 //! algorithms: the demo writes dates, history reads them back.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since 1970 now.
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// Seconds since 1970 to (year, month, day, hour, minute, second), UTC.
 pub fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

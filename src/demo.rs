@@ -195,9 +195,7 @@ fn error_line(rng: &mut Rng) -> String {
 }
 
 fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::civil::unix_now() as i64
 }
 
 /// The time in nginx's `$time_local` form (in UTC).

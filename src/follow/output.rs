@@ -74,8 +74,17 @@ impl Output {
 
     /// The file, number and offset of the next line that `src` will give.
     fn next_line(&self, src: &Source) -> (FileId, u64, u64) {
-        let seq = self.stream.next_seq() + self.builder.count() as u64;
-        (src.pos.id, seq, src.pos.offset - src.splitter.pending_bytes())
+        (
+            src.pos.id,
+            self.next_seq(),
+            src.pos.offset - src.splitter.pending_bytes(),
+        )
+    }
+
+    /// The number the next line split will get: after the stream's, those
+    /// collected for the frame being built.
+    fn next_seq(&self) -> u64 {
+        self.stream.next_seq() + self.builder.count() as u64
     }
 
     /// Records where the next line of `src` is, unless it follows from the
@@ -92,9 +101,9 @@ impl Output {
         let Ok(head) = src.head() else {
             return;
         };
-        let seq = self.stream.next_seq() + self.builder.count() as u64;
         let id = src.pos.id;
         let mark = FileMark::new(id.dev, id.ino, head, offset);
+        let seq = self.next_seq();
         self.stream.record_place(Place { seq, mark });
         self.last_place = offset;
     }

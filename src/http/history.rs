@@ -8,10 +8,8 @@
 
 use std::sync::Arc;
 
-use http_body_util::Full;
 use hyper::StatusCode;
-use hyper::body::Bytes;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CACHE_CONTROL, HeaderValue};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -60,20 +58,17 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
 fn refusal(r: Refused) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let line = r.reason.replace(['\r', '\n'], " ") + "\n";
-    let mut resp = Resp::new(Full::new(Bytes::from(line)));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    no_store(super::body(status, "text/plain; charset=utf-8", line))
 }
 
-fn json(status: StatusCode, body: &impl Serialize) -> Resp {
-    let body = serde_json::to_vec(body).expect("pages always serialize");
-    let mut resp = Resp::new(Full::new(Bytes::from(body)));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+fn json(status: StatusCode, page: &impl Serialize) -> Resp {
+    let json = serde_json::to_vec(page).expect("pages always serialize");
+    no_store(super::body(status, "application/json", json))
+}
+
+/// Pages change as files grow and rotate: never cached.
+fn no_store(mut resp: Resp) -> Resp {
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }

@@ -249,10 +249,15 @@ type Resp = Response<Full<Bytes>>;
 
 /// A short text response.
 fn plain(status: StatusCode, text: &'static str) -> Resp {
-    let mut resp = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    body(status, "text/plain; charset=utf-8", Bytes::from_static(text.as_bytes()))
+}
+
+/// A response with a body of `content_type`.
+fn body(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Resp {
+    let mut resp = Response::new(Full::new(body.into()));
     *resp.status_mut() = status;
     resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
 
@@ -271,11 +276,8 @@ fn healthz(hub: &Hub) -> Resp {
         epoch: hub.epoch.clone(),
         streams,
     };
-    let body = serde_json::to_vec(&health).expect("health always serializes");
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp
+    let json = serde_json::to_vec(&health).expect("health always serializes");
+    body(StatusCode::OK, "application/json", json)
 }
 
 fn metrics(state: &State) -> Resp {
@@ -283,11 +285,8 @@ fn metrics(state: &State) -> Resp {
         clients: state.clients.count(),
         reloads: state.reloads.load(Ordering::Relaxed),
     };
-    let body = crate::metrics::render(&state.hub, &global);
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
-    let text = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
-    resp.headers_mut().insert(CONTENT_TYPE, text);
-    resp
+    let text = crate::metrics::render(&state.hub, &global);
+    body(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text)
 }
 
 /// The content security policy of the UI: nothing inline, nothing from elsewhere.

@@ -15,10 +15,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::State;
+use crate::civil;
 use crate::hub::{Cursor, Hub, Start};
 use crate::protocol::{self, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
-use crate::stats;
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
@@ -90,7 +90,7 @@ impl Subs {
                     let (cursor, last_seq, pre) = Cursor::new(stream.clone(), start);
                     first.extend(pre);
                     if self.wanted.stats {
-                        first.push(stream.stats.full(stats::unix_now()));
+                        first.push(stream.stats.full(civil::unix_now()));
                     }
                     self.cursors.push(cursor);
                     last_seq

@@ -71,14 +71,10 @@ impl Hub {
             stats: Mutex::default(),
             nginx: RwLock::new(Arc::new(NginxFormats::builtin())),
         };
+        let nginx = NginxFormats::builtin();
         for c in configs {
             let next = next_seqs.get(&c.id).copied().unwrap_or(1);
-            hub.insert(Arc::new(Stream::new(
-                c,
-                hub.wake.clone(),
-                next,
-                &NginxFormats::builtin(),
-            )));
+            hub.insert(Arc::new(Stream::new(c, hub.wake.clone(), next, &nginx)));
         }
         hub
     }
@@ -260,11 +256,11 @@ impl Stream {
     /// Replaces the layout; false if it is the same.
     fn set_layout(&self, new: Layout) -> bool {
         let mut layout = self.layout.write().unwrap_or_else(|e| e.into_inner());
-        let same = layout.format == new.format && layout.info() == new.info();
-        if !same {
+        let changed = **layout != new;
+        if changed {
             *layout = Arc::new(new);
         }
-        !same
+        changed
     }
 
     /// Number of clients reading this stream.

@@ -47,7 +47,7 @@ pub struct Field {
 }
 
 /// A stream's format, compiled.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Layout {
     /// The format's name as `hello` gives it (`nginx-combined`, `nginx:main`, `custom`, ...).
     pub format: String,

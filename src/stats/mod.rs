@@ -35,6 +35,7 @@ pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_lab
 use values::Values;
 use window::{WINDOW_MINUTES, Window};
 
+use crate::civil;
 use crate::hub::Hub;
 use crate::layout::{Kind, Layout};
 use crate::protocol::{Latency, Message, Point, Stats as StatsMessage, Top};
@@ -157,11 +158,6 @@ impl Recorder<'_> {
     }
 }
 
-/// Unix seconds now.
-pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// Ends a second on every stream just after each whole second, and hands
 /// the messages to the hub, until shutdown.
 pub async fn run(hub: Arc<Hub>, shutdown: Shutdown) {
@@ -172,7 +168,7 @@ pub async fn run(hub: Arc<Hub>, shutdown: Shutdown) {
             _ = shutdown.requested() => return,
             _ = tokio::time::sleep(to_next + Duration::from_millis(2)) => {}
         }
-        let now = unix_now();
+        let now = civil::unix_now();
         let frames = hub
             .streams()
             .iter()
