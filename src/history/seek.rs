@@ -41,7 +41,7 @@ impl Reader<'_> {
     }
 
     /// The time of the first line of file `i` that has one.
-    fn first_time(&mut self, i: usize) -> io::Result<Option<f64>> {
+    pub(super) fn first_time(&mut self, i: usize) -> io::Result<Option<f64>> {
         self.timed_from(i, 0, u64::MAX).map(|found| found.map(|(_, t)| t))
     }
 
@@ -62,7 +62,7 @@ impl Reader<'_> {
     }
 
     /// The offset of the first line of file `i` at or after `t`, if any.
-    fn first_in_file(&mut self, i: usize, t: f64) -> io::Result<Option<u64>> {
+    pub(super) fn first_in_file(&mut self, i: usize, t: f64) -> io::Result<Option<u64>> {
         let (mut lo, mut hi) = (0, if self.files[i].gz { 0 } else { self.files[i].size });
         while hi - lo > BLOCK as u64 {
             let mid = lo + (hi - lo) / 2;
