@@ -32,6 +32,8 @@ impl StreamCounters {
 pub struct Global {
     pub clients: usize,
     pub reloads: u64,
+    /// Searches of the files on disk running now.
+    pub searches: usize,
 }
 
 /// The body of `/metrics`.
@@ -136,6 +138,13 @@ fn own(out: &mut String, streams: &Streams, g: &Global) {
     let _ = writeln!(out, "logmon_clients {}", g.clients);
     header(out, "logmon_reloads_total", "counter", "Configuration reloads.");
     let _ = writeln!(out, "logmon_reloads_total {}", g.reloads);
+    header(
+        out,
+        "logmon_searches",
+        "gauge",
+        "Searches of the files on disk running.",
+    );
+    let _ = writeln!(out, "logmon_searches {}", g.searches);
 }
 
 fn requests(out: &mut String, streams: &Streams) {

@@ -31,6 +31,11 @@ impl Shutdown {
         self.token.cancel();
     }
 
+    /// True once a stop was asked.
+    pub fn is_requested(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
     /// Completes once a stop was asked.
     pub async fn requested(&self) {
         self.token.cancelled().await

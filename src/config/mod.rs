@@ -96,6 +96,18 @@ pub struct Config {
     pub socket: UnixPerms,
     /// nginx's main configuration file, read for its `log_format`s and `access_log`s.
     pub nginx_config: PathBuf,
+    pub search: SearchLimits,
+}
+
+/// Bounds of `GET /search` (docs/protocol.md, "History and search").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchLimits {
+    /// Searches running at once; more are refused with 429.
+    pub max_searches: usize,
+    /// Bytes of the files (as stored) one search may scan.
+    pub max_bytes: u64,
+    /// Seconds one search may run.
+    pub max_secs: u64,
 }
 
 /// A configuration error, with the place it was found.
@@ -128,6 +140,9 @@ const DEFAULT_HISTORY_LINES: u64 = 10_000;
 const DEFAULT_HISTORY_BYTES: u64 = 4 << 20;
 const DEFAULT_MAX_CLIENTS: u64 = 1024;
 const DEFAULT_PING_SECS: u64 = 30;
+const DEFAULT_MAX_SEARCHES: u64 = 4;
+const DEFAULT_SEARCH_MAX_BYTES: u64 = 64 << 30;
+const DEFAULT_SEARCH_MAX_SECS: u64 = 60;
 
 impl Config {
     /// Parses and validates a configuration file's text.

@@ -32,6 +32,11 @@ pub(super) fn config(text: &str, source_name: &str) -> Result<Config, ConfigErro
             group: parse_name(&p, "socket_group", &raw.socket_group)?,
         },
         nginx_config: parse_nginx_config(&p, &raw.nginx_config)?,
+        search: SearchLimits {
+            max_searches: p.number("max_searches", &raw.max_searches, DEFAULT_MAX_SEARCHES)? as usize,
+            max_bytes: p.number("search_max_bytes", &raw.search_max_bytes, DEFAULT_SEARCH_MAX_BYTES)?,
+            max_secs: p.number("search_max_secs", &raw.search_max_secs, DEFAULT_SEARCH_MAX_SECS)?,
+        },
     })
 }
 
@@ -51,6 +56,9 @@ struct RawConfig {
     socket_mode: Option<Spanned<String>>,
     socket_group: Option<Spanned<String>>,
     nginx_config: Option<Spanned<String>>,
+    max_searches: Option<Spanned<u64>>,
+    search_max_bytes: Option<Spanned<u64>>,
+    search_max_secs: Option<Spanned<u64>>,
     #[serde(rename = "stream")]
     streams: Option<Vec<Spanned<RawStream>>>,
 }
@@ -73,6 +81,9 @@ pub(super) const LIMITS: &[(&str, u64, u64)] = &[
     ("history_bytes", 64 << 10, 1 << 30),
     ("max_clients", 1, 1_000_000),
     ("ping_interval_secs", 1, 3600),
+    ("max_searches", 0, 1024),
+    ("search_max_bytes", 1 << 20, 1 << 50),
+    ("search_max_secs", 1, 86_400),
 ];
 
 /// Parses TOML text and checks every value; `source_name` names the text in errors.

@@ -30,6 +30,9 @@ history_bytes = 1048576
 max_clients = 10
 ping_interval_secs = 5
 log_level = "debug"
+max_searches = 2
+search_max_bytes = 1073741824
+search_max_secs = 10
 
 [[stream]]
 id = "web"
@@ -50,6 +53,23 @@ history_lines = 7
     );
     assert_eq!(c.log_level, log::LevelFilter::Debug);
     assert_eq!(c.ping_interval_secs, 5);
+    let search = SearchLimits {
+        max_searches: 2,
+        max_bytes: 1 << 30,
+        max_secs: 10,
+    };
+    assert_eq!(c.search, search);
+}
+
+#[test]
+fn search_limits_have_defaults_and_bounds() {
+    let c = Config::from_str("", "t").unwrap();
+    assert_eq!(
+        (c.search.max_searches, c.search.max_bytes, c.search.max_secs),
+        (4, 64 << 30, 60)
+    );
+    let e = err("search_max_secs = 0\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("search_max_secs")));
 }
 
 #[test]

@@ -24,6 +24,7 @@ mod cursor;
 mod files;
 mod page;
 mod read;
+pub mod search;
 mod seek;
 mod time;
 

@@ -1,6 +1,6 @@
 //! The browser UI, embedded from static/ at compile time, served with cache validators.
 
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Bytes;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use hyper::{Request, Response, StatusCode};
@@ -25,7 +25,7 @@ pub fn find(path: &str) -> Option<&'static Asset> {
 }
 
 /// Serves an asset, answering 304 when the client's copy is current.
-pub fn respond<B>(req: &Request<B>, asset: &'static Asset) -> Response<Full<Bytes>> {
+pub fn respond<B>(req: &Request<B>, asset: &'static Asset) -> super::Resp {
     let fresh = req
         .headers()
         .get(IF_NONE_MATCH)
@@ -36,7 +36,7 @@ pub fn respond<B>(req: &Request<B>, asset: &'static Asset) -> Response<Full<Byte
     } else {
         (StatusCode::OK, Bytes::from_static(asset.body))
     };
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(Either::Left(Full::new(body)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, asset.content_type.parse().expect("valid header"));

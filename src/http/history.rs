@@ -55,7 +55,7 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     }
 }
 
-fn refusal(r: Refused) -> Resp {
+pub(super) fn refusal(r: Refused) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let line = r.reason.replace(['\r', '\n'], " ") + "\n";
     no_store(super::body(status, "text/plain; charset=utf-8", line))
@@ -67,7 +67,7 @@ fn json(status: StatusCode, page: &impl Serialize) -> Resp {
 }
 
 /// Pages change as files grow and rotate: never cached.
-fn no_store(mut resp: Resp) -> Resp {
+pub(super) fn no_store(mut resp: Resp) -> Resp {
     resp.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp

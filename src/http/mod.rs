@@ -2,6 +2,7 @@
 
 mod assets;
 mod history;
+mod search;
 mod session;
 mod ws;
 
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
@@ -19,7 +20,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::Config;
+use crate::config::{Config, SearchLimits};
 use crate::hub::Hub;
 use crate::listen::{Conn, Listener};
 use crate::logging::Reports;
@@ -41,7 +42,9 @@ pub struct State {
     pub hub: Arc<Hub>,
     settings: RwLock<Arc<Settings>>,
     /// WebSocket clients connected now.
-    pub clients: Clients,
+    pub clients: Gauge,
+    /// Searches running now (`search.rs`).
+    pub searches: Gauge,
     /// Repeated trouble from clients, logged once in a while.
     pub reports: Reports,
     /// Configuration reloads so far.
@@ -50,18 +53,25 @@ pub struct State {
     history_turns: Arc<Semaphore>,
 }
 
-/// The number of connected WebSocket clients.
+/// How many of something are there now: WebSocket clients, searches.
 #[derive(Default)]
-pub struct Clients(Arc<AtomicUsize>);
+pub struct Gauge(Arc<AtomicUsize>);
 
-/// One client's presence: counted while it lives.
+/// One presence: counted while it lives.
 pub struct Presence(Arc<AtomicUsize>);
 
-impl Clients {
-    /// Counts a client until the returned guard is dropped.
+impl Gauge {
+    /// Counts one until the returned guard is dropped.
     pub fn enter(&self) -> Presence {
         self.0.fetch_add(1, Ordering::Relaxed);
         Presence(self.0.clone())
+    }
+
+    /// Counts one if fewer than `max` are there.
+    pub fn try_enter(&self, max: usize) -> Option<Presence> {
+        let up = |n: usize| (n < max).then_some(n + 1);
+        self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, up).ok()?;
+        Some(Presence(self.0.clone()))
     }
 
     pub fn count(&self) -> usize {
@@ -81,6 +91,7 @@ pub struct Settings {
     pub ping_interval: Duration,
     /// Bytes kept of a line read from history.
     pub max_line: usize,
+    pub search: SearchLimits,
 }
 
 impl Settings {
@@ -89,6 +100,7 @@ impl Settings {
             allowed_origins: c.allowed_origins.clone(),
             ping_interval: Duration::from_secs(c.ping_interval_secs),
             max_line: c.max_line_bytes,
+            search: c.search,
         }
     }
 }
@@ -98,7 +110,8 @@ impl State {
         State {
             hub,
             settings: RwLock::new(Arc::new(settings)),
-            clients: Clients::default(),
+            clients: Gauge::default(),
+            searches: Gauge::default(),
             reports: Reports::new(REPORT_EVERY),
             reloads: AtomicU64::new(0),
             history_turns: history::turns(),
@@ -233,6 +246,7 @@ impl Server {
                 "/ws" => ws::upgrade(req, peer, &self.state, &self.shutdown, place),
                 "/healthz" => healthz(&self.state.hub),
                 "/history" => history::respond(req.uri().query(), &self.state).await,
+                "/search" => search::respond(req.uri().query(), &self.state, &self.shutdown).await,
                 "/metrics" => metrics(&self.state),
                 path => match assets::find(path) {
                     Some(asset) => assets::respond(&req, asset),
@@ -245,7 +259,8 @@ impl Server {
     }
 }
 
-type Resp = Response<Full<Bytes>>;
+/// A response: a whole body, or one streamed as it is made (`/search`).
+type Resp = Response<Either<Full<Bytes>, search::Ndjson>>;
 
 /// A short text response.
 fn plain(status: StatusCode, text: &'static str) -> Resp {
@@ -254,7 +269,7 @@ fn plain(status: StatusCode, text: &'static str) -> Resp {
 
 /// A response with a body of `content_type`.
 fn body(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Resp {
-    let mut resp = Response::new(Full::new(body.into()));
+    let mut resp = Response::new(Either::Left(Full::new(body.into())));
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -284,6 +299,7 @@ fn metrics(state: &State) -> Resp {
     let global = crate::metrics::Global {
         clients: state.clients.count(),
         reloads: state.reloads.load(Ordering::Relaxed),
+        searches: state.searches.count(),
     };
     let text = crate::metrics::render(&state.hub, &global);
     body(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text)

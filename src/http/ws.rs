@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use http_body_util::Either;
 use hyper::header::{
     CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
 };
@@ -65,7 +66,7 @@ pub fn upgrade(
 
 /// The 101 answer to a WebSocket handshake with `key`.
 fn switching_protocols(key: &str) -> Resp {
-    let mut resp = Response::new(Default::default());
+    let mut resp = Response::new(Either::Left(Default::default()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = resp.headers_mut();
     h.insert(UPGRADE, HeaderValue::from_static("websocket"));
@@ -76,9 +77,7 @@ fn switching_protocols(key: &str) -> Resp {
 }
 
 fn plain_owned(status: StatusCode, text: String) -> Resp {
-    let mut resp = plain(status, "");
-    *resp.body_mut() = text.into();
-    resp
+    super::body(status, "text/plain; charset=utf-8", text)
 }
 
 /// The client's key, if this is a well-formed WebSocket (version 13) upgrade.

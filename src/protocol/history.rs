@@ -54,6 +54,9 @@ pub enum SearchItem {
         /// The budget that stopped it: `bytes` or `time`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         budget: Option<String>,
+        /// Files that could not be read (`name: why`); the others were searched.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed: Vec<String>,
     },
 }
 

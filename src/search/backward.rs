@@ -143,7 +143,10 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             }
         }
         sum.scanned = blocks.scanned();
-        hooks.progress(sum.scanned);
+        if hooks.progress(sum.scanned).is_break() {
+            sum.stopped = true;
+            return Ok(sum);
+        }
     }
     Ok(sum)
 }

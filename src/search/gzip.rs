@@ -195,7 +195,14 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             }
             true
         });
-        hooks.progress(chunks.scanned());
+        if hooks.progress(chunks.scanned()).is_break() {
+            let scanned = chunks.scanned();
+            return Ok(Summary {
+                scanned,
+                stopped: true,
+                ..Summary::default()
+            });
+        }
     }
     let mut sum = Summary {
         scanned: chunks.scanned(),

@@ -68,8 +68,13 @@ pub trait Hooks {
     /// and its text. `Break` ends the scan.
     fn found(&mut self, offset: u64, line: &[u8]) -> ControlFlow<()>;
     /// Bytes of the file (as stored: compressed bytes for gzip) scanned so
-    /// far; called once per block or chunk, the caller throttles.
-    fn progress(&mut self, _scanned: u64) {}
+    /// far; called once per block or chunk, the caller throttles. `Break`
+    /// ends the scan (a budget spent, the client gone); a gzip file's
+    /// matches kept so far are then dropped, not emitted, since newer lines
+    /// of the file were not read.
+    fn progress(&mut self, _scanned: u64) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
 }
 
 /// How a file is stored.

@@ -17,6 +17,8 @@ struct Collect {
     stop: Option<usize>,
     skip_older_than: Option<u64>,
     progress: Vec<u64>,
+    /// Ends the scan at the first progress report.
+    break_on_progress: bool,
 }
 
 impl Hooks for Collect {
@@ -36,8 +38,12 @@ impl Hooks for Collect {
         ControlFlow::Continue(())
     }
 
-    fn progress(&mut self, scanned: u64) {
+    fn progress(&mut self, scanned: u64) -> ControlFlow<()> {
         self.progress.push(scanned);
+        match self.break_on_progress {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
     }
 }
 
@@ -119,6 +125,31 @@ fn gzip_multi_member_matches_plain() {
         );
         assert_eq!(count(&file[..], Compression::Gzip, &m, &o).unwrap(), 3);
     }
+}
+
+#[test]
+fn a_break_from_progress_ends_the_scan() {
+    let m = Matcher::literal(b"apple");
+    let o = opts(16, 1000);
+    let mut hooks = Collect {
+        break_on_progress: true,
+        ..Collect::default()
+    };
+    let sum = newest_first(SAMPLE, Compression::Plain, &m, &o, &mut hooks).unwrap();
+    assert!(sum.stopped);
+    assert_eq!(hooks.progress.len(), 1);
+    assert_eq!(texts(&hooks.found), ["apple pie"], "the newest block's matches only");
+    let mut hooks = Collect {
+        break_on_progress: true,
+        ..Collect::default()
+    };
+    let file = gz(&[SAMPLE]);
+    let sum = newest_first(&file[..], Compression::Gzip, &m, &opts(8, 1000), &mut hooks).unwrap();
+    assert!(sum.stopped);
+    assert!(
+        hooks.found.is_empty(),
+        "a gzip file's older matches are not emitted alone"
+    );
 }
 
 #[test]

@@ -5,7 +5,6 @@
 //! rotation of its file, and forged cursors are refused.
 
 use std::os::unix::fs::MetadataExt;
-use std::process::Command;
 use std::time::Duration;
 
 use logmon::protocol::history::Page;
@@ -20,33 +19,6 @@ fn line(n: usize) -> String {
     let secs = (BASE + n as i64).rem_euclid(86_400);
     let (h, mi, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     format!("10.0.0.1 - - [30/Nov/2026:{h:02}:{mi:02}:{s:02} +0000] \"GET /n/{n:06} HTTP/1.1\" 200 5 \"-\" \"t\"")
-}
-
-/// Runs `logrotate -f` with `options` for `access.log` in the fixture's directory.
-fn logrotate(fx: &Fixture, options: &str) {
-    let logrotate = ["/usr/sbin/logrotate", "/sbin/logrotate"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("logrotate is not installed: apt-get install logrotate (tests/run-all.sh installs it)");
-    let conf = fx.dir.path("logrotate.conf");
-    let text = format!(
-        "{} {{\n    rotate 20\n    create\n{options}\n}}\n",
-        fx.dir.path("access.log").display()
-    );
-    std::fs::write(&conf, text).unwrap();
-    let state = fx.dir.path("logrotate.state");
-    let out = Command::new(logrotate)
-        .arg("-f")
-        .arg("-s")
-        .arg(&state)
-        .arg(&conf)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "logrotate: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `GET /history?query`, which must be a page.
@@ -106,7 +78,7 @@ async fn rotated_history(options: &str, pause: Duration) {
     let (fx, mut c) = Fixture::live(&[ACCESS]).await;
     for (from, to) in [(0, 300), (300, 600), (600, 900)] {
         write(&fx, &mut c, from, to).await;
-        logrotate(&fx, options);
+        logrotate(&fx.dir, options);
         tokio::time::sleep(pause).await;
     }
     let newest = write(&fx, &mut c, 900, 1000).await;
@@ -156,7 +128,7 @@ async fn a_cursor_survives_the_rotation_of_its_file() {
         "lines read carry their numbers"
     );
     let (older, newer) = (p.before.unwrap(), p.lines[10].cursor.clone());
-    logrotate(&fx, "    compress\n    delaycompress");
+    logrotate(&fx.dir, "    compress\n    delaycompress");
     write(&fx, &mut c, 200, 250).await;
     let p = page(&fx, &format!("stream=access&limit=50&before={older}")).await;
     let texts: Vec<_> = p.lines.iter().map(|l| l.text.clone()).collect();
@@ -178,7 +150,7 @@ async fn a_cursor_survives_the_rotation_of_its_file() {
     let p = page(&fx, &format!("stream=access&limit=5&around={newer}")).await;
     assert_eq!(p.lines[p.index.unwrap()].text, line(159));
     // Compressed at the next rotation: the cursor's file is gone.
-    logrotate(&fx, "    compress\n    delaycompress");
+    logrotate(&fx.dir, "    compress\n    delaycompress");
     let why = refused(&fx, &format!("stream=access&before={older}"), 400).await;
     assert!(why.contains("no file of this stream"), "{why}");
 }

@@ -20,5 +20,6 @@ mod load;
 mod protocol;
 mod restart;
 mod rotation;
+mod search;
 mod soak;
 mod systemd;

@@ -172,3 +172,30 @@ pub fn assert_per_file_order(got: &[Line], files: &[(&str, usize)]) {
     }
     assert_eq!(got.len(), total);
 }
+
+/// Runs the real `logrotate -f` with `options` for `access.log` in `dir`.
+pub fn logrotate(dir: &TestDir, options: &str) {
+    let logrotate = ["/usr/sbin/logrotate", "/sbin/logrotate"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("logrotate is not installed: apt-get install logrotate (tests/run-all.sh installs it)");
+    let conf = dir.path("logrotate.conf");
+    let text = format!(
+        "{} {{\n    rotate 20\n    create\n{options}\n}}\n",
+        dir.path("access.log").display()
+    );
+    std::fs::write(&conf, text).unwrap();
+    let state = dir.path("logrotate.state");
+    let out = std::process::Command::new(logrotate)
+        .arg("-f")
+        .arg("-s")
+        .arg(&state)
+        .arg(&conf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "logrotate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

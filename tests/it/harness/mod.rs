@@ -26,7 +26,7 @@ pub use activation::{free_port, socket_activate};
 pub use client::{Client, Line};
 pub use daemon::{Daemon, base_args, run_to_exit};
 pub use files::{
-    PAD, TestDir, Writer, assert_contiguous, assert_exact, assert_per_file_order, numbered, numbered_range,
+    PAD, TestDir, Writer, assert_contiguous, assert_exact, assert_per_file_order, logrotate, numbered, numbered_range,
 };
 pub use fixture::{ACCESS, ERROR, Fixture, Setup};
 pub use http::{Stalled, get, get_over, upgrade_status};
