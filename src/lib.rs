@@ -26,6 +26,7 @@ mod shutdown;
 mod state;
 mod stats;
 mod systemd;
+pub mod terms;
 
 /// The line splitter, exported for the fuzz targets (`fuzz/`).
 #[doc(hidden)]
