@@ -5,7 +5,8 @@
  * term (AND). A term with a leading `!` must not match.
  *   word        the raw line contains it: case-insensitive unless the word has
  *               an upper-case letter; "quoted words" keep their spaces
- *   /re/flags   the raw line matches the regular expression (may hold spaces)
+ *   /re/flags   the raw line matches the regular expression (may hold spaces;
+ *               flags i, m, s, u: `/api/orders` is a word, not a regex)
  *   key:value   a field (fields.js: path, host, addr, ip, ua, method, status,
  *               rt, ut, bytes, upstream, ref, time, or any field's own name):
  *                 status:5xx, status:404   status classes and codes
@@ -24,7 +25,7 @@
 import { isShortName, seconds, valueOf } from './fields.js';
 
 const FIELD = /^([a-z_][a-z0-9_]*)(:|>=|<=|>|<)([^]*)$/;
-const REGEX = /^\/([^]+)\/([a-z]*)$/;
+const REGEX = /^\/([^]+)\/([imsu]*)$/;
 
 /** The terms of a filter text: [{start, end, text}], `text` as typed (quotes included). */
 export function tokenize(src) {
@@ -57,7 +58,7 @@ function regexEnd(src, from) {
     if (src[j] === '\\') { j++; continue; }
     if (src[j] !== '/' || j === from + 1) continue;
     let k = j + 1;
-    while (k < src.length && /[a-z]/.test(src[k])) k++;
+    while (k < src.length && /[imsu]/.test(src[k])) k++;
     if (k === src.length || /\s/.test(src[k])) return k;
   }
   return -1;
@@ -236,11 +237,16 @@ function valueTest(key, value) {
   };
 }
 
-/** Matches any element of a comma separated list (several addresses, statuses or times). */
+/**
+ * Matches any element of a list: nginx writes several upstream addresses,
+ * statuses or times with `, ` between the servers of one group and ` : `
+ * between groups.
+ */
+const LIST = /,| : /;
 function anyOf(v, test) {
   if (test(v)) return true;
-  if (v.indexOf(',') < 0) return false;
-  return v.split(',').some((x) => test(x.trim()));
+  if (v.indexOf(',') < 0 && v.indexOf(' : ') < 0) return false;
+  return v.split(LIST).some((x) => test(x.trim()));
 }
 
 /** 404, 4xx, 40x, 5: digit by digit, `x` for any digit; fewer digits match as a prefix. */

@@ -10,7 +10,7 @@ import { tokenize, unquote } from './filter.js';
 /** Page size asked of /history. */
 export const PAGE = 200;
 const FIELD_TERM = /^!?[a-z_][a-z0-9_]*(:|>=|<=|>|<)./;
-const REGEX_TERM = /^\/([^]+)\/([a-z]*)$/;
+const REGEX_TERM = /^\/([^]+)\/([imsu]*)$/;
 
 /** The query string of a /history request: {stream, before|after|at|around, limit}. */
 export function historyQuery(p) {
@@ -22,23 +22,48 @@ export function historyQuery(p) {
 }
 
 /**
- * The search a filter text asks for: {q, regex, filter, dropped}. Field terms
- * (status:5xx, rt>0.5, !ua:bot) go to `filter` as they are; a /regex/ term is
- * the query with regex=1; otherwise the words, unquoted and joined by a space,
- * are one literal. Negated words and a second regex cannot be sent: `dropped`.
+ * The search a filter text asks for: {q, regex, filter, dropped}, meaning on
+ * the server what the text means in the filter box (filter.js). The server
+ * finds candidate lines by `q` and tests them with `filter` (the same terms
+ * as here, src/terms/). So `q` is one term of the text, made exact:
+ *  - a /regex/ term (its flags i, m, s written inline, `(?i)`), else
+ *  - the longest word: as it is if it has an upper-case letter (the filter
+ *    box matches such a word with its case), else as a regex that ignores
+ *    case, `(?i)` and the word escaped;
+ * and every other term, field terms, words and negated words alike, goes to
+ * `filter` as typed. A second regex, or a negated one, cannot be sent: `dropped`.
  */
 export function searchOf(text) {
-  const fields = [], words = [], dropped = [];
+  const rest = [], dropped = [];
   let regex = null;
   for (const tok of tokenize(text || '')) {
-    const s = tok.text;
-    if (FIELD_TERM.test(s) && !/^!?[a-z]+:\/\//.test(s)) { fields.push(s); continue; }
-    const rm = REGEX_TERM.exec(s);
-    if (rm && regex === null && !words.length) { regex = rm[1]; continue; }
-    if (s[0] === '!' || rm || regex !== null) { dropped.push(s); continue; }
-    words.push(unquote(s));
+    const rm = REGEX_TERM.exec(tok.text);
+    if (rm && regex === null) regex = inlineFlags(rm[2]) + rm[1];
+    else if (rm || (tok.text[0] === '!' && REGEX_TERM.test(tok.text.slice(1)))) dropped.push(tok.text);
+    else rest.push(tok.text);
   }
-  return { q: regex !== null ? regex : words.join(' '), regex: regex !== null, filter: fields.join(' '), dropped };
+  if (regex !== null) return { q: regex, regex: true, filter: rest.join(' '), dropped };
+  let best = -1;
+  rest.forEach((t, i) => {
+    if (t[0] === '!' || (FIELD_TERM.test(t) && !/^[a-z]+:\/\//.test(t))) return;
+    if (best < 0 || unquote(t).length > unquote(rest[best]).length) best = i;
+  });
+  if (best < 0) return { q: '', regex: false, filter: rest.join(' '), dropped };
+  const word = unquote(rest[best]);
+  const filter = rest.filter((_, i) => i !== best).join(' ');
+  if (word !== word.toLowerCase()) return { q: word, regex: false, filter, dropped };
+  return { q: '(?i)' + escapeRegex(word), regex: true, filter, dropped };
+}
+
+/** JavaScript's regex flags i, m, s as the server's inline flags (`(?is)`); u is the default there. */
+function inlineFlags(flags) {
+  const f = flags.replace(/[^ims]/g, '');
+  return f ? '(?' + f + ')' : '';
+}
+
+/** A literal text as a regex that matches it. */
+export function escapeRegex(s) {
+  return s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** The query string of a /search request for `stream` and a search (searchOf). */

@@ -118,7 +118,7 @@ export async function start(id, text) {
   list.replaceChildren();
   matches = 0; scanned = 0; total = 0;
   stream = id;
-  title.textContent = 'Search ' + (id || '') + ': ' + (s.q || s.filter || '');
+  title.textContent = 'Search ' + (id || '') + ': ' + String(text || '').trim();
   if (!id) { state = 'failed'; showCounts('choose a stream first'); return; }
   if (!s.q && !s.filter) { state = 'failed'; showCounts('type words or a /regex/ in the filter box'); return; }
   const c = new AbortController();

@@ -48,7 +48,10 @@ fn every_documented_example_is_a_known_message_with_no_extra_field() {
         };
         assert_eq!(original, again, "a field of this example is not in the types");
     }
-    assert_eq!(bodies, 6, "a page and the search lines: progress, match, done (also stopped, with a failed file)");
+    assert_eq!(
+        bodies, 6,
+        "a page and the search lines: progress, match, done (also stopped, with a failed file)"
+    );
 }
 
 /// A response body of `/history` or `/search`, decoded into its type and encoded again.

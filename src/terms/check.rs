@@ -86,9 +86,27 @@ impl Check {
     }
 }
 
-/// True if `test` passes the value or one element of its comma list (trimmed).
+/// True if `test` passes the value or one element of its list (trimmed):
+/// nginx writes several upstream addresses, statuses or times with `, `
+/// between the servers of one group and ` : ` between groups.
 pub(super) fn any_of(v: &[u8], test: impl Fn(&[u8]) -> bool) -> bool {
-    test(v) || (memchr::memchr(b',', v).is_some() && v.split(|&b| b == b',').any(|x| test(trim(x))))
+    let listed = memchr::memchr(b',', v).is_some() || memchr::memmem::find(v, b" : ").is_some();
+    test(v) || (listed && v.split(|&b| b == b',').flat_map(groups).any(|x| test(trim(x))))
+}
+
+/// The parts of `v` between ` : `.
+fn groups(mut v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        if v.is_empty() {
+            return None;
+        }
+        let (part, rest) = match memchr::memmem::find(v, b" : ") {
+            Some(i) => (&v[..i], &v[i + 3..]),
+            None => (v, &[][..]),
+        };
+        v = rest;
+        Some(part)
+    })
 }
 
 /// True if `hay` contains `needle` (ASCII lower case), ignoring ASCII case.

@@ -73,13 +73,13 @@ fn field(s: &str) -> Option<(&str, &str, &str)> {
     Some((&s[..n], op, &rest[op.len()..]))
 }
 
-/// `/re/flags` (`REGEX` of filter.js): only the last `/` can close it.
+/// `/re/flags` (`REGEX` of filter.js, flags among `imsu`): only the last `/` can close it.
 fn is_regex(s: &str) -> bool {
     let Some(body) = s.strip_prefix('/') else {
         return false;
     };
     body.rfind('/')
-        .is_some_and(|q| q > 0 && body[q + 1..].bytes().all(|b| b.is_ascii_lowercase()))
+        .is_some_and(|q| q > 0 && body[q + 1..].bytes().all(is_flag))
 }
 
 /// How a value is tested, by the name it is asked for (`valueTest`).
@@ -171,6 +171,12 @@ pub(super) fn tokenize(src: &str) -> Vec<String> {
     out
 }
 
+/// A regex flag the filter box takes: other letters after a `/` make a
+/// path (`/api/orders`), not a regex with flags.
+fn is_flag(b: u8) -> bool {
+    matches!(b, b'i' | b'm' | b's' | b'u')
+}
+
 /// The end of a `/regex/flags` term starting at `from` (a `/`): it may hold spaces.
 fn regex_end(cs: &[char], from: usize) -> Option<usize> {
     let mut j = from + 1;
@@ -181,7 +187,7 @@ fn regex_end(cs: &[char], from: usize) -> Option<usize> {
         }
         if cs[j] == '/' && j != from + 1 {
             let mut k = j + 1;
-            while k < cs.len() && cs[k].is_ascii_lowercase() {
+            while k < cs.len() && cs[k].is_ascii() && is_flag(cs[k] as u8) {
                 k += 1;
             }
             if k == cs.len() || is_space(cs[k]) {

@@ -1,9 +1,9 @@
 //! `GET /search` against files rotated by the real `logrotate`: the matches
 //! equal what `grep -F` / `zgrep -F` (and `-E` for a regex) print for the
-//! same files, newest file first and each file's lines from its end; time
-//! bounds, the limit, cursors that open a match in context, a damaged file
-//! reported while the others are searched, progress, 429 when too many run,
-//! and a search that stops when its client goes away.
+//! same files, newest file first and each file's lines from its end; field
+//! terms, time bounds, the limit, cursors that open a match in context, a
+//! damaged file reported while the others are searched, progress, 429 when
+//! too many run, and a search that stops when its client goes away.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -231,6 +231,54 @@ async fn time_bounds_limit_and_context() {
         let p: Page = serde_json::from_slice(&resp.body).unwrap();
         assert_eq!(p.lines[p.index.unwrap()].text, a.texts[k]);
     }
+}
+
+/// Lines `0..1200` newest first, those that `keep`.
+fn newest_where(keep: impl Fn(usize) -> bool) -> Vec<String> {
+    (0..1200).rev().filter(|&n| keep(n)).map(line).collect()
+}
+
+#[tokio::test]
+async fn field_terms_filter_the_matches() {
+    let fx = rotated().await;
+    fn status(n: usize) -> u16 {
+        [200, 200, 301, 404, 500, 503][n % 6]
+    }
+    type Keep = Box<dyn Fn(usize) -> bool>;
+    let cases: [(&str, &str, Keep); 4] = [
+        (
+            "",
+            "status:5xx path:/api/3/*",
+            Box::new(|n| status(n) >= 500 && n % 13 == 3),
+        ),
+        (
+            "Examplebot",
+            "!method:POST status:500",
+            Box::new(|n| n % 3 == 1 && n % 5 != 0 && status(n) == 500),
+        ),
+        (
+            "item",
+            "addr:10.0.4.* bytes>=950 !ua:curl",
+            Box::new(|n| n % 7 == 4 && 100 + n % 900 >= 950 && n % 3 != 0),
+        ),
+        (
+            "GET",
+            "status:3xx item0099",
+            Box::new(|n| status(n) == 301 && n % 5 != 0 && n / 10 == 99),
+        ),
+    ];
+    for (needle, filter, keep) in cases {
+        let a = search(
+            &fx,
+            &format!("stream=access&q={}&filter={}&limit=5000", q(needle), q(filter)),
+        )
+        .await;
+        let want = newest_where(keep);
+        assert!(!want.is_empty(), "{filter}: a case that finds lines");
+        same(&a.texts, &want, &format!("q={needle:?} filter={filter:?}"));
+    }
+    let reason = refused(&fx, "stream=access&q=x&filter=rt%3Eabc", 400).await;
+    assert!(reason.contains("filter=: rt>abc: not a number"), "{reason}");
 }
 
 #[tokio::test]

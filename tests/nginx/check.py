@@ -399,7 +399,7 @@ def check_metrics(text, truths, problems):
     names = {n for n, _, _ in samples}
     for family in ("logmon_lines_read_total", "logmon_bytes_read_total", "logmon_parse_failures_total",
                    "logmon_rotations_total", "logmon_follower_lag_bytes", "logmon_gaps_total",
-                   "logmon_clients", "logmon_reloads_total", "nginx_http_requests_total",
+                   "logmon_clients", "logmon_reloads_total", "logmon_searches", "nginx_http_requests_total",
                    "nginx_http_response_bytes_total", "nginx_http_request_duration_seconds_count",
                    "nginx_http_upstream_response_duration_seconds_count"):
         problems.check(family in names, f"/metrics has no {family}")
