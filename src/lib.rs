@@ -37,7 +37,7 @@ pub use follow::LineSplitter;
 #[doc(hidden)]
 pub mod parts {
     pub use crate::civil::civil;
-    pub use crate::layout::{COMBINED, Escape, Layout};
+    pub use crate::layout::{COMBINED, Escape, Kind, Layout};
     pub use crate::nginx::parse as parse_nginx;
     pub use crate::search::{
         Compression, Hooks, Matcher, Options as SearchOptions, PatternError, REGEX_SIZE_LIMIT,
