@@ -48,17 +48,15 @@ fn by_name(name: &str, value: &str) -> Option<f64> {
     }
 }
 
-/// `"time_iso8601":"..."` (or the other names) in a JSON line.
+/// The first of the time keys (`time_iso8601`, `time_local`, `msec`) that a
+/// JSON line has and can be read, as a string or a number. The line is
+/// parsed, so a nested object's key is not taken for the line's.
 fn json_field(line: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(line).ok()?;
-    TIME_NAMES.iter().find_map(|name| {
-        let key = format!("\"{name}\":");
-        let rest = text[text.find(&key)? + key.len()..].trim_start();
-        let value = match rest.strip_prefix('"') {
-            Some(quoted) => &quoted[..quoted.find('"')?],
-            None => &rest[..rest.find([',', '}']).unwrap_or(rest.len())],
-        };
-        by_name(name, value.trim())
+    let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line).ok()?;
+    TIME_NAMES.iter().find_map(|name| match obj.get(*name)? {
+        serde_json::Value::String(s) => by_name(name, s.trim()),
+        serde_json::Value::Number(n) => by_name(name, &n.to_string()),
+        _ => None,
     })
 }
 
@@ -189,6 +187,8 @@ mod tests {
             Some(T)
         );
         assert_eq!(of_line(&json, br#"{"msec": 1796047323.5}"#), Some(T + 0.5));
+        let decoy = br#"{"upstream":{"msec":"1"},"msec":1796047323}"#;
+        assert_eq!(of_line(&json, decoy), Some(T), "a nested object's key is not the line's");
         let error = Layout::fieldless("nginx-error", Kind::Error);
         assert_eq!(of_line(&error, b"2026/11/30 14:02:03 [warn] 1#1: x"), Some(T));
         let plain = Layout::fieldless("plain", Kind::Plain);
