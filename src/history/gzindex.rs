@@ -21,7 +21,7 @@
 //!
 //! Bounded: at most `file_points` points a file (60: when a 61st comes,
 //! every other point is dropped and the file's span doubles, so a 200 MB
-//! file keeps about 50 points, 4 MiB apart) and at most `capacity` bytes in
+//! file keeps about 40 points, 4 to 5 MiB apart) and at most `capacity` bytes in
 //! all (4 MiB: windows and points, two files with all their points fit),
 //! the least recently used files dropped first. A file is known by its
 //! identity (device, inode, fingerprint of its head, size) and by the
@@ -236,11 +236,13 @@ impl Index {
         self.inner().files.iter().map(|e| e.slots.len()).sum()
     }
 
-    /// Sets the bytes the index may hold (0: none, no points are kept or made).
-    pub fn set_capacity(&self, bytes: usize) {
+    /// Sets the bytes the index may hold (0: none, no points are kept or
+    /// made); the bytes it could hold before.
+    pub fn set_capacity(&self, bytes: usize) -> usize {
         let mut inner = self.inner();
-        inner.capacity = bytes;
+        let before = std::mem::replace(&mut inner.capacity, bytes);
         inner.evict();
+        before
     }
 }
 

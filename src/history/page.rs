@@ -6,10 +6,10 @@
 //! `.gz` file is read forwards only (`gzread.rs`), from the last access
 //! point of the process's index at or before the place (`gzindex.rs`), or
 //! from its start while the index has none there. The first page that
-//! reads a file through (about 700 MB of text a second on one core) leaves
+//! reads a file through (about 600 MB of text a second on one core) leaves
 //! points in it, 1 MiB of text apart or further in a large file (at most
-//! 60 a file: 4 MiB apart in 200 MB), and a later page decompresses about
-//! that much. The lines before a place are those from the point before it
+//! 60 a file: 4 to 5 MiB apart in 200 MB), and a later page decompresses
+//! about that much (5 ms instead of 200 in the middle of 200 MB). The lines before a place are those from the point before it
 //! to the place, then from the point before that, until there are enough.
 //! The cost is the request's, bounded by its budget.
 
