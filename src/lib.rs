@@ -37,6 +37,7 @@ pub use follow::LineSplitter;
 #[doc(hidden)]
 pub mod parts {
     pub use crate::civil::civil;
+    pub use crate::history::{Cursor as HistoryCursor, GZ_INDEX, page_back as history_page_back};
     pub use crate::layout::{COMBINED, Escape, Kind, Layout};
     pub use crate::nginx::parse as parse_nginx;
     pub use crate::search::{

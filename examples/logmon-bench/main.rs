@@ -45,6 +45,12 @@
 //!   `<target>/bench-search/`: throughput side by side, the engine's
 //!   newest-first mode, and its memory. About 1.5 minutes once the files
 //!   exist.
+//! - **history** (only when named: `--sections history`): `/history`'s
+//!   pages in process, 20 pages of 200 lines back from the middle of a
+//!   `.gz` rotation of `--history-mib` MiB of text (default 200, its gzip
+//!   made once in `<target>/bench-history/`): milliseconds a page without
+//!   and with the index of access points into `.gz` files, and the index's
+//!   memory. Under half a minute once the file exists.
 //!
 //! `--quick` makes N 200,000, the steady run 5 s and the idle run 10 s.
 //!
@@ -72,6 +78,7 @@ mod client;
 mod follower;
 mod harness;
 mod histogram;
+mod history;
 mod idle;
 mod meter;
 mod opts;
@@ -144,6 +151,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Search) {
         report::search(&mut table, &search::run(bench.opts.search_mib)?);
+    }
+    if bench.opts.runs(Section::History) {
+        report::history(&mut table, &history::run(bench.opts.history_mib)?);
     }
     Ok(table)
 }

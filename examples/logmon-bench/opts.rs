@@ -50,6 +50,9 @@ pub struct Opts {
     /// MiB of the search section's log (made once in target/bench-search/)
     #[arg(long, default_value_t = 1024)]
     pub search_mib: u64,
+    /// MiB of the history section's log, before gzip (made once in target/bench-history/)
+    #[arg(long, default_value_t = 200)]
+    pub history_mib: u64,
     /// The logmon binary to measure (default: build target/release/logmon)
     #[arg(long)]
     pub logmon: Option<PathBuf>,
@@ -65,6 +68,8 @@ pub enum Section {
     Parsing,
     /// Not in the default list: it makes a 1 GiB log and its gzip once.
     Search,
+    /// Not in the default list: it makes a 200 MiB log's gzip once.
+    History,
 }
 
 impl Opts {

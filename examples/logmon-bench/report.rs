@@ -14,6 +14,9 @@ use crate::steady::{self, Steady};
 use crate::table::{self, Better, Row, Table, Verdict};
 use crate::{procfs, servers};
 
+mod history;
+pub use history::history;
+
 /// The first line printed: the arguments, the machine and what is measured.
 pub fn header(logmon: &Path, frontail: bool) -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -4,7 +4,8 @@
 //! The file is the archive. nginx's logs keep days of lines in the current
 //! file and its rotations (`access.log.1`, `access.log.2.gz`, dated names):
 //! a page is read from those files on demand, with nothing copied and
-//! nothing kept between requests. Where a page starts is one of
+//! nothing kept between requests but a bounded index of places to start
+//! decompressing `.gz` files at (`gzindex.rs`). Where a page starts is one of
 //!
 //! - a *cursor* (`cursor.rs`): a line's place by file identity and offset,
 //!   given out with every line of a page, opaque to clients;
@@ -22,6 +23,8 @@
 
 mod cursor;
 mod files;
+mod gzindex;
+mod gzread;
 mod page;
 mod read;
 pub mod search;
@@ -31,6 +34,8 @@ mod time;
 use std::io;
 
 pub use cursor::Cursor;
+pub use gzindex::SHARED as GZ_INDEX;
+pub use page::page_back;
 
 use crate::hub::Stream;
 use crate::protocol::history::Page;
@@ -312,5 +317,7 @@ fn check_line_start(r: &mut Reader, i: usize, offset: u64) -> Result<(), Failure
     }
 }
 
+#[cfg(test)]
+mod gztests;
 #[cfg(test)]
 mod tests;

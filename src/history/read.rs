@@ -1,12 +1,13 @@
 //! Lines out of history files, with bounded memory: reading forwards in
 //! blocks, backwards in blocks (plain files), and through decompression
-//! (`.gz`, which can only be read from its start).
+//! (`.gz`, read forwards from its start or from an access point of the
+//! index, `gzread.rs`, where the first bytes may end a line begun before).
 //!
 //! Every byte read (decompressed, for `.gz`) is paid from a request's
 //! `Budget`, so that no request reads without end; a line keeps at most
 //! `cap` bytes (the stream's `max_line_bytes`), the rest only counted.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
 /// Bytes read at a time, forwards or backwards.
 pub const BLOCK: usize = 64 * 1024;
@@ -101,6 +102,23 @@ pub fn scan<R: Read>(
         visit(finish(line));
     }
     Ok(())
+}
+
+/// Skips the end of a line begun before `r`'s first byte, up to its newline
+/// (or the end): the bytes skipped.
+pub fn skip_line<R: BufRead>(r: &mut R, budget: &mut Budget) -> io::Result<u64> {
+    let mut skipped = 0;
+    loop {
+        let bytes = r.fill_buf()?;
+        let nl = memchr::memchr(b'\n', bytes);
+        let n = nl.map_or(bytes.len(), |i| i + 1);
+        budget.spend(n)?;
+        r.consume(n);
+        skipped += n as u64;
+        if nl.is_some() || n == 0 {
+            return Ok(skipped);
+        }
+    }
 }
 
 /// Strips a `\r` before the newline.

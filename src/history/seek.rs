@@ -5,11 +5,14 @@
 //! newest whose first line is not later than the time, and in a plain file
 //! the line is found by bisecting byte offsets (each probe reads the line
 //! after the probe's offset) down to one block, then read forwards. In a
-//! `.gz` file it is found by reading from the start. Lines without a time
-//! are passed over.
+//! `.gz` file it is found by reading forwards from the last access point of
+//! the index (`gzindex.rs`) whose line's time is before the time, or from
+//! the file's start (which leaves points for the next time). Lines without
+//! a time are passed over.
 
 use std::io;
 
+use super::gzindex;
 use super::page::Reader;
 use super::read::BLOCK;
 use super::time;
@@ -63,7 +66,13 @@ impl Reader<'_> {
 
     /// The offset of the first line of file `i` at or after `t`, if any.
     pub(super) fn first_in_file(&mut self, i: usize, t: f64) -> io::Result<Option<u64>> {
-        let (mut lo, mut hi) = (0, if self.files[i].gz { 0 } else { self.files[i].size });
+        let (mut lo, mut hi) = match self.files[i].gz {
+            true => {
+                let start = gzindex::SHARED.before_time(&self.gz_key(i), t).unwrap_or(0);
+                (start, start)
+            }
+            false => (0, self.files[i].size),
+        };
         while hi - lo > BLOCK as u64 {
             let mid = lo + (hi - lo) / 2;
             let Some(start) = self.line_start_after(i, mid)? else {
