@@ -188,7 +188,11 @@ mod tests {
         );
         assert_eq!(of_line(&json, br#"{"msec": 1796047323.5}"#), Some(T + 0.5));
         let decoy = br#"{"upstream":{"msec":"1"},"msec":1796047323}"#;
-        assert_eq!(of_line(&json, decoy), Some(T), "a nested object's key is not the line's");
+        assert_eq!(
+            of_line(&json, decoy),
+            Some(T),
+            "a nested object's key is not the line's"
+        );
         let error = Layout::fieldless("nginx-error", Kind::Error);
         assert_eq!(of_line(&error, b"2026/11/30 14:02:03 [warn] 1#1: x"), Some(T));
         let plain = Layout::fieldless("plain", Kind::Plain);
