@@ -108,13 +108,19 @@ fn grep_newest_first(fx: &Fixture, files: &[&str], flag: &str, pattern: &str) ->
 
 /// access.log, then three rotations by logrotate (`compress`, `delaycompress`): 1200 lines.
 async fn rotated() -> Fixture {
+    rotated_with("    compress\n    delaycompress", Duration::ZERO).await
+}
+
+/// 1200 lines written to access.log, rotated by logrotate with `options` after each 300.
+async fn rotated_with(options: &str, pause: Duration) -> Fixture {
     let (fx, mut c) = Fixture::live(&[ACCESS]).await;
     for (from, to) in [(0, 300), (300, 600), (600, 900), (900, 1200)] {
         let lines: Vec<String> = (from..to).map(line).collect();
         fx.dir.append("access.log", &lines);
         c.expect_lines("access", to - from, Duration::from_secs(20)).await;
         if to < 1200 {
-            logrotate(&fx.dir, "    compress\n    delaycompress");
+            logrotate(&fx.dir, options);
+            tokio::time::sleep(pause).await;
         }
     }
     fx
@@ -142,6 +148,33 @@ fn q(text: &str) -> String {
 #[tokio::test]
 async fn search_equals_grep_over_logrotate_files() {
     let fx = rotated().await;
+    equals_grep(&fx, &FILES).await;
+}
+
+#[tokio::test]
+async fn search_equals_grep_over_dated_rotations() {
+    let fx = rotated_with(
+        "    compress\n    dateext\n    dateformat -%Y%m%d%H%M%S",
+        Duration::from_millis(1100),
+    )
+    .await;
+    let mut dated: Vec<String> = std::fs::read_dir(fx.dir.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("access.log-") && n.ends_with(".gz"))
+        .collect();
+    dated.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dated.len(), 3, "{dated:?}");
+    let files: Vec<&str> = std::iter::once("access.log")
+        .chain(dated.iter().map(String::as_str))
+        .collect();
+    equals_grep(&fx, &files).await;
+}
+
+/// Literal and regex searches give what grep gives over `files`, newest first.
+async fn equals_grep(fx: &Fixture, files: &[&str]) {
+    let size = |f: &&str| std::fs::metadata(fx.dir.path(f)).unwrap().len();
+    let total: u64 = files.iter().map(size).sum();
     for needle in [
         "/api/3/",
         "Examplebot",
@@ -150,14 +183,9 @@ async fn search_equals_grep_over_logrotate_files() {
         "10.0.6.249 ",
         "nowhere",
     ] {
-        let a = search(&fx, &format!("stream=access&q={}", q(needle))).await;
-        let want = grep_newest_first(&fx, &FILES, "-F", needle);
+        let a = search(fx, &format!("stream=access&q={}", q(needle))).await;
+        let want = grep_newest_first(fx, files, "-F", needle);
         same(&a.texts, &want, &format!("q={needle:?}"));
-        let total: u64 = FILES
-            .iter()
-            .map(|f| std::fs::metadata(fx.dir.path(f)).unwrap().len())
-            .sum();
-        let done = a.done.unwrap();
         let want_done = SearchItem::Done {
             matches: want.len() as u64,
             scanned: total,
@@ -166,7 +194,7 @@ async fn search_equals_grep_over_logrotate_files() {
             budget: None,
             failed: Vec::new(),
         };
-        assert_eq!(done, want_done, "q={needle:?}");
+        assert_eq!(a.done.unwrap(), want_done, "q={needle:?}");
         assert!(
             a.progress.iter().all(|&(s, t)| s <= t && t == total),
             "{:?}",
@@ -178,12 +206,9 @@ async fn search_equals_grep_over_logrotate_files() {
         "^10\\.0\\.2\\.1[0-9] ",
         "(500|503) [0-9]+ \"-\" \"Mozilla",
     ] {
-        let a = search(&fx, &format!("stream=access&regex=1&q={}", q(pattern))).await;
-        same(
-            &a.texts,
-            &grep_newest_first(&fx, &FILES, "-E", pattern),
-            &format!("regex {pattern:?}"),
-        );
+        let a = search(fx, &format!("stream=access&regex=1&q={}", q(pattern))).await;
+        let want = grep_newest_first(fx, files, "-E", pattern);
+        same(&a.texts, &want, &format!("regex {pattern:?}"));
         assert!(!a.texts.is_empty(), "regex {pattern:?} finds lines");
     }
 }
