@@ -29,6 +29,7 @@ use miniz_oxide::inflate::core::inflate_flags::{TINFL_FLAG_HAS_MORE_INPUT, TINFL
 use miniz_oxide::inflate::core::{BlockBoundaryState, DecompressorOxide, decompress};
 
 use super::gzindex::{Index, Key, Point, WINDOW};
+use super::seek::PROBE_LINES;
 use input::{Input, cut_short, header};
 
 mod input;
@@ -36,8 +37,7 @@ mod input;
 /// The ring the text is decoded into (a power of two, at least twice the window).
 const RING: usize = 64 * 1024;
 const FLAGS: u32 = TINFL_FLAG_HAS_MORE_INPUT | TINFL_FLAG_STOP_ON_BLOCK_BOUNDARY;
-/// Lines after a point tried for a time, and bytes of each looked at.
-const PROBE_LINES: usize = 16;
+/// Bytes of each line after a point looked at for a time (`PROBE_LINES` of them).
 const PROBE_BYTES: usize = 16 * 1024;
 
 /// What the file's next bytes are.

@@ -17,8 +17,8 @@ use super::page::Reader;
 use super::read::BLOCK;
 use super::time;
 
-/// How many lines after a probe are tried for a time.
-const PROBE_LINES: usize = 16;
+/// How many lines after a probe (or a `.gz` access point) are tried for a time.
+pub(super) const PROBE_LINES: usize = 16;
 
 impl Reader<'_> {
     /// The first line of the history at or after `t`: file and offset;

@@ -50,13 +50,31 @@ fn by_name(name: &str, value: &str) -> Option<f64> {
 
 /// The first of the time keys (`time_iso8601`, `time_local`, `msec`) that a
 /// JSON line has and can be read, as a string or a number. The line is
-/// parsed, so a nested object's key is not taken for the line's.
+/// parsed, so a nested object's key is not taken for the line's; a line
+/// that does not parse (one cut at `max_line_bytes`) is searched for the
+/// keys' text instead.
 fn json_field(line: &[u8]) -> Option<f64> {
-    let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line).ok()?;
+    let Ok(obj) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) else {
+        return json_text(line);
+    };
     TIME_NAMES.iter().find_map(|name| match obj.get(*name)? {
         serde_json::Value::String(s) => by_name(name, s.trim()),
         serde_json::Value::Number(n) => by_name(name, &n.to_string()),
         _ => None,
+    })
+}
+
+/// `"time_iso8601":"..."` (or the other names) found in a line's text.
+fn json_text(line: &[u8]) -> Option<f64> {
+    let text = String::from_utf8_lossy(line);
+    TIME_NAMES.iter().find_map(|name| {
+        let key = format!("\"{name}\":");
+        let rest = text[text.find(&key)? + key.len()..].trim_start();
+        let value = match rest.strip_prefix('"') {
+            Some(quoted) => &quoted[..quoted.find('"')?],
+            None => &rest[..rest.find([',', '}']).unwrap_or(rest.len())],
+        };
+        by_name(name, value.trim())
     })
 }
 
@@ -193,6 +211,8 @@ mod tests {
             Some(T),
             "a nested object's key is not the line's"
         );
+        let cut = br#"{"time_iso8601":"2026-11-30T14:02:03+00:00","path":"/a-very-long-pa"#;
+        assert_eq!(of_line(&json, cut), Some(T), "a line cut short");
         let error = Layout::fieldless("nginx-error", Kind::Error);
         assert_eq!(of_line(&error, b"2026/11/30 14:02:03 [warn] 1#1: x"), Some(T));
         let plain = Layout::fieldless("plain", Kind::Plain);

@@ -16,8 +16,9 @@
 //!   slows the search rather than filling memory, and one that stops
 //!   reading for longer than the search's time budget is given up on;
 //! - when the client goes away hyper drops the body, the channel closes,
-//!   and the search stops at its next chunk or progress report; shutdown
-//!   stops it the same way.
+//!   and the search stops at its next chunk or progress report (after
+//!   every block read); shutdown stops it the same way, also while a chunk
+//!   waits for room.
 
 use std::convert::Infallible;
 use std::ops::ControlFlow;
@@ -109,6 +110,10 @@ fn compile(q: &SearchQuery) -> Result<(Matcher, Terms), Refused> {
         false => Matcher::literal(q.q.as_bytes()),
     };
     let terms = Terms::parse(&q.filter).map_err(|e| bad(400, format!("filter=: {e}")))?;
+    if q.q.is_empty() && terms.is_empty() && q.from.is_none() && q.to.is_none() {
+        let why = "q= is empty: give text to find, or filter=, from= or to=";
+        return Err(bad(400, why.into()));
+    }
     Ok((matcher, terms))
 }
 
@@ -180,10 +185,15 @@ impl Sink for Channel {
             .patience
             .saturating_sub(self.started.elapsed())
             .max(Duration::from_secs(1));
-        let sent = self.runtime.block_on(tokio::time::timeout(wait, self.tx.send(chunk)));
+        let sent = self.runtime.block_on(async {
+            tokio::select! {
+                sent = tokio::time::timeout(wait, self.tx.send(chunk)) => matches!(sent, Ok(Ok(()))),
+                _ = self.shutdown.requested() => false,
+            }
+        });
         match sent {
-            Ok(Ok(())) => ControlFlow::Continue(()),
-            _ => ControlFlow::Break(()),
+            true => ControlFlow::Continue(()),
+            false => ControlFlow::Break(()),
         }
     }
 }

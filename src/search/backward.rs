@@ -26,7 +26,7 @@ use memchr::memchr;
 
 use super::matcher::{Matcher, scan_lines, text_of};
 use super::source::{Source, read_exact_at};
-use super::{Hooks, Options, Summary, Verdict};
+use super::{Hooks, Options, Step, Summary, Verdict};
 
 /// The complete lines of a block: `buf[from..=to]` (`to` is the last
 /// line's `\n`, or the end of the file's last line when it has none), and
@@ -75,10 +75,10 @@ impl<'a, S: Source + ?Sized> Blocks<'a, S> {
         self.size - self.pos
     }
 
-    /// The next older region with at least one complete line, or `None`
-    /// when the file's start has been reached.
-    pub fn next_region(&mut self) -> io::Result<Option<Region>> {
-        while self.pos > 0 {
+    /// The next older block's complete lines, `Nothing` when a block held
+    /// no line start (all of it carried), or `End` at the file's start.
+    pub fn next_region(&mut self) -> io::Result<Step<Region>> {
+        if self.pos > 0 {
             self.cut_carry();
             let n = (self.block as u64).min(self.pos) as usize;
             let filled = n + self.carry;
@@ -97,15 +97,16 @@ impl<'a, S: Source + ?Sized> Blocks<'a, S> {
                 memchr(b'\n', &self.buf[..filled]).map_or(filled + 1, |i| i + 1)
             };
             self.carry = from.min(filled);
-            if from <= to {
-                return Ok(Some(Region {
-                    base: self.pos,
-                    from,
-                    to,
-                }));
+            if from > to {
+                return Ok(Step::Nothing);
             }
+            return Ok(Step::Lines(Region {
+                base: self.pos,
+                from,
+                to,
+            }));
         }
-        Ok(None)
+        Ok(Step::End)
     }
 
     /// Keeps only the first `max_line + 1` bytes of a long carried line,
@@ -128,18 +129,26 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
     let mut blocks = Blocks::new(src, o)?;
     let mut starts: Vec<u32> = Vec::new();
     let mut sum = Summary::default();
-    while let Some(r) = blocks.next_region()? {
-        starts.clear();
-        let buf = blocks.buf();
-        scan_lines(m, buf, r.from, r.to, o.max_line, |l| {
-            starts.push(l.start as u32);
-            true
-        });
-        for &s in starts.iter().rev() {
-            if emit(buf, s as usize, &r, o, hooks, &mut sum).is_break() {
-                sum.scanned = blocks.scanned();
-                sum.stopped = true;
-                return Ok(sum);
+    loop {
+        match blocks.next_region()? {
+            Step::End => break,
+            Step::Nothing => {}
+            Step::Lines(r) => {
+                starts.clear();
+                let buf = blocks.buf();
+                scan_lines(m, buf, r.from, r.to, o.max_line, |l| {
+                    starts.push(l.start as u32);
+                    true
+                });
+                let mut emitted = starts
+                    .iter()
+                    .rev()
+                    .map(|&s| emit(buf, s as usize, &r, o, hooks, &mut sum));
+                if emitted.any(|flow| flow.is_break()) {
+                    sum.scanned = blocks.scanned();
+                    sum.stopped = true;
+                    return Ok(sum);
+                }
             }
         }
         sum.scanned = blocks.scanned();
@@ -172,11 +181,14 @@ fn emit(buf: &[u8], s: usize, r: &Region, o: &Options, hooks: &mut impl Hooks, s
 pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Result<u64> {
     let mut blocks = Blocks::new(src, o)?;
     let mut n = 0u64;
-    while let Some(r) = blocks.next_region()? {
-        scan_lines(m, blocks.buf(), r.from, r.to, o.max_line, |_| {
-            n += 1;
-            true
-        });
+    loop {
+        match blocks.next_region()? {
+            Step::End => return Ok(n),
+            Step::Nothing => {}
+            Step::Lines(r) => scan_lines(m, blocks.buf(), r.from, r.to, o.max_line, |_| {
+                n += 1;
+                true
+            }),
+        }
     }
-    Ok(n)
 }

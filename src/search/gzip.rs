@@ -18,13 +18,14 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 use flate2::read::MultiGzDecoder;
 use memchr::{memchr, memrchr};
 
 use super::matcher::{Matcher, scan_lines, text_of};
 use super::source::{Reader, Source};
-use super::{Hooks, Options, Summary, Verdict};
+use super::{Hooks, Options, Step, Summary, Verdict};
 
 /// The complete lines of a chunk: `buf[0..=to]`, and how its indices map
 /// to offsets in the decompressed content.
@@ -105,10 +106,11 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
         self.dec.get_ref().pos()
     }
 
-    /// The next region with at least one complete line, or `None` at the end.
-    pub fn next_region(&mut self) -> io::Result<Option<Region>> {
+    /// The next chunk's complete lines, `Nothing` when a chunk held no line
+    /// end (a long line, or bytes without `\n`), or `End`.
+    pub fn next_region(&mut self) -> io::Result<Step<Region>> {
         self.take_rest();
-        while !self.done {
+        if !self.done {
             let n = self.fill()?;
             let mut data_off = self.out;
             self.out += n as u64;
@@ -128,7 +130,9 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
                 None => {
                     self.carry = filled;
                     self.cut_carry();
-                    continue;
+                    // The next call goes on with this carry.
+                    self.rest = (0, self.carry, self.carry_off);
+                    return Ok(Step::Nothing);
                 }
             };
             let r = Region {
@@ -138,9 +142,9 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
                 data_off,
             };
             self.rest = (to + 1, filled.max(to + 1), r.offset(to + 1));
-            return Ok(Some(r));
+            return Ok(Step::Lines(r));
         }
-        Ok(None)
+        Ok(Step::End)
     }
 
     /// Moves the bytes after the last region to the buffer's start.
@@ -181,20 +185,27 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
     let mut kept = Kept::new(o);
     let mut chunks = Chunks::new(src, o)?;
     let mut older_skipped = false;
-    while let Some(r) = chunks.next_region()? {
+    loop {
+        let r = match chunks.next_region()? {
+            Step::End => break,
+            Step::Nothing => None,
+            Step::Lines(r) => Some(r),
+        };
         let buf = chunks.buf();
-        scan_lines(m, buf, 0, r.to, o.max_line, |l| {
-            let text = &buf[l.start..l.start + l.len];
-            match hooks.filter(text) {
-                Verdict::Match => kept.push(r.offset(l.start), text),
-                Verdict::Skip => {}
-                Verdict::SkipOlder => {
-                    kept.clear();
-                    older_skipped = true;
+        if let Some(r) = r {
+            scan_lines(m, buf, 0, r.to, o.max_line, |l| {
+                let text = &buf[l.start..l.start + l.len];
+                match hooks.filter(text) {
+                    Verdict::Match => kept.push(r.offset(l.start), text),
+                    Verdict::Skip => {}
+                    Verdict::SkipOlder => {
+                        kept.clear();
+                        older_skipped = true;
+                    }
                 }
-            }
-            true
-        });
+                true
+            });
+        }
         if hooks.progress(chunks.scanned()).is_break() {
             let scanned = chunks.scanned();
             return Ok(Summary {
@@ -217,13 +228,16 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
 pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Result<u64> {
     let mut chunks = Chunks::new(src, o)?;
     let mut n = 0u64;
-    while let Some(r) = chunks.next_region()? {
-        scan_lines(m, chunks.buf(), 0, r.to, o.max_line, |_| {
-            n += 1;
-            true
-        });
+    loop {
+        match chunks.next_region()? {
+            Step::End => return Ok(n),
+            Step::Nothing => {}
+            Step::Lines(r) => scan_lines(m, chunks.buf(), 0, r.to, o.max_line, |_| {
+                n += 1;
+                true
+            }),
+        }
     }
-    Ok(n)
 }
 
 /// The newest matches so far, in file order; the texts of `items[lo..]`
@@ -301,23 +315,40 @@ impl Kept {
             if self.items.is_empty() {
                 return Ok(());
             }
-            self.reread(src, o)?;
+            if self.reread(src, o, &mut |_| hooks.progress(sum.scanned))?.is_break() {
+                sum.stopped = true;
+                return Ok(());
+            }
         }
     }
 
     /// Decompresses the file again and holds the texts of the newest
-    /// matches (all of which lost theirs) that fit the budget.
-    fn reread<S: Source + ?Sized>(&mut self, src: &S, o: &Options) -> io::Result<()> {
+    /// matches (all of which lost theirs) that fit the budget. `pulse` is
+    /// told of each chunk (the caller's progress: its budgets and its
+    /// client are checked while the file is read again) and may stop it.
+    fn reread<S: Source + ?Sized>(
+        &mut self,
+        src: &S,
+        o: &Options,
+        pulse: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> io::Result<ControlFlow<()>> {
         self.lo = 0;
         self.text_bytes = 0;
         let mut k = 0;
         let mut chunks = Chunks::new(src, o)?;
         while k < self.items.len() {
-            let Some(r) = chunks.next_region()? else {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the file changed during the search",
-                ));
+            if pulse(chunks.scanned()).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+            let r = match chunks.next_region()? {
+                Step::Lines(r) => r,
+                Step::Nothing => continue,
+                Step::End => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file changed during the search",
+                    ));
+                }
             };
             let buf = chunks.buf();
             while let Some(i) = self.items.get(k).and_then(|(off, _)| r.index(*off)) {
@@ -327,6 +358,6 @@ impl Kept {
                 k += 1;
             }
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     }
 }

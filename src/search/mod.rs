@@ -77,6 +77,16 @@ pub trait Hooks {
     }
 }
 
+/// What reading a file on gave: complete lines, bytes with no line end in
+/// them yet (a long line, a run without `\n`: still a step, so that the
+/// caller can report progress and stop), or the end.
+#[derive(Debug, Clone, Copy)]
+pub enum Step<R> {
+    Lines(R),
+    Nothing,
+    End,
+}
+
 /// How a file is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {

@@ -153,6 +153,24 @@ fn a_break_from_progress_ends_the_scan() {
 }
 
 #[test]
+fn bytes_without_a_line_end_still_report_progress_and_can_be_stopped() {
+    let m = Matcher::literal(b"x");
+    let flat = [b'a'; 100];
+    let mut h = Collect::default();
+    newest_first(&flat[..], Compression::Plain, &m, &opts(8, 10), &mut h).unwrap();
+    assert_eq!(h.progress.len(), 13, "a block at a time: {:?}", h.progress);
+    // A gzip bomb: 64 MiB of zeros in about 64 KiB. The first report stops it.
+    let bomb = gz(&[&vec![0u8; 64 << 20]]);
+    let mut h = Collect {
+        break_on_progress: true,
+        ..Collect::default()
+    };
+    let sum = newest_first(&bomb[..], Compression::Gzip, &m, &opts(1 << 20, 100), &mut h).unwrap();
+    assert!(sum.stopped && h.progress.len() == 1, "{:?}", h.progress);
+    assert!(sum.scanned < bomb.len() as u64, "{} of {}", sum.scanned, bomb.len());
+}
+
+#[test]
 fn crlf_is_not_part_of_the_text_nor_matched() {
     let m = Matcher::literal(b"four\r");
     assert!(run(SAMPLE, Compression::Plain, &m, &opts(4, 100)).is_empty());
@@ -262,7 +280,11 @@ fn a_real_file_through_pread() {
     let mut h = Collect::default();
     newest_first(&f, Compression::Plain, &m, &opts(4, 100), &mut h).unwrap();
     assert_eq!(h.found, naive(SAMPLE, b"apple", 100));
-    assert_eq!(h.progress, [12, 16, 32, 36, 44], "after each block with a whole line");
+    assert_eq!(
+        h.progress,
+        (1..=11).map(|b| b * 4).collect::<Vec<_>>(),
+        "after each block, a line in it or not"
+    );
     assert_eq!(Compression::of("a.log.2.gz".as_ref()), Compression::Gzip);
     assert_eq!(Compression::of("a.log-20261130".as_ref()), Compression::Plain);
 }

@@ -22,10 +22,18 @@ use super::number::parse_number;
 use super::term::{Field, Key, Kind, Term, Word};
 use super::value::Short;
 
+/// The longest term taken: a glob is tested in time proportional to its
+/// length times the value's, on every candidate line.
+pub const MAX_TERM: usize = 256;
+
 /// The terms of a filter text, or what is wrong with it.
 pub(super) fn compile(text: &str) -> Result<Vec<Term>, String> {
     let mut terms = Vec::new();
     for token in tokenize(text) {
+        if token.len() > MAX_TERM {
+            let start: String = token.chars().take(20).collect();
+            return Err(format!("{start}...: a term is at most {MAX_TERM} bytes"));
+        }
         let (neg, s) = match token.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, token.as_str()),

@@ -178,3 +178,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_term_longer_than_the_bound_is_refused() {
+    let long = format!("path:/{}*", "a".repeat(parse::MAX_TERM));
+    let why = Terms::parse(&long).err().expect("refused");
+    assert!(why.ends_with("a term is at most 256 bytes"), "{why}");
+    assert!(Terms::parse(&format!("path:/{}*", "a".repeat(200))).is_ok());
+}

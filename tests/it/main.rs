@@ -21,5 +21,6 @@ mod protocol;
 mod restart;
 mod rotation;
 mod search;
+mod search_bounds;
 mod soak;
 mod systemd;

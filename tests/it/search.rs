@@ -2,15 +2,13 @@
 //! equal what `grep -F` / `zgrep -F` (and `-E` for a regex) print for the
 //! same files, newest file first and each file's lines from its end; field
 //! terms, time bounds, the limit, cursors that open a match in context, a
-//! damaged file reported while the others are searched, progress, 429 when
-//! too many run, and a search that stops when its client goes away.
+//! damaged file reported while the others are searched, and progress.
+//! Refusals and bounds are in `search_bounds.rs`.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use logmon::protocol::history::{Page, SearchItem};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::harness::*;
 
@@ -39,8 +37,8 @@ pub fn line(n: usize) -> String {
 
 /// What a search answered.
 #[derive(Default)]
-struct Answer {
-    texts: Vec<String>,
+pub struct Answer {
+    pub texts: Vec<String>,
     cursors: Vec<String>,
     times: Vec<Option<f64>>,
     progress: Vec<(u64, u64)>,
@@ -54,7 +52,7 @@ impl Answer {
 }
 
 /// `GET /search?query`, which must be a 200 NDJSON answer ending with `done`.
-async fn search(fx: &Fixture, query: &str) -> Answer {
+pub async fn search(fx: &Fixture, query: &str) -> Answer {
     let resp = get(fx, &format!("/search?{query}")).await;
     let body = String::from_utf8(resp.body).unwrap();
     assert_eq!(resp.status, 200, "{query}: {body}");
@@ -81,7 +79,7 @@ async fn search(fx: &Fixture, query: &str) -> Answer {
 }
 
 /// `GET /search?query`, which must be refused with `status`; the reason.
-async fn refused(fx: &Fixture, query: &str, status: u16) -> String {
+pub async fn refused(fx: &Fixture, query: &str, status: u16) -> String {
     let resp = get(fx, &format!("/search?{query}")).await;
     let reason = String::from_utf8(resp.body).unwrap();
     assert_eq!(resp.status, status, "{query}: {reason}");
@@ -335,80 +333,4 @@ async fn a_damaged_file_is_reported_and_the_others_searched() {
     };
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(failed[0].starts_with("access.log.4.gz: "), "{failed:?}");
-}
-
-#[tokio::test]
-async fn bad_searches_are_refused_with_a_reason() {
-    let fx = Fixture::new(&[ACCESS]);
-    for (query, why) in [
-        ("stream=access&q=(&regex=1", "invalid pattern"),
-        ("stream=access&q=a%7B1000%7D%7B1000%7D&regex=1", "too large"),
-        ("stream=access&q=x&colour=red", "unknown parameter"),
-        ("stream=access&q=x&limit=0", "limit="),
-        ("stream=access&q=x&limit=100001", "limit="),
-        ("stream=access&q=x&q=y", "twice"),
-        ("stream=access", "q= is missing"),
-        ("stream=access&q=", "q= is empty"),
-        ("stream=access&q=x&from=noon", "from="),
-        ("q=x", "stream= is missing"),
-        ("stream=nope&q=x", "no stream"),
-    ] {
-        let reason = refused(&fx, query, 400).await;
-        assert!(reason.contains(why), "{query}: {reason}");
-    }
-    let off = Setup::new().top("max_searches = 0").streams(&[ACCESS]).start();
-    let reason = refused(&off, "stream=access&q=x", 403).await;
-    assert!(reason.contains("max_searches"), "{reason}");
-}
-
-/// `logmon_searches` in `/metrics`.
-async fn running(fx: &Fixture) -> u64 {
-    let m = String::from_utf8(get(fx, "/metrics").await.body).unwrap();
-    let line = m
-        .lines()
-        .find(|l| l.starts_with("logmon_searches "))
-        .expect("logmon_searches");
-    line[16..].parse().unwrap()
-}
-
-async fn wait_running(fx: &Fixture, n: u64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while running(fx).await != n {
-        assert!(Instant::now() < deadline, "logmon_searches never became {n}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-#[tokio::test]
-async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
-    let fx = Setup::new().top("max_searches = 1").streams(&[ACCESS]).start();
-    // 200,000 matching lines: tens of MB of answer, more than the sockets hold.
-    let lines: Vec<String> = (0..200_000).map(line).collect();
-    fx.dir.append("access.log", &lines);
-    let mut stalled = TcpStream::connect(fx.addr).await.unwrap();
-    let request = format!(
-        "GET /search?stream=access&q=item&limit=100000 HTTP/1.1\r\nHost: {}\r\n\r\n",
-        fx.addr
-    );
-    stalled.write_all(request.as_bytes()).await.unwrap();
-    let mut head = [0u8; 512];
-    let n = stalled.read(&mut head).await.unwrap();
-    assert!(
-        head[..n].starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&head[..n])
-    );
-    wait_running(&fx, 1).await;
-    let resp = get(&fx, "/search?stream=access&q=x").await;
-    assert_eq!(resp.status, 429, "{}", String::from_utf8_lossy(&resp.body));
-    assert!(
-        resp.head.to_ascii_lowercase().contains("retry-after: 1"),
-        "{}",
-        resp.head
-    );
-    // The client that does not read goes away: its search stops.
-    drop(stalled);
-    wait_running(&fx, 0).await;
-    let a = search(&fx, "stream=access&q=item00042%20").await;
-    assert_eq!(a.texts, [line(42)]);
 }

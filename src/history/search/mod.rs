@@ -23,13 +23,14 @@
 mod query;
 mod walk;
 
+use std::fs::File;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
 use super::files::{self, HistoryFile};
 use super::page::Reader;
 use super::read::Budget;
-use super::{BUDGET, Refused, bad, parse_time};
+use super::{Refused, bad, parse_time};
 use crate::hub::Stream;
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
@@ -44,6 +45,9 @@ pub const MAX_LIMIT: usize = 100_000;
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// How far out of time order a line may be written, in seconds.
 pub const SLACK: f64 = 300.0;
+/// Bytes the plan may read to find the files' times (a few probes a file);
+/// past it, a file is searched whole.
+const PLAN_BUDGET: u64 = 64 << 20;
 
 /// How much one search may do.
 #[derive(Debug, Clone, Copy)]
@@ -73,12 +77,19 @@ pub fn run(stream: &Stream, q: &SearchQuery, m: &Matcher, keep: &mut Keep<'_>, b
         files: files::list(&stream.path),
         layout: &layout,
         cap: bounds.max_line,
-        budget: Budget::new(BUDGET),
+        budget: Budget::new(PLAN_BUDGET),
         live: None,
         places: Vec::new(),
     };
-    let planned = plan(&mut reader, q);
-    let (parts, failed) = open(&reader.files, planned);
+    let (mut opened, failed) = open(&reader.files);
+    let parts: Vec<Part> = plan(&mut reader, q)
+        .into_iter()
+        .filter_map(|(i, end)| opened[i].take().map(|file| (i, file, end)))
+        .map(|(i, file, end)| Part {
+            file: i,
+            src: Prefix { file, end },
+        })
+        .collect();
     let total = parts.iter().map(|p| p.src.end).sum();
     let mut walk = Walk::new(sink, &layout, keep, q, bounds, total);
     walk.failed = failed;
@@ -90,20 +101,16 @@ pub fn run(stream: &Stream, q: &SearchQuery, m: &Matcher, keep: &mut Keep<'_>, b
     walk.done();
 }
 
-/// The planned parts' files opened at once, so that a rotation during the
-/// search renames them without harm; those that cannot be opened, with why.
-fn open(files: &[HistoryFile], plan: Vec<(usize, u64)>) -> (Vec<Part>, Vec<String>) {
-    let (mut parts, mut failed) = (Vec::new(), Vec::new());
-    for (i, end) in plan {
-        match files[i].open() {
-            Ok(file) => parts.push(Part {
-                file: i,
-                src: Prefix { file, end },
-            }),
-            Err(e) => failed.push(format!("{}: {e}", files[i].name)),
-        }
-    }
-    (parts, failed)
+/// The listed files opened at once, before anything is read, so that a
+/// rotation during the search renames them without harm; those that
+/// cannot be opened are `None`, and said with why.
+fn open(files: &[HistoryFile]) -> (Vec<Option<File>>, Vec<String>) {
+    let mut failed = Vec::new();
+    let opened = files
+        .iter()
+        .map(|f| f.open().map_err(|e| failed.push(format!("{}: {e}", f.name))).ok())
+        .collect();
+    (opened, failed)
 }
 
 /// A file to search (its index in the list), opened, read up to its size

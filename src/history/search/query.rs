@@ -44,10 +44,6 @@ impl SearchQuery {
                 "q= is missing (the text to find; it may be empty with filter=, from= or to=)",
             ));
         }
-        let everything = q.q.is_empty() && q.filter.trim().is_empty() && q.from.is_none() && q.to.is_none();
-        if everything {
-            return Err(bad("q= is empty: give text to find, or filter=, from= or to="));
-        }
         Ok(q)
     }
 
@@ -112,7 +108,6 @@ mod tests {
             ("stream=a&q=x&to=later", "to= is seconds"),
             ("stream=a&q=x&limit=-1", "limit="),
             ("stream=a&q=x&stream=b", "stream= is given twice"),
-            ("stream=a&q=&filter=%20", "q= is empty"),
         ] {
             let e = SearchQuery::parse(query).unwrap_err();
             assert_eq!(e.status, 400);
