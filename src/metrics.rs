@@ -134,17 +134,30 @@ fn own(out: &mut String, streams: &Streams, g: &Global) {
         streams,
         |_, s| get(&s.counters.gaps),
     );
-    header(out, "logmon_clients", "gauge", "WebSocket clients connected.");
-    let _ = writeln!(out, "logmon_clients {}", g.clients);
-    header(out, "logmon_reloads_total", "counter", "Configuration reloads.");
-    let _ = writeln!(out, "logmon_reloads_total {}", g.reloads);
-    header(
-        out,
-        "logmon_searches",
-        "gauge",
-        "Searches of the files on disk running.",
-    );
-    let _ = writeln!(out, "logmon_searches {}", g.searches);
+    global(out, g);
+}
+
+/// The daemon's own gauges and counters, one sample each.
+fn global(out: &mut String, g: &Global) {
+    let samples = [
+        (
+            "logmon_clients",
+            "gauge",
+            "WebSocket clients connected.",
+            g.clients as u64,
+        ),
+        ("logmon_reloads_total", "counter", "Configuration reloads.", g.reloads),
+        (
+            "logmon_searches",
+            "gauge",
+            "Searches of the files on disk running.",
+            g.searches as u64,
+        ),
+    ];
+    for (name, kind, help, value) in samples {
+        header(out, name, kind, help);
+        let _ = writeln!(out, "{name} {value}");
+    }
 }
 
 fn requests(out: &mut String, streams: &Streams) {
