@@ -83,11 +83,17 @@ pub struct Refused {
     pub reason: String,
 }
 
-fn bad(reason: impl Into<String>) -> Refused {
-    Refused {
-        status: 400,
-        reason: reason.into(),
+impl Refused {
+    pub fn new(status: u16, reason: impl Into<String>) -> Refused {
+        Refused {
+            status,
+            reason: reason.into(),
+        }
     }
+}
+
+fn bad(reason: impl Into<String>) -> Refused {
+    Refused::new(400, reason)
 }
 
 impl Query {
@@ -165,14 +171,11 @@ pub fn answer(stream: &Stream, query: &Query, cap: usize) -> Result<Page, Refuse
     let result = build(&mut reader, stream, query);
     result.map_err(|e| match e {
         Failure::Refused(r) => r,
-        Failure::Io(e) if read::is_spent(&e) => Refused {
-            status: 503,
-            reason: format!("this page would read more than {} MiB of the files", BUDGET >> 20),
-        },
-        Failure::Io(e) => Refused {
-            status: 500,
-            reason: format!("cannot read the files of stream {}: {e}", stream.id),
-        },
+        Failure::Io(e) if read::is_spent(&e) => Refused::new(
+            503,
+            format!("this page would read more than {} MiB of the files", BUDGET >> 20),
+        ),
+        Failure::Io(e) => Refused::new(500, format!("cannot read the files of stream {}: {e}", stream.id)),
     })
 }
 

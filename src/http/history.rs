@@ -31,15 +31,11 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
         Err(r) => return refusal(r),
     };
     let Some(stream) = state.hub.stream(&query.stream) else {
-        let reason = format!("no stream {:?}", query.stream);
-        return refusal(Refused { status: 400, reason });
+        return refusal(Refused::new(400, format!("no stream {:?}", query.stream)));
     };
     let cap = state.settings().max_line;
     let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
-        return refusal(Refused {
-            status: 503,
-            reason: "shutting down".into(),
-        });
+        return refusal(Refused::new(503, "shutting down"));
     };
     let read = tokio::task::spawn_blocking(move || {
         let _turn = turn;
@@ -48,10 +44,7 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     match read.await {
         Ok(Ok(page)) => json(StatusCode::OK, &page),
         Ok(Err(r)) => refusal(r),
-        Err(e) => refusal(Refused {
-            status: 500,
-            reason: format!("reading failed: {e}"),
-        }),
+        Err(e) => refusal(Refused::new(500, format!("reading failed: {e}"))),
     }
 }
 

@@ -56,15 +56,15 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
         Err(r) => return refusal(r),
     };
     let Some(stream) = state.hub.stream(&query.stream) else {
-        return refusal(bad(400, format!("no stream {:?}", query.stream)));
+        return refusal(Refused::new(400, format!("no stream {:?}", query.stream)));
     };
     let settings = state.settings();
     let limits = settings.search;
     if limits.max_searches == 0 {
-        return refusal(bad(403, "searching is turned off (max_searches = 0)".into()));
+        return refusal(Refused::new(403, "searching is turned off (max_searches = 0)"));
     }
     let Some(running) = state.searches.try_enter(limits.max_searches) else {
-        let mut resp = refusal(bad(
+        let mut resp = refusal(Refused::new(
             429,
             format!("{} searches run already; try again shortly", limits.max_searches),
         ));
@@ -95,24 +95,20 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     match compiled.await {
         Ok(Ok(())) => streamed(rx),
         Ok(Err(r)) => refusal(r),
-        Err(_) => refusal(bad(500, "the search failed to start".into())),
+        Err(_) => refusal(Refused::new(500, "the search failed to start")),
     }
-}
-
-fn bad(status: u16, reason: String) -> Refused {
-    Refused { status, reason }
 }
 
 /// The pattern and the field terms, or why they cannot be searched for.
 fn compile(q: &SearchQuery) -> Result<(Matcher, Terms), Refused> {
     let matcher = match q.regex {
-        true => Matcher::regex(&q.q).map_err(|e| bad(400, format!("q=: {e}")))?,
+        true => Matcher::regex(&q.q).map_err(|e| Refused::new(400, format!("q=: {e}")))?,
         false => Matcher::literal(q.q.as_bytes()),
     };
-    let terms = Terms::parse(&q.filter).map_err(|e| bad(400, format!("filter=: {e}")))?;
+    let terms = Terms::parse(&q.filter).map_err(|e| Refused::new(400, format!("filter=: {e}")))?;
     if q.q.is_empty() && terms.is_empty() && q.from.is_none() && q.to.is_none() {
         let why = "q= is empty: give text to find, or filter=, from= or to=";
-        return Err(bad(400, why.into()));
+        return Err(Refused::new(400, why));
     }
     Ok((matcher, terms))
 }

@@ -32,6 +32,11 @@ async fn page(fx: &Fixture, query: &str) -> Page {
     serde_json::from_slice(&resp.body).unwrap()
 }
 
+/// The texts of a page's lines, oldest first.
+fn page_texts(p: &Page) -> Vec<String> {
+    p.lines.iter().map(|l| l.text.clone()).collect()
+}
+
 /// `GET /history?query`, which must be refused with `status` and a one-line reason.
 async fn refused(fx: &Fixture, query: &str, status: u16) -> String {
     let resp = get(fx, &format!("/history?{query}")).await;
@@ -64,7 +69,7 @@ async fn page_back(fx: &Fixture, seq: u64, limit: usize) -> Vec<String> {
     loop {
         let p = page(fx, &query).await;
         assert!(p.lines.len() <= limit);
-        pages.push(p.lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>());
+        pages.push(page_texts(&p));
         match p.before {
             Some(cursor) => query = format!("stream=access&limit={limit}&before={cursor}"),
             None => break,
@@ -92,7 +97,7 @@ async fn rotated_history(options: &str, pause: Duration) {
         assert_eq!(p.lines[index].text, line(n), "at= line {n} ({options})");
         assert_eq!(p.lines[index].time, Some((BASE + n as i64) as f64));
         let from = n.saturating_sub(4);
-        let texts: Vec<_> = p.lines.iter().map(|l| l.text.clone()).collect();
+        let texts = page_texts(&p);
         assert_eq!(texts, (from..(from + 9).min(1000)).map(line).collect::<Vec<_>>());
     }
     let late = page(&fx, &format!("stream=access&limit=3&at={}", BASE + 5000)).await;
@@ -119,7 +124,7 @@ async fn a_cursor_survives_the_rotation_of_its_file() {
     let (fx, mut c) = Fixture::live(&[ACCESS]).await;
     let newest = write(&fx, &mut c, 0, 200).await;
     let p = page(&fx, &format!("stream=access&limit=50&before=seq:{newest}")).await;
-    let texts: Vec<_> = p.lines.iter().map(|l| l.text.clone()).collect();
+    let texts = page_texts(&p);
     assert_eq!(texts, (149..199).map(line).collect::<Vec<_>>());
     let seqs: Vec<_> = p.lines.iter().map(|l| l.seq).collect();
     assert_eq!(
@@ -131,14 +136,14 @@ async fn a_cursor_survives_the_rotation_of_its_file() {
     logrotate(&fx.dir, "    compress\n    delaycompress");
     write(&fx, &mut c, 200, 250).await;
     let p = page(&fx, &format!("stream=access&limit=50&before={older}")).await;
-    let texts: Vec<_> = p.lines.iter().map(|l| l.text.clone()).collect();
+    let texts = page_texts(&p);
     assert_eq!(
         texts,
         (99..149).map(line).collect::<Vec<_>>(),
         "before= in access.log.1"
     );
     let p = page(&fx, &format!("stream=access&limit=60&after={newer}")).await;
-    let texts: Vec<_> = p.lines.iter().map(|l| l.text.clone()).collect();
+    let texts = page_texts(&p);
     assert_eq!(
         texts,
         (160..220).map(line).collect::<Vec<_>>(),
