@@ -24,7 +24,7 @@ use std::ops::ControlFlow;
 
 use memchr::memchr;
 
-use super::matcher::{Matcher, scan_lines, text_of};
+use super::matcher::{Event, Matcher, scan_lines, text_of};
 use super::source::{Source, read_exact_at};
 use super::{Hooks, Options, Step, Summary, Verdict};
 
@@ -135,17 +135,17 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             Step::Nothing => {}
             Step::Lines(r) => {
                 starts.clear();
-                let buf = blocks.buf();
-                scan_lines(m, buf, r.from, r.to, o.max_line, |l| {
-                    starts.push(l.start as u32);
-                    true
+                let (buf, scanned) = (blocks.buf(), blocks.scanned());
+                let found = scan_lines(m, buf, r.from, r.to, o, |e| match e {
+                    Event::Hit(l) => {
+                        starts.push(l.start as u32);
+                        ControlFlow::Continue(())
+                    }
+                    Event::Pause => hooks.progress(scanned),
                 });
-                let mut emitted = starts
-                    .iter()
-                    .rev()
-                    .map(|&s| emit(buf, s as usize, &r, o, hooks, &mut sum));
-                if emitted.any(|flow| flow.is_break()) {
-                    sum.scanned = blocks.scanned();
+                // Stopped mid-block, its newer lines unsearched: none of its matches is emitted.
+                if found.is_break() || emit_all(buf, &starts, (&r, scanned), o, hooks, &mut sum).is_break() {
+                    sum.scanned = scanned;
                     sum.stopped = true;
                     return Ok(sum);
                 }
@@ -158,6 +158,29 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
         }
     }
     Ok(sum)
+}
+
+/// Hands a block's matching lines to the hooks, newest first, with a
+/// progress report after each window's bytes of them (the filter's cost
+/// grows with the bytes it reads); `Break` ends the scan.
+fn emit_all(
+    buf: &[u8],
+    starts: &[u32],
+    (r, scanned): (&Region, u64),
+    o: &Options,
+    hooks: &mut impl Hooks,
+    sum: &mut Summary,
+) -> ControlFlow<()> {
+    let mut paused_at = r.to;
+    for &s in starts.iter().rev() {
+        let s = s as usize;
+        if paused_at - s >= o.window {
+            paused_at = s;
+            hooks.progress(scanned)?;
+        }
+        emit(buf, s, r, o, hooks, sum)?;
+    }
+    ControlFlow::Continue(())
 }
 
 /// Hands the line starting at `buf[s]` to the hooks; `Break` ends the scan.
@@ -185,10 +208,12 @@ pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Resul
         match blocks.next_region()? {
             Step::End => return Ok(n),
             Step::Nothing => {}
-            Step::Lines(r) => scan_lines(m, blocks.buf(), r.from, r.to, o.max_line, |_| {
-                n += 1;
-                true
-            }),
+            Step::Lines(r) => {
+                let _ = scan_lines(m, blocks.buf(), r.from, r.to, o, |e| {
+                    n += u64::from(matches!(e, Event::Hit(_)));
+                    ControlFlow::Continue(())
+                });
+            }
         }
     }
 }

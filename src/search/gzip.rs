@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 use flate2::read::MultiGzDecoder;
 use memchr::{memchr, memrchr};
 
-use super::matcher::{Matcher, scan_lines, text_of};
+use super::matcher::{Event, Matcher, scan_lines, text_of};
 use super::source::{Reader, Source};
 use super::{Hooks, Options, Step, Summary, Verdict};
 
@@ -192,8 +192,12 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             Step::Lines(r) => Some(r),
         };
         let buf = chunks.buf();
-        if let Some(r) = r {
-            scan_lines(m, buf, 0, r.to, o.max_line, |l| {
+        let scanned = chunks.scanned();
+        let found = r.map_or(ControlFlow::Continue(()), |r| {
+            scan_lines(m, buf, 0, r.to, o, |e| {
+                let Event::Hit(l) = e else {
+                    return hooks.progress(scanned);
+                };
                 let text = &buf[l.start..l.start + l.len];
                 match hooks.filter(text) {
                     Verdict::Match => kept.push(r.offset(l.start), text),
@@ -203,10 +207,10 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
                         older_skipped = true;
                     }
                 }
-                true
-            });
-        }
-        if hooks.progress(chunks.scanned()).is_break() {
+                ControlFlow::Continue(())
+            })
+        });
+        if found.is_break() || hooks.progress(scanned).is_break() {
             let scanned = chunks.scanned();
             return Ok(Summary {
                 scanned,
@@ -232,10 +236,12 @@ pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Resul
         match chunks.next_region()? {
             Step::End => return Ok(n),
             Step::Nothing => {}
-            Step::Lines(r) => scan_lines(m, chunks.buf(), 0, r.to, o.max_line, |_| {
-                n += 1;
-                true
-            }),
+            Step::Lines(r) => {
+                let _ = scan_lines(m, chunks.buf(), 0, r.to, o, |e| {
+                    n += u64::from(matches!(e, Event::Hit(_)));
+                    ControlFlow::Continue(())
+                });
+            }
         }
     }
 }

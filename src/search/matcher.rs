@@ -19,17 +19,25 @@
 //! A match must lie inside that text; a hit that reaches into the `\r`, the
 //! `\n` or the next line is checked again on the text alone.
 
+use std::ops::ControlFlow;
+
 use memchr::memmem::Finder;
 use memchr::{memchr, memrchr};
+
+use super::Options;
 use regex::bytes::{Regex, RegexBuilder};
 
-/// The compiled program's and the lazy DFA's cache's size limit of a regex.
-pub const REGEX_SIZE_LIMIT: usize = 4 << 20;
+/// The size limit of a regex's compiled program. A search's cost per byte
+/// grows with it (up to about 5 µs a byte at this size, for a pattern that
+/// keeps the lazy DFA from helping), so it bounds the time of a window.
+pub const REGEX_SIZE_LIMIT: usize = 512 << 10;
+/// The size limit of the lazy DFA's cache (one per regex, two per search).
+const DFA_SIZE_LIMIT: usize = 2 << 20;
 
 /// Why a pattern cannot be searched for.
 #[derive(Debug, thiserror::Error)]
 pub enum PatternError {
-    #[error("the pattern is too large (compiled over {} MiB)", REGEX_SIZE_LIMIT >> 20)]
+    #[error("the pattern is too large (compiled over {} KiB)", REGEX_SIZE_LIMIT >> 10)]
     TooLarge,
     #[error("invalid pattern: {0}")]
     Invalid(String),
@@ -89,6 +97,14 @@ impl Matcher {
         }
     }
 
+    /// Whether a line's text matches.
+    fn is_match(&self, text: &[u8]) -> bool {
+        match &self.kind {
+            Kind::Literal(f) => f.find(text).is_some(),
+            Kind::Regex { line, .. } | Kind::PerLine { line } => line.is_match(text),
+        }
+    }
+
     /// Whether a line's text matches, given the first candidate in its raw
     /// bytes at `at` (which may lie past the text, in a cut-off part).
     fn confirm(&self, text: &[u8], at: usize) -> bool {
@@ -107,7 +123,7 @@ fn build(pattern: &str, multi_line: bool) -> Result<Regex, PatternError> {
         .multi_line(multi_line)
         .crlf(multi_line)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
         .build()
         .map_err(|e| match e {
             regex::Error::CompiledTooBig(_) => PatternError::TooLarge,
@@ -145,18 +161,89 @@ pub fn text_of(start: usize, end: usize, buf: &[u8], max_line: usize) -> Line {
     }
 }
 
-/// Calls `hit` for each matching line of `buf[from..to]`, in order, where
+/// Bytes of lines the matcher searches in one call. Between two calls the
+/// caller may stop (`pause`), so that no pattern and no line holds a scan
+/// for long: a window costs at most its size times the pattern's cost per
+/// byte, which [`REGEX_SIZE_LIMIT`] bounds.
+pub const WINDOW: usize = 64 << 10;
+
+/// What [`scan_lines`] tells its caller.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A matching line.
+    Hit(Line),
+    /// A window was searched and another follows: the caller may stop.
+    Pause,
+}
+
+/// Tells `visit` of each matching line of `buf[from..to]`, in order, where
 /// `from` is a line's start and `to` the end of a line (its `\n`'s index,
 /// or the buffer's end); `from <= to`, so there is at least one line.
-/// Stops when `hit` returns `false`.
-pub fn scan_lines(m: &Matcher, buf: &[u8], from: usize, to: usize, max_line: usize, mut hit: impl FnMut(Line) -> bool) {
-    let hay = &buf[..to];
+///
+/// The lines are searched a window at a time: about `o.window` bytes, to
+/// the end of the line the window's end falls in when that line is short
+/// (at most `max_line` more), or else up to that line's start, the long
+/// line then being a window of its own whose text alone (its first
+/// `max_line` bytes) is tested. Between two windows `visit` gets a
+/// [`Event::Pause`]. `Break` when `visit` broke off.
+pub fn scan_lines(
+    m: &Matcher,
+    buf: &[u8],
+    from: usize,
+    to: usize,
+    o: &Options,
+    mut visit: impl FnMut(Event) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let (mut pos, max_line) = (from, o.max_line);
+    loop {
+        let (end, long) = next_window(buf, (pos, to), o.window.max(1), max_line);
+        if long {
+            let line = text_of(pos, end, buf, max_line);
+            if m.is_match(&buf[pos..pos + line.len]) {
+                visit(Event::Hit(line))?;
+            }
+        } else {
+            search_window(m, &buf[..end], pos, max_line, &mut visit)?;
+        }
+        if end >= to {
+            return ControlFlow::Continue(());
+        }
+        visit(Event::Pause)?;
+        pos = end + 1;
+    }
+}
+
+/// Where the window that starts at `pos` ends (a line's end), and whether
+/// it is one line too long to search through.
+fn next_window(buf: &[u8], (pos, to): (usize, usize), window: usize, max_line: usize) -> (usize, bool) {
+    if to - pos <= window {
+        return (to, false);
+    }
+    let w = pos + window;
+    let line_end = memchr(b'\n', &buf[w..to]).map_or(to, |i| w + i);
+    if line_end - w <= max_line {
+        return (line_end, false);
+    }
+    match memrchr(b'\n', &buf[pos..w]) {
+        Some(i) => (pos + i, false),
+        None => (line_end, true),
+    }
+}
+
+/// The matching lines of `hay[from..]`, which ends at a line's end.
+fn search_window(
+    m: &Matcher,
+    hay: &[u8],
+    from: usize,
+    max_line: usize,
+    visit: &mut impl FnMut(Event) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let to = hay.len();
     let mut pos = from;
     while pos <= to {
-        let Some(at) = m.candidate(hay, pos) else { return };
-        if at > to {
-            return;
-        }
+        let Some(at) = m.candidate(hay, pos) else {
+            return ControlFlow::Continue(());
+        };
         let start = if at == pos {
             pos
         } else {
@@ -164,12 +251,13 @@ pub fn scan_lines(m: &Matcher, buf: &[u8], from: usize, to: usize, max_line: usi
         };
         let end = memchr(b'\n', &hay[at..]).map_or(to, |i| at + i);
         let line = text_of(start, end, hay, max_line);
-        if m.confirm(&hay[start..start + line.len], at - start) && !hit(line) {
-            return;
+        if m.confirm(&hay[start..start + line.len], at - start) {
+            visit(Event::Hit(line))?;
         }
         if end >= to {
-            return;
+            return ControlFlow::Continue(());
         }
         pos = end + 1;
     }
+    ControlFlow::Continue(())
 }

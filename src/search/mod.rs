@@ -68,7 +68,8 @@ pub trait Hooks {
     /// and its text. `Break` ends the scan.
     fn found(&mut self, offset: u64, line: &[u8]) -> ControlFlow<()>;
     /// Bytes of the file (as stored: compressed bytes for gzip) scanned so
-    /// far; called once per block or chunk, the caller throttles. `Break`
+    /// far; called once per block or chunk and between the windows of one
+    /// (`matcher::WINDOW`), the caller throttles. `Break`
     /// ends the scan (a budget spent, the client gone); a gzip file's
     /// matches kept so far are then dropped, not emitted, since newer lines
     /// of the file were not read.
@@ -112,6 +113,9 @@ pub struct Options {
     pub block: usize,
     /// A line's text is cut to this many bytes.
     pub max_line: usize,
+    /// Bytes of lines searched in one call of the matcher
+    /// ([`matcher::WINDOW`]); the hooks may stop the scan between two.
+    pub window: usize,
     /// Matches emitted at most (the scan then stops).
     pub limit: usize,
     /// Bytes of line text a gzip scan keeps before it re-reads instead.
@@ -123,6 +127,7 @@ impl Default for Options {
         Options {
             block: 1 << 20,
             max_line: 64 << 10,
+            window: matcher::WINDOW,
             limit: 100_000,
             text_budget: 4 << 20,
         }

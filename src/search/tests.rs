@@ -298,10 +298,11 @@ proptest! {
         max_line in prop_oneof![1usize..6, Just(1000usize)],
         budget in prop_oneof![1usize..20, Just(1usize << 20)],
         split in 0usize..200,
+        window in prop_oneof![1usize..8, Just(1usize << 16)],
     ) {
         let want = naive(&content, &needle, max_line);
         let m = Matcher::literal(&needle);
-        let o = Options { text_budget: budget, ..opts(block, max_line) };
+        let o = Options { text_budget: budget, window, ..opts(block, max_line) };
         prop_assert_eq!(&run(&content, Compression::Plain, &m, &o), &want);
         let (a, b) = content.split_at(split.min(content.len()));
         let file = gz(&[a, b]);
@@ -315,11 +316,40 @@ proptest! {
         content in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'\r'), Just(b'\n')], 0..120),
         pattern in prop_oneof![Just("^a"), Just("b$"), Just("a+b"), Just(r"\bab"), Just("^$"), Just(r"a\s*b"), Just("(?s)a.b")],
         block in 1usize..10,
+        window in prop_oneof![1usize..8, Just(1usize << 16)],
     ) {
+        let max_line = 1000;
         let re = regex::bytes::Regex::new(pattern).unwrap();
-        let want: Vec<_> = naive_lines(&content, 1000).into_iter().filter(|(_, l)| re.is_match(l)).collect();
+        let want: Vec<_> = naive_lines(&content, max_line).into_iter().filter(|(_, l)| re.is_match(l)).collect();
         let m = Matcher::regex(pattern).unwrap();
-        prop_assert_eq!(&run(&content, Compression::Plain, &m, &opts(block, 1000)), &want);
-        prop_assert_eq!(&run(&gz(&[&content]), Compression::Gzip, &m, &opts(block, 1000)), &want);
+        let o = Options { window, ..opts(block, max_line) };
+        prop_assert_eq!(&run(&content, Compression::Plain, &m, &o), &want);
+        prop_assert_eq!(&run(&gz(&[&content]), Compression::Gzip, &m, &o), &want);
     }
+}
+
+#[test]
+fn a_line_longer_than_a_window_is_tested_on_its_text_alone() {
+    // Windows of 16 bytes, lines cut at 8: the long line is a window of its own.
+    let mut content = b"short x\n".to_vec();
+    content.extend(b"x long");
+    content.extend(vec![b'.'; 100]);
+    content.extend(b"x past the cut\nlast x\n");
+    let o = Options {
+        window: 16,
+        ..opts(1 << 20, 8)
+    };
+    for m in [Matcher::literal(b"x"), Matcher::regex("x").unwrap()] {
+        let got = run(&content, Compression::Plain, &m, &o);
+        assert_eq!(texts(&got), ["last x", "x long..", "short x"]);
+    }
+    let m = Matcher::literal(b"past");
+    assert!(run(&content, Compression::Plain, &m, &o).is_empty(), "past the cut");
+    // Stopped between two windows of a block: none of the block's matches.
+    let mut h = Collect {
+        break_on_progress: true,
+        ..Collect::default()
+    };
+    let sum = newest_first(&content[..], Compression::Plain, &Matcher::literal(b"x"), &o, &mut h).unwrap();
+    assert!(sum.stopped && h.found.is_empty(), "{:?}", h.found);
 }

@@ -26,8 +26,15 @@ use super::value::Short;
 /// length times the value's, on every candidate line.
 pub const MAX_TERM: usize = 256;
 
+/// The longest filter text taken: a line's test costs at most the terms'
+/// length times the line's (so about 130 M steps for a 64 KiB line).
+pub const MAX_FILTER: usize = 2048;
+
 /// The terms of a filter text, or what is wrong with it.
 pub(super) fn compile(text: &str) -> Result<Vec<Term>, String> {
+    if text.len() > MAX_FILTER {
+        return Err(format!("{} bytes: a filter is at most {MAX_FILTER} bytes", text.len()));
+    }
     let mut terms = Vec::new();
     for token in tokenize(text) {
         if token.len() > MAX_TERM {

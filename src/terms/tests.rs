@@ -181,6 +181,9 @@ proptest! {
 
 #[test]
 fn a_term_longer_than_the_bound_is_refused() {
+    let many = vec![format!("!path:*{}b", "a".repeat(200)); 11].join(" ");
+    let why = Terms::parse(&many).err().expect("over the filter's length");
+    assert!(why.ends_with("a filter is at most 2048 bytes"), "{why}");
     let long = format!("path:/{}*", "a".repeat(parse::MAX_TERM));
     let why = Terms::parse(&long).err().expect("refused");
     assert!(why.ends_with("a term is at most 256 bytes"), "{why}");

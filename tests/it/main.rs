@@ -22,5 +22,6 @@ mod restart;
 mod rotation;
 mod search;
 mod search_bounds;
+mod search_cpu;
 mod soak;
 mod systemd;

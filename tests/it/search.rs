@@ -42,7 +42,7 @@ pub struct Answer {
     cursors: Vec<String>,
     times: Vec<Option<f64>>,
     progress: Vec<(u64, u64)>,
-    done: Option<SearchItem>,
+    pub done: Option<SearchItem>,
 }
 
 impl Answer {
