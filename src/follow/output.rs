@@ -87,10 +87,13 @@ impl Output {
         self.stream.next_seq() + self.builder.count() as u64
     }
 
-    /// Records where the next line of `src` is, unless it follows from the
-    /// last place (hub/places.rs): same file, no break, less than `SPACING` on.
-    fn place_before_read(&mut self, src: &Source) {
-        let next = self.next_line(src);
+    /// Records where the next line `next` (taken before a read of `src`
+    /// that gave bytes) is, unless it follows from the last place
+    /// (hub/places.rs): same file, no break, less than `SPACING` on. Only
+    /// a read that gives bytes places a line: a file drained to no avail
+    /// (a rotated one whose writers are gone) would otherwise claim the
+    /// number of the next line, read from another file.
+    fn place_read(&mut self, src: &Source, next: (FileId, u64, u64)) {
         let continues = self.expect == Some(next) && next.2 < self.last_place + SPACING;
         if !continues {
             self.record_place(src, next.2);
@@ -112,9 +115,10 @@ impl Output {
     pub async fn drain(&mut self, src: &mut Source) {
         let mut nuls = 0;
         loop {
-            self.place_before_read(src);
+            let next = self.next_line(src);
             match src.read(&mut self.buf) {
                 Ok(Read::Data(n)) => {
+                    self.place_read(src, next);
                     self.count_read(src, n);
                     let len = strip_nuls(&mut self.buf[..n]);
                     nuls += (n - len) as u64;
@@ -156,12 +160,13 @@ impl Output {
         self.event(EventKind::Truncated, &format!("{p} was truncated")).await;
     }
 
-    /// NUL bytes are never log text: a writer that kept its offset after a
-    /// truncation leaves a run of them (or a hole) before its next line.
+    /// NUL bytes are never log text (`protocol::line_text`, the rule
+    /// every reader keeps): a hole, or a writer that kept its offset after
+    /// a truncation, leaves a run of them; they are said once per read.
     async fn skipped_nuls(&mut self, n: u64) {
         let p = self.tag.path.clone();
         note!(&self.tag, info, "{p}: skipped {n} NUL bytes");
-        let detail = format!("{p}: skipped {n} NUL bytes (a writer kept its offset after a truncation)");
+        let detail = format!("{p}: skipped {n} NUL bytes, which are never log text");
         self.event(EventKind::Skipped, &detail).await;
     }
 

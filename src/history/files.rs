@@ -15,6 +15,11 @@
 //! when it compresses), and by name where times are equal (dated files
 //! before numbered ones). Other compressions (`.xz`, `.zst`, `.bz2`) are
 //! not read.
+//!
+//! Only regular files are listed, and a rotation's name is never followed
+//! to another file: a link `access.log.2 -> /etc/passwd` is passed over
+//! (opened with `O_NOFOLLOW`). The stream's own path keeps the follower's
+//! policy: it may be a link.
 
 use std::fs::File;
 use std::io;
@@ -83,6 +88,9 @@ pub struct HistoryFile {
     /// Its size on disk (compressed, for `.gz`).
     pub size: u64,
     pub gz: bool,
+    /// True for the stream's own path, which may be a link (the follower
+    /// follows it too); a rotation's name is never followed.
+    pub current: bool,
 }
 
 impl HistoryFile {
@@ -108,12 +116,12 @@ impl HistoryFile {
             },
             0,
         );
-        self.dev == dev && self.ino == ino && File::open(&self.path).is_ok_and(|f| mark.is(&f))
+        self.dev == dev && self.ino == ino && self.open().is_ok_and(|f| mark.is(&f))
     }
 
     /// Opens the file, checking it is still the one listed.
     pub fn open(&self) -> io::Result<File> {
-        let file = File::open(&self.path)?;
+        let file = open(&self.path, self.current)?;
         let meta = file.metadata()?;
         if meta.dev() != self.dev || meta.ino() != self.ino {
             return Err(io::Error::other(format!("{} was replaced", self.name)));
@@ -136,31 +144,46 @@ pub fn list(path: &Path) -> Vec<HistoryFile> {
             let name = e.file_name().into_string().ok()?;
             let rotation = parse_name(base, &name)?;
             let path = dir.join(&name);
-            let meta = std::fs::metadata(&path).ok()?;
+            let file = describe(&path, name, &rotation).ok()?;
+            let meta = file.1;
             let mtime = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
-            let file = describe(&path, name, rotation.gz).ok()?;
-            Some((rotation, mtime, file))
+            Some((rotation, mtime, file.0))
         })
         .collect();
     found.sort_by_key(|(r, mtime, _)| (r.age != Age::Current, std::cmp::Reverse(*mtime), r.age.clone()));
     found.into_iter().map(|(_, _, f)| f).collect()
 }
 
-fn describe(path: &Path, name: String, gz: bool) -> io::Result<HistoryFile> {
-    let file = File::open(path)?;
+/// Opens a history file without blocking on a FIFO, and without following
+/// a link unless it is the stream's own path.
+fn open(path: &Path, current: bool) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = if current { 0 } else { libc::O_NOFOLLOW };
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | nofollow)
+        .open(path)
+}
+
+/// The file listed under `name`, and its metadata; only regular files are.
+fn describe(path: &Path, name: String, rotation: &Rotation) -> io::Result<(HistoryFile, std::fs::Metadata)> {
+    let current = rotation.age == Age::Current;
+    let file = open(path, current)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
-    Ok(HistoryFile {
+    let listed = HistoryFile {
         name,
         path: path.to_path_buf(),
         dev: meta.dev(),
         ino: meta.ino(),
         head: Head::of(&file)?,
         size: meta.len(),
-        gz,
-    })
+        gz: rotation.gz,
+        current,
+    };
+    Ok((listed, meta))
 }
 
 #[cfg(test)]

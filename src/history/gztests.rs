@@ -315,14 +315,7 @@ fn paging_back_through_a_large_gz_file_with_the_index_gives_the_pages_without_it
 
 /// Through the index, pages and `at=` deep in the file read 3 MiB at most.
 fn deep_reads_take_a_few_mib(path: &std::path::Path, layout: &Layout, rotated: &[u8]) {
-    let mut r = Reader {
-        files: super::files::list(path),
-        layout,
-        cap: 64 << 10,
-        budget: Budget::new(3 << 20),
-        live: None,
-        places: Vec::new(),
-    };
+    let mut r = Reader::new(path, layout, 64 << 10, Budget::new(3 << 20));
     let mut scanned = Vec::new();
     read::scan(rotated, 0, 64 << 10, &mut Budget::new(u64::MAX), |l| {
         scanned.push(l);

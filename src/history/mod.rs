@@ -32,6 +32,9 @@ mod seek;
 mod time;
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 pub use cursor::Cursor;
 pub use gzindex::SHARED as GZ_INDEX;
@@ -40,7 +43,7 @@ pub use page::page_back;
 use crate::hub::Stream;
 use crate::protocol::history::Page;
 use page::Reader;
-use read::Budget;
+use read::{Budget, Spent};
 
 /// Bytes one request may read (decompressed bytes, for `.gz` files).
 pub const BUDGET: u64 = 512 << 20;
@@ -155,27 +158,32 @@ fn parse_time(value: &str) -> Option<f64> {
     secs.filter(|s: &f64| s.is_finite())
 }
 
-/// The page `query` asks for from `stream`'s files (blocking: run it off the runtime).
-pub fn answer(stream: &Stream, query: &Query, cap: usize) -> Result<Page, Refused> {
+/// How long reading one page may take.
+pub const MAX_TIME: Duration = Duration::from_secs(5);
+
+/// The page `query` asks for from `stream`'s files (blocking: run it off
+/// the runtime). It stops, refused, when `cancel` is set (its client left).
+pub fn answer(stream: &Stream, query: &Query, cap: usize, cancel: Arc<AtomicBool>) -> Result<Page, Refused> {
     let layout = stream.layout();
-    let mut reader = Reader {
-        files: files::list(&stream.path),
-        layout: &layout,
-        cap,
-        budget: Budget::new(BUDGET),
-        live: None,
-        places: Vec::new(),
-    };
+    let budget = Budget::new(BUDGET).until(Instant::now() + MAX_TIME, cancel);
+    let mut reader = Reader::new(&stream.path, &layout, cap, budget);
     reader.places = numbered(&reader.files, stream);
     reader.live = live_end(&mut reader, stream);
     let result = build(&mut reader, stream, query);
     result.map_err(|e| match e {
         Failure::Refused(r) => r,
-        Failure::Io(e) if read::is_spent(&e) => Refused::new(
-            503,
-            format!("this page would read more than {} MiB of the files", BUDGET >> 20),
-        ),
-        Failure::Io(e) => Refused::new(500, format!("cannot read the files of stream {}: {e}", stream.id)),
+        Failure::Io(e) => match Spent::of(&e) {
+            Some(Spent::Bytes) => Refused::new(
+                503,
+                format!("this page would read more than {} MiB of the files", BUDGET >> 20),
+            ),
+            Some(Spent::Time) => Refused::new(
+                503,
+                format!("this page would take more than {} s to read", MAX_TIME.as_secs()),
+            ),
+            Some(Spent::Cancelled) => Refused::new(503, "the request was given up"),
+            None => Refused::new(500, format!("cannot read the files of stream {}: {e}", stream.id)),
+        },
     })
 }
 
@@ -220,8 +228,11 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
             Ok(r.page(&q.stream, found, None))
         }
         Ask::Around(_) | Ask::At(_) => {
+            // Half the page's bytes for each side: the line itself is always in it.
+            r.room = page::PAGE_BYTES / 2;
             let mut found = r.before(i, offset, q.limit / 2)?;
             let index = found.len();
+            r.room += page::PAGE_BYTES / 2;
             found.extend(r.from(i, offset, q.limit - index)?);
             let index = (found.len() > index).then_some(index);
             Ok(r.page(&q.stream, found, index))
@@ -301,12 +312,22 @@ fn refuse(reason: impl Into<String>) -> Failure {
     Failure::Refused(bad(reason))
 }
 
-/// A cursor's offset must be where a line starts (in a plain file; a `.gz`
-/// file's offsets are checked by reading, which finds no line there).
+/// A cursor's offset must be where a line starts: after a `\n` in a plain
+/// file, or the start of a line read in a `.gz` file.
 fn check_line_start(r: &mut Reader, i: usize, offset: u64) -> Result<(), Failure> {
     let f = &r.files[i];
-    if f.gz || offset == 0 {
+    if offset == 0 {
         return Ok(());
+    }
+    if f.gz {
+        let mut starts = false;
+        r.visit(i, offset, |l| {
+            starts = l.offset == offset;
+            false
+        })?;
+        return starts
+            .then_some(())
+            .ok_or_else(|| refuse("the cursor's offset is not where a line starts"));
     }
     let mut byte = [0];
     let file = f.open()?;

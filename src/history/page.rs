@@ -22,14 +22,67 @@ use super::cursor::Cursor;
 use super::files::{self, HistoryFile};
 use super::gzindex::{self, Key};
 use super::gzread::GzText;
-use super::read::{self, Budget, Line};
+use super::read::{self, Budget, Line, Spent};
 use super::time;
 use crate::layout::Layout;
 use crate::protocol::history::{Page, PageLine};
-use crate::protocol::truncation_marker;
+use crate::protocol::line_text;
 
 /// A line and the index of its file.
 pub type Found = (usize, Line);
+
+/// Bytes of JSON a page holds at most (it then stops early, and its
+/// `before` or `after` cursor says there is more): a page of 5000 lines of
+/// control bytes would otherwise be gigabytes.
+pub const PAGE_BYTES: usize = 8 << 20;
+
+/// What a line costs a page, at most: its bytes as JSON writes them (a
+/// control byte as `\u00XX`, an invalid byte as U+FFFD) and its cursor.
+pub fn weight(l: &Line) -> usize {
+    let controls = l.bytes.iter().filter(|&&b| b < 0x20).count();
+    let high = l.bytes.iter().filter(|&&b| b >= 0x80).count();
+    l.bytes.len() + 5 * controls + 2 * high + 96
+}
+
+/// The newest lines of those pushed: at most `n`, and at most `room`
+/// bytes by [`weight`] but for the newest line, which is always kept.
+struct Newest {
+    lines: VecDeque<Line>,
+    n: usize,
+    room: usize,
+    used: usize,
+}
+
+impl Newest {
+    fn new(n: usize, room: usize) -> Newest {
+        Newest {
+            lines: VecDeque::new(),
+            n,
+            room,
+            used: 0,
+        }
+    }
+
+    /// True when no older line would be kept.
+    fn full(&self) -> bool {
+        self.lines.len() >= self.n || self.used >= self.room
+    }
+
+    /// Puts `older`'s lines, which come before these, in front.
+    fn prepend(&mut self, older: Newest) {
+        self.used += older.used;
+        older.lines.into_iter().rev().for_each(|l| self.lines.push_front(l));
+    }
+
+    fn push(&mut self, l: Line) {
+        self.used += weight(&l);
+        self.lines.push_back(l);
+        while self.lines.len() > self.n || (self.used > self.room && self.lines.len() > 1) {
+            let old = self.lines.pop_front().expect("more than one line");
+            self.used -= weight(&old);
+        }
+    }
+}
 
 /// One request's view of a stream's files.
 pub struct Reader<'a> {
@@ -43,6 +96,10 @@ pub struct Reader<'a> {
     pub live: Option<(usize, u64)>,
     /// Where numbered lines are in these files (`hub/places.rs`).
     pub places: Vec<Numbered>,
+    /// Bytes (by [`weight`]) the page may still take.
+    pub room: usize,
+    /// Files that could not be read to their end, with why.
+    pub failed: Vec<String>,
 }
 
 /// Lines `seq` .. `seq + count` start at `offset` of file `file`, one after the other.
@@ -55,6 +112,21 @@ pub struct Numbered {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of the history files at `path` (the stream's path), read
+    /// with `layout`, lines kept to `cap` bytes, reading within `budget`.
+    pub fn new(path: &Path, layout: &'a Layout, cap: usize, budget: Budget) -> Reader<'a> {
+        Reader {
+            files: files::list(path),
+            layout,
+            cap,
+            budget,
+            live: None,
+            places: Vec::new(),
+            room: PAGE_BYTES,
+            failed: Vec::new(),
+        }
+    }
+
     /// The file's text from `offset` on, or (`.gz`) from a line start before it; and that start.
     pub fn text_from(&mut self, i: usize, offset: u64) -> io::Result<(Box<dyn Read + 'a>, u64)> {
         if self.files[i].gz {
@@ -86,71 +158,99 @@ impl<'a> Reader<'a> {
     }
 
     /// Visits the lines of file `i` from the line at or after `offset` (a line start).
+    /// A damaged file's lines are visited up to the damage (see [`Reader::tolerate`]).
     pub fn visit(&mut self, i: usize, offset: u64, mut visit: impl FnMut(Line) -> bool) -> io::Result<()> {
-        let (text, start) = self.text_from(i, offset)?;
-        let cap = self.cap;
-        read::scan(text, start, cap, &mut self.budget, |l| l.offset < offset || visit(l))
+        let read = match self.text_from(i, offset) {
+            Ok((text, start)) => read::scan(text, start, self.cap, &mut self.budget, |l| {
+                l.offset < offset || visit(l)
+            }),
+            Err(e) => Err(e),
+        };
+        self.tolerate(i, read)
+    }
+
+    /// An error reading file `i` that is not a spent budget is the file's
+    /// own (a damaged `.gz` file, one cut short, one that went away): it
+    /// is noted for the page, and the file is taken to end there.
+    pub fn tolerate(&mut self, i: usize, read: io::Result<()>) -> io::Result<()> {
+        match read {
+            Err(e) if Spent::of(&e).is_none() => {
+                let name = &self.files[i].name;
+                if !self.failed.iter().any(|f| f.starts_with(&format!("{name}: "))) {
+                    log::warn!("history: cannot read {} to its end: {e}", self.files[i].path.display());
+                    self.failed.push(format!("{name}: {e}"));
+                }
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// At most `n` lines of file `i` that start before `offset`.
     fn file_before(&mut self, i: usize, offset: u64, n: usize) -> io::Result<Vec<Line>> {
-        if self.files[i].gz {
-            return self.gz_before(i, offset, n);
-        }
-        let mut file = self.files[i].open()?;
-        let end = offset.min(file.metadata()?.len());
-        let Some(start) = read::start_of_last(&mut file, end, n, &mut self.budget)? else {
-            return Ok(Vec::new());
+        let mut newest = Newest::new(n, self.room);
+        let read = match self.files[i].gz {
+            true => self.gz_before(i, offset, &mut newest),
+            false => self.plain_before(i, offset, &mut newest),
         };
-        file.seek(SeekFrom::Start(start))?;
-        let mut lines = Vec::new();
-        read::scan(file.take(end - start), start, self.cap, &mut self.budget, |l| {
-            lines.push(l);
-            true
-        })?;
-        Ok(lines)
+        self.tolerate(i, read)?;
+        self.room = self.room.saturating_sub(newest.used);
+        Ok(newest.lines.into())
     }
 
-    /// At most `n` lines of `.gz` file `i` that start before `offset`: those
-    /// from the access point before it, then from the point before that, ...
-    fn gz_before(&mut self, i: usize, offset: u64, n: usize) -> io::Result<Vec<Line>> {
-        let mut found = VecDeque::with_capacity(n);
+    /// The lines of plain file `i` that start before `offset`, into `newest`.
+    fn plain_before(&mut self, i: usize, offset: u64, newest: &mut Newest) -> io::Result<()> {
+        let mut file = self.files[i].open()?;
+        let end = offset.min(file.metadata()?.len());
+        let Some(start) = read::start_of_last(&mut file, end, newest.n, &mut self.budget)? else {
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(start))?;
+        read::scan(file.take(end - start), start, self.cap, &mut self.budget, |l| {
+            newest.push(l);
+            true
+        })
+    }
+
+    /// The lines of `.gz` file `i` that start before `offset`, into
+    /// `newest`: those from the access point before it, then (while
+    /// `newest` has room) those from the point before that, ...
+    fn gz_before(&mut self, i: usize, offset: u64, newest: &mut Newest) -> io::Result<()> {
         let (mut until, mut at) = (offset, offset);
-        while found.len() < n {
+        loop {
             let (text, start, origin) = self.gz_text(i, at)?;
-            let (want, mut last) = (n - found.len(), VecDeque::new());
-            read::scan(text, start, self.cap, &mut self.budget, |l| {
+            let mut part = Newest::new(newest.n - newest.lines.len(), newest.room.saturating_sub(newest.used));
+            let read = read::scan(text, start, self.cap, &mut self.budget, |l| {
                 if l.offset >= until {
                     return false;
                 }
-                if last.len() == want {
-                    last.pop_front();
-                }
-                last.push_back(l);
+                part.push(l);
                 true
-            })?;
-            last.into_iter().rev().for_each(|l| found.push_front(l));
-            if origin == 0 {
-                break;
+            });
+            newest.prepend(part);
+            read?;
+            if origin == 0 || newest.full() {
+                return Ok(());
             }
             (until, at) = (start, origin - 1);
         }
-        Ok(found.into())
     }
 
     /// At most `n` lines of file `i` from the line at `offset` on, up to the newest line read.
     fn file_from(&mut self, i: usize, offset: u64, n: usize) -> io::Result<Vec<Line>> {
         let until = self.live.filter(|(f, _)| *f == i).map_or(u64::MAX, |(_, o)| o);
-        let mut lines = Vec::new();
-        if n > 0 {
+        let (mut lines, mut room) = (Vec::new(), self.room);
+        if n > 0 && room > 0 {
             self.visit(i, offset, |l| {
                 if l.offset > until {
                     return false;
                 }
+                room = room.saturating_sub(weight(&l));
                 lines.push(l);
-                lines.len() < n
+                lines.len() < n && room > 0
             })?;
         }
+        self.room = room;
         Ok(lines)
     }
 
@@ -160,7 +260,7 @@ impl<'a> Reader<'a> {
         loop {
             let chunk = self.file_before(i, offset, n - found.len())?;
             found = chunk.into_iter().map(|l| (i, l)).chain(found).collect();
-            if found.len() >= n || i + 1 >= self.files.len() {
+            if found.len() >= n || self.room == 0 || i + 1 >= self.files.len() {
                 return Ok(found);
             }
             (i, offset) = (i + 1, u64::MAX);
@@ -174,7 +274,7 @@ impl<'a> Reader<'a> {
             let chunk = self.file_from(i, offset, n - found.len())?;
             found.extend(chunk.into_iter().map(|l| (i, l)));
             let at_live = self.live.is_some_and(|(f, _)| f == i);
-            if found.len() >= n || i == 0 || at_live {
+            if found.len() >= n || self.room == 0 || i == 0 || at_live {
                 return Ok(found);
             }
             (i, offset) = (i - 1, 0);
@@ -210,6 +310,7 @@ impl<'a> Reader<'a> {
             before,
             after,
             index,
+            failed: self.failed.clone(),
         }
     }
 
@@ -253,13 +354,9 @@ impl<'a> Reader<'a> {
     /// A line as pages give it.
     pub fn line(&self, i: usize, l: Line, seq: Option<u64>) -> PageLine {
         let f = &self.files[i];
-        let mut text = String::from_utf8_lossy(&l.bytes).into_owned();
-        if l.dropped > 0 {
-            text.push_str(&truncation_marker(l.dropped));
-        }
         PageLine {
             time: time::of_line(self.layout, &l.bytes),
-            text,
+            text: line_text(&l.bytes, l.dropped).into_owned(),
             cursor: f.cursor(l.offset).encode(),
             seq,
         }
@@ -271,14 +368,7 @@ impl<'a> Reader<'a> {
 /// `limit` lines before the line of cursor `before`, or the newest lines.
 /// The benchmark's way in.
 pub fn page_back(path: &Path, layout: &Layout, before: Option<&str>, limit: usize) -> io::Result<Page> {
-    let mut r = Reader {
-        files: files::list(path),
-        layout,
-        cap: 64 << 10,
-        budget: Budget::new(super::BUDGET),
-        live: None,
-        places: Vec::new(),
-    };
+    let mut r = Reader::new(path, layout, 64 << 10, Budget::new(super::BUDGET));
     let place = |files: &[HistoryFile], cursor: &str| {
         let c = Cursor::decode(cursor).map_err(io::Error::other)?;
         let i = files

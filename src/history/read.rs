@@ -8,6 +8,9 @@
 //! `cap` bytes (the stream's `max_line_bytes`), the rest only counted.
 
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// Bytes read at a time, forwards or backwards.
 pub const BLOCK: usize = 64 * 1024;
@@ -25,31 +28,74 @@ pub struct Line {
     pub dropped: usize,
 }
 
-/// What a request may still read; an error once spent.
+/// What a request may still read, until when, and whether its client is
+/// still there: checked at every block, an error once spent (see [`Spent`]).
 #[derive(Debug)]
 pub struct Budget {
     left: u64,
+    deadline: Option<Instant>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+/// Why a request's reading stopped short, when it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spent {
+    Bytes,
+    Time,
+    /// The client went away (or the daemon is stopping).
+    Cancelled,
 }
 
 impl Budget {
     pub fn new(bytes: u64) -> Budget {
-        Budget { left: bytes }
+        Budget {
+            left: bytes,
+            deadline: None,
+            cancel: None,
+        }
+    }
+
+    /// The same, spent at `deadline` or once `cancel` is set.
+    pub fn until(self, deadline: Instant, cancel: Arc<AtomicBool>) -> Budget {
+        Budget {
+            deadline: Some(deadline),
+            cancel: Some(cancel),
+            ..self
+        }
     }
 
     fn spend(&mut self, n: usize) -> io::Result<()> {
-        match self.left.checked_sub(n as u64) {
+        let spent = match self.left.checked_sub(n as u64) {
+            None => Some(Spent::Bytes),
+            Some(_) if self.deadline.is_some_and(|d| Instant::now() >= d) => Some(Spent::Time),
+            Some(_) if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) => Some(Spent::Cancelled),
             Some(left) => {
                 self.left = left;
-                Ok(())
+                None
             }
-            None => Err(io::Error::new(io::ErrorKind::OutOfMemory, "budget")),
+        };
+        match spent {
+            None => Ok(()),
+            Some(why) => Err(io::Error::new(why.kind(), "budget")),
         }
     }
 }
 
-/// True if `e` is a spent budget.
-pub fn is_spent(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::OutOfMemory
+impl Spent {
+    fn kind(self) -> io::ErrorKind {
+        match self {
+            Spent::Bytes => io::ErrorKind::OutOfMemory,
+            Spent::Time => io::ErrorKind::TimedOut,
+            Spent::Cancelled => io::ErrorKind::ConnectionAborted,
+        }
+    }
+
+    /// The budget `e` says was spent, if it is one (any other error is the file's).
+    pub fn of(e: &io::Error) -> Option<Spent> {
+        [Spent::Bytes, Spent::Time, Spent::Cancelled]
+            .into_iter()
+            .find(|s| s.kind() == e.kind() && e.get_ref().is_some_and(|r| r.to_string() == "budget"))
+    }
 }
 
 /// Lines of `r` read forwards; `start` is the offset `r` stands at. `visit`
@@ -232,13 +278,29 @@ mod tests {
         let (text, _) = numbered(400);
         let mut budget = Budget::new(3 * BLOCK as u64);
         let r = start_of_last(&mut Cursor::new(&text), text.len() as u64, 1000, &mut budget);
-        assert!(
-            is_spent(&r.unwrap_err()),
+        assert_eq!(
+            Spent::of(&r.unwrap_err()),
+            Some(Spent::Bytes),
             "{} bytes read with a budget of 3 blocks",
             text.len()
         );
         let mut budget = Budget::new(BLOCK as u64);
         let r = scan(&text[..], 0, 10, &mut budget, |_| true);
-        assert!(is_spent(&r.unwrap_err()));
+        assert_eq!(Spent::of(&r.unwrap_err()), Some(Spent::Bytes));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut budget =
+            Budget::new(u64::MAX).until(Instant::now() + std::time::Duration::from_secs(60), cancel.clone());
+        let mut lines = 0;
+        let r = scan(&text[..], 0, 10, &mut budget, |_| {
+            lines += 1;
+            if lines == 3 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            true
+        });
+        assert_eq!(Spent::of(&r.unwrap_err()), Some(Spent::Cancelled), "{lines} lines");
+        let mut budget = Budget::new(u64::MAX).until(Instant::now(), cancel);
+        let r = scan(&text[..], 0, 10, &mut budget, |_| true);
+        assert_eq!(Spent::of(&r.unwrap_err()), Some(Spent::Time));
     }
 }

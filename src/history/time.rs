@@ -145,7 +145,10 @@ fn zone(s: &str) -> Option<i64> {
         _ => return None,
     };
     (s.len() == 5).then_some(())?;
-    Some(sign * (num(&s[1..3])? * 3600 + num(&s[3..5])? * 60))
+    let (h, m) = (num(&s[1..3])?, num(&s[3..5])?);
+    // Real zones lie within -12:00 and +14:00.
+    (h <= 14 && m < 60).then_some(())?;
+    Some(sign * (h * 3600 + m * 60))
 }
 
 /// Seconds since 1970 of a civil date and clock at `offset` seconds east of UTC.
@@ -185,6 +188,9 @@ mod tests {
             "2026-11-30 14:02:03Z",
             "2026-11-30T14:02:03",
             "2026-11-30T14:02:03+0",
+            "2026-11-30T14:02:03+99:99",
+            "2026-11-30T14:02:03+15:00",
+            "2026-11-30T14:02:03-05:60",
             "x",
         ] {
             assert_eq!(iso8601(bad), None, "{bad}");

@@ -2,15 +2,18 @@
 //! (docs/protocol.md, "History and search").
 //!
 //! The query is checked first (400 with a one-line `text/plain` reason),
-//! then the page is read on tokio's blocking threads, at most `AT_ONCE`
-//! requests at a time (others wait their turn), so that reading files never
-//! runs on the followers' or the connections' tasks.
+//! then the page is read and written as JSON on tokio's blocking threads,
+//! at most `AT_ONCE` requests at a time (others wait their turn), so that
+//! reading files and writing pages never runs on the followers' or the
+//! connections' tasks. A page's reading stops when its client goes away
+//! (hyper drops the request's future), within `history::MAX_TIME`, and
+//! within its byte budgets (`history::BUDGET` read, `PAGE_BYTES` sent).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hyper::StatusCode;
 use hyper::header::{CACHE_CONTROL, HeaderValue};
-use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use super::{Resp, State};
@@ -37,14 +40,30 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
         return refusal(Refused::new(503, "shutting down"));
     };
+    // Dropped with this future when the client goes away: the reading stops.
+    let gone = Gone::default();
+    let cancel = gone.0.clone();
     let read = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        history::answer(&stream, &query, cap)
+        history::answer(&stream, &query, cap, cancel).map(|page| serde_json::to_vec(&page))
     });
-    match read.await {
-        Ok(Ok(page)) => json(StatusCode::OK, &page),
+    let answer = read.await;
+    drop(gone);
+    match answer {
+        Ok(Ok(Ok(json))) => no_store(super::body(StatusCode::OK, "application/json", json)),
+        Ok(Ok(Err(e))) => refusal(Refused::new(500, format!("cannot write the page: {e}"))),
         Ok(Err(r)) => refusal(r),
         Err(e) => refusal(Refused::new(500, format!("reading failed: {e}"))),
+    }
+}
+
+/// Set when dropped: tells a page's reading that nobody waits for it.
+#[derive(Default)]
+struct Gone(Arc<AtomicBool>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -52,11 +71,6 @@ pub(super) fn refusal(r: Refused) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let line = r.reason.replace(['\r', '\n'], " ") + "\n";
     no_store(super::body(status, "text/plain; charset=utf-8", line))
-}
-
-fn json(status: StatusCode, page: &impl Serialize) -> Resp {
-    let json = serde_json::to_vec(page).expect("pages always serialize");
-    no_store(super::body(status, "application/json", json))
 }
 
 /// Pages change as files grow and rotate: never cached.

@@ -88,20 +88,11 @@ pub fn truncation_marker(dropped: usize) -> String {
 impl LinesBuilder {
     /// Adds a line (raw bytes, already capped) of which `dropped` further bytes were cut.
     pub fn push(&mut self, line: &[u8], dropped: usize) {
-        let (line, dropped) = cut_at_char_boundary(line, dropped);
         if !self.offsets.is_empty() {
             self.body.push(b',');
         }
         self.offsets.push(self.body.len() as u32);
-        // Valid UTF-8 is the rule; the lossy copy is for the exception.
-        let mut text = match std::str::from_utf8(line) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(line),
-        };
-        if dropped > 0 {
-            text.to_mut().push_str(&truncation_marker(dropped));
-        }
-        push_string(&mut self.body, &text);
+        push_string(&mut self.body, &line_text(line, dropped));
     }
 
     pub fn count(&self) -> usize {
@@ -130,6 +121,31 @@ impl LinesBuilder {
             offsets,
         }
     }
+}
+
+/// A line's text as every reader gives it, live, in `/history` and in
+/// `/search`: NUL bytes removed (they are never log text), a cut moved
+/// back so that it splits no character, invalid UTF-8 replaced (never
+/// dropped), and the marker of the `dropped` bytes cut.
+pub fn line_text(line: &[u8], dropped: usize) -> Cow<'_, str> {
+    if memchr::memchr(0, line).is_none() {
+        return text_of(line, dropped);
+    }
+    let line: Vec<u8> = line.iter().copied().filter(|&b| b != 0).collect();
+    Cow::Owned(text_of(&line, dropped).into_owned())
+}
+
+fn text_of(line: &[u8], dropped: usize) -> Cow<'_, str> {
+    let (line, dropped) = cut_at_char_boundary(line, dropped);
+    // Valid UTF-8 is the rule; the lossy copy is for the exception.
+    let mut text = match std::str::from_utf8(line) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(line),
+    };
+    if dropped > 0 {
+        text.to_mut().push_str(&truncation_marker(dropped));
+    }
+    text
 }
 
 /// Moves a cut back so that it does not split a UTF-8 character.
@@ -176,7 +192,9 @@ mod tests {
                 b.push(l, 0);
             }
             let f = b.finish("s", first);
-            let text: Vec<String> = lines.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+            // NUL bytes are never log text; the rest is the line, invalid UTF-8 replaced.
+            let no_nul = |l: &Vec<u8>| l.iter().copied().filter(|&b| b != 0).collect::<Vec<u8>>();
+            let text: Vec<String> = lines.iter().map(|l| String::from_utf8_lossy(&no_nul(l)).into_owned()).collect();
             let skip = cut.index(lines.len());
             let tail = f.suffix("s", first + skip as u64);
             let (Message::Lines(all), Message::Lines(part)) =

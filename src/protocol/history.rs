@@ -16,6 +16,11 @@ pub struct Page {
     /// The position in `lines` of the line asked for (`at=`, `around=`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
+    /// Files that could not be read to their end (`name: why`): a damaged
+    /// `.gz` file's lines up to the damage are in the page, and the files
+    /// beyond it are read as if it ended there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
 }
 
 /// One line read from disk.

@@ -22,7 +22,7 @@ mod stats;
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-pub use frame::{Frame, LinesBuilder, truncation_marker};
+pub use frame::{Frame, LinesBuilder, line_text, truncation_marker};
 pub use query::{DEFAULT_BACKLOG, Query};
 pub use stats::{Latency, Point, Stats, Top};
 

@@ -184,12 +184,17 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
 pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut impl Hooks) -> io::Result<Summary> {
     let mut kept = Kept::new(o);
     let mut chunks = Chunks::new(src, o)?;
-    let mut older_skipped = false;
+    let (mut older_skipped, mut damage) = (false, None);
     loop {
-        let r = match chunks.next_region()? {
-            Step::End => break,
-            Step::Nothing => None,
-            Step::Lines(r) => Some(r),
+        let r = match chunks.next_region() {
+            Ok(Step::End) => break,
+            Ok(Step::Nothing) => None,
+            Ok(Step::Lines(r)) => Some(r),
+            // Damaged data: the matches before it are still the file's.
+            Err(e) => {
+                damage = Some(e);
+                break;
+            }
         };
         let buf = chunks.buf();
         let scanned = chunks.scanned();
@@ -225,7 +230,7 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
         ..Summary::default()
     };
     kept.emit(src, o, hooks, &mut sum)?;
-    Ok(sum)
+    damage.map_or(Ok(sum), Err)
 }
 
 /// Counts the matching lines of a gzip file.

@@ -145,7 +145,8 @@ pub struct Summary {
     pub stopped: bool,
 }
 
-/// Emits `src`'s matching lines, newest first.
+/// Emits `src`'s matching lines, newest first. A gzip file whose data is
+/// damaged has its matches before the damage emitted, then the error.
 pub fn newest_first<S: Source + ?Sized>(
     src: &S,
     compression: Compression,

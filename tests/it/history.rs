@@ -22,7 +22,7 @@ fn line(n: usize) -> String {
 }
 
 /// `GET /history?query`, which must be a page.
-async fn page(fx: &Fixture, query: &str) -> Page {
+pub async fn page(fx: &Fixture, query: &str) -> Page {
     let resp = get(fx, &format!("/history?{query}")).await;
     assert_eq!(resp.status, 200, "{query}: {}", String::from_utf8_lossy(&resp.body));
     assert!(
@@ -33,12 +33,12 @@ async fn page(fx: &Fixture, query: &str) -> Page {
 }
 
 /// The texts of a page's lines, oldest first.
-fn page_texts(p: &Page) -> Vec<String> {
+pub fn page_texts(p: &Page) -> Vec<String> {
     p.lines.iter().map(|l| l.text.clone()).collect()
 }
 
 /// `GET /history?query`, which must be refused with `status` and a one-line reason.
-async fn refused(fx: &Fixture, query: &str, status: u16) -> String {
+pub async fn refused(fx: &Fixture, query: &str, status: u16) -> String {
     let resp = get(fx, &format!("/history?{query}")).await;
     let reason = String::from_utf8(resp.body).unwrap();
     assert_eq!(resp.status, status, "{query}: {reason}");

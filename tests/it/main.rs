@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod archive;
 mod config;
 mod faults;
 mod formats;

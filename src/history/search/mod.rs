@@ -27,7 +27,7 @@ use std::fs::File;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::files::{self, HistoryFile};
+use super::files::HistoryFile;
 use super::page::Reader;
 use super::read::Budget;
 use super::{Refused, bad, parse_time};
@@ -73,14 +73,10 @@ pub type Keep<'k> = dyn FnMut(&Layout, &[u8]) -> bool + 'k;
 /// to `sink` and a last `done` (unless the sink broke off). Blocking.
 pub fn run(stream: &Stream, q: &SearchQuery, m: &Matcher, keep: &mut Keep<'_>, bounds: Bounds, sink: &mut impl Sink) {
     let layout = stream.layout();
-    let mut reader = Reader {
-        files: files::list(&stream.path),
-        layout: &layout,
-        cap: bounds.max_line,
-        budget: Budget::new(PLAN_BUDGET),
-        live: None,
-        places: Vec::new(),
-    };
+    // The plan reads a few probes a file, within the search's own time.
+    let deadline = std::time::Instant::now() + bounds.max_time;
+    let budget = Budget::new(PLAN_BUDGET).until(deadline, Default::default());
+    let mut reader = Reader::new(&stream.path, &layout, bounds.max_line, budget);
     let (mut opened, failed) = open(&reader.files);
     let parts: Vec<Part> = plan(&mut reader, q)
         .into_iter()

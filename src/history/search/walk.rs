@@ -10,6 +10,7 @@ use super::{Bounds, HistoryFile, Keep, PROGRESS_EVERY, SLACK, SearchQuery, Sink}
 use crate::history::time;
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
+use crate::protocol::line_text;
 use crate::search::{self, Compression, Hooks, Matcher, Options, Source, Verdict};
 
 /// Why a walk ended before its last file.
@@ -170,7 +171,7 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
         self.matches += 1;
         let cursor = self.file.as_ref().expect("a file is being searched").cursor(offset);
         let item = SearchItem::Match {
-            text: String::from_utf8_lossy(line).into_owned(),
+            text: line_text(line, 0).into_owned(),
             cursor: cursor.encode(),
             time: time::of_line(self.layout, line),
         };

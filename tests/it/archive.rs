@@ -1,0 +1,203 @@
+//! History and search on hostile files: each request stays within its
+//! bounds in memory (the daemon's peak RSS), time (wall clock, and no CPU
+//! once its client left) and the runtime (a live client's frames and
+//! `/healthz` keep coming), and damaged or linked files are reported or
+//! passed over without losing the other files.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use super::history::{page, page_texts};
+use crate::harness::*;
+
+/// One gzip member of `text`, written by `gzip` itself.
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("gzip")
+        .args(["-c", "-1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = text.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("gzip output");
+    feeder.join().unwrap().unwrap();
+    out.stdout
+}
+
+/// `name` in the fixture's directory: `member` repeated `times` (a gzip
+/// file of that many members reads as their texts one after the other).
+fn write_members(fx: &Fixture, name: &str, member: &[u8], times: usize) {
+    let mut f = std::fs::File::create(fx.dir.path(name)).unwrap();
+    for _ in 0..times {
+        f.write_all(member).unwrap();
+    }
+}
+
+/// Writes `lines` to access.log and waits until the client got them; their seqs.
+async fn live_lines(fx: &Fixture, c: &mut Client, lines: &[String]) -> Vec<u64> {
+    fx.dir.append("access.log", lines);
+    let got = c.expect_lines("access", lines.len(), LINES_TIMEOUT).await;
+    got.iter().map(|(seq, _)| *seq).collect()
+}
+
+/// The cursor of the first line of the current file (3 lines written live).
+async fn start_of_current(fx: &Fixture, c: &mut Client) -> String {
+    let seqs = live_lines(fx, c, &numbered_range("now", 0..3)).await;
+    let p = page(fx, &format!("stream=access&limit=2&before=seq:{}", seqs[2])).await;
+    assert_eq!(page_texts(&p), numbered_range("now", 0..2));
+    p.lines[0].cursor.clone()
+}
+
+/// The daemon's peak resident memory (VmHWM) in MiB.
+fn peak_mib(fx: &Fixture) -> u64 {
+    let hwm = fx.proc_status().remove("VmHWM").expect("VmHWM");
+    hwm.split_whitespace().next().unwrap().parse::<u64>().unwrap() >> 10
+}
+
+/// Appends a line to `other.log` every 50 ms until `stop`, while `c` reads
+/// them: the longest wait between two frames, and the slowest `/healthz`.
+async fn watch_runtime(fx: &Fixture, c: &mut Client, stop: Duration) -> (Duration, Duration) {
+    let (mut gap, mut health) = (Duration::ZERO, Duration::ZERO);
+    let (start, mut last) = (Instant::now(), Instant::now());
+    let mut i = 0;
+    while start.elapsed() < stop {
+        fx.dir.append("other.log", &[numbered("beat", i)]);
+        i += 1;
+        c.expect_lines("other", 1, Duration::from_secs(30)).await;
+        gap = gap.max(last.elapsed());
+        last = Instant::now();
+        let t = Instant::now();
+        assert_eq!(get(fx, "/healthz").await.status, 200);
+        health = health.max(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (gap, health)
+}
+
+#[tokio::test]
+async fn pages_of_huge_lines_are_bounded_in_bytes_and_leave_the_runtime_alone() {
+    let (fx, mut c) = Fixture::live(&[ACCESS, ("other", "other.log")]).await;
+    // 3,000 lines of 65,536 control bytes: 200 MB of text, 1.2 GB as JSON.
+    let mut hundred = Vec::new();
+    for _ in 0..100 {
+        hundred.extend(vec![1u8; 65_536]);
+        hundred.push(b'\n');
+    }
+    write_members(&fx, "access.log.1.gz", &gzip(&hundred), 30);
+    let cursor = start_of_current(&fx, &mut c).await;
+    let before = peak_mib(&fx);
+    let query = format!("/history?stream=access&limit=5000&before={cursor}");
+    let pages: Vec<_> = (0..2)
+        .map(|_| {
+            let (d, q) = (fx.addr, query.clone());
+            tokio::spawn(async move { get_over(TcpStream::connect(d).await.unwrap(), &d.to_string(), &q).await })
+        })
+        .collect();
+    let (gap, health) = watch_runtime(&fx, &mut c, Duration::from_secs(3)).await;
+    for p in pages {
+        let resp = p.await.unwrap();
+        assert_eq!(
+            resp.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&resp.body[..200.min(resp.body.len())])
+        );
+        let page: logmon::protocol::history::Page = serde_json::from_slice(&resp.body).unwrap();
+        eprintln!("a page of {} lines, {} bytes", page.lines.len(), resp.body.len());
+        assert!(resp.body.len() <= 9 << 20, "{} bytes", resp.body.len());
+        assert!(!page.lines.is_empty() && page.lines.len() < 5000 && page.before.is_some());
+        assert!(page.lines.iter().all(|l| l.text == "\u{1}".repeat(65_536)));
+    }
+    let peak = peak_mib(&fx);
+    eprintln!("peak RSS {before} MiB before, {peak} MiB after; longest frame gap {gap:?}, slowest /healthz {health:?}");
+    assert!(peak < 200, "the daemon's peak RSS reached {peak} MiB");
+    assert!(gap < Duration::from_secs(1), "a live client waited {gap:?} for a frame");
+    assert!(health < Duration::from_secs(1), "/healthz took {health:?}");
+}
+
+/// Sends `GET path` and leaves without reading.
+async fn ask_and_leave(fx: &Fixture, path: &str, after: Duration) {
+    let mut s = TcpStream::connect(fx.addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", fx.addr);
+    s.write_all(req.as_bytes()).await.unwrap();
+    tokio::time::sleep(after).await;
+}
+
+#[tokio::test]
+async fn history_time_is_bounded_and_stops_when_its_client_leaves() {
+    let (fx, mut c) = Fixture::live(&[ACCESS, ("other", "other.log")]).await;
+    // 1 GiB of empty lines in about 1 MB.
+    write_members(&fx, "access.log.1.gz", &gzip(&vec![b'\n'; 1 << 20]), 1024);
+    live_lines(&fx, &mut c, &numbered_range("now", 0..3)).await;
+    let t = Instant::now();
+    let resp = get(&fx, "/history?stream=access&limit=5&at=0").await;
+    let took = t.elapsed();
+    eprintln!("at=0 over 1 GiB of empty lines: {} in {took:?}", resp.status);
+    assert_eq!(resp.status, 503, "{}", String::from_utf8_lossy(&resp.body));
+    assert!(took < Duration::from_millis(6500), "{took:?}");
+
+    // Two clients that leave: their reading stops at once.
+    for _ in 0..2 {
+        ask_and_leave(&fx, "/history?stream=access&limit=5&at=0", Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ticks = fx.cpu_ticks();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let spent = fx.cpu_ticks() - ticks;
+    eprintln!("CPU after the clients left: {spent} ticks in 1 s");
+    assert!(spent < 30, "{spent} ticks of CPU in the second after the clients left");
+
+    // Two that stay take both turns; another stream's page waits at most their budget.
+    fx.dir.append("other.log", &numbered_range("o", 0..3));
+    let seqs = c.expect_lines("other", 3, LINES_TIMEOUT).await;
+    let hostile: Vec<_> = (0..2)
+        .map(|_| {
+            let d = fx.addr;
+            tokio::spawn(async move {
+                let s = TcpStream::connect(d).await.unwrap();
+                get_over(s, &d.to_string(), "/history?stream=access&limit=5&at=0").await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let t = Instant::now();
+    let p = page(&fx, &format!("stream=other&limit=2&before=seq:{}", seqs[2].0)).await;
+    let waited = t.elapsed();
+    eprintln!("an ordinary page behind two hostile ones: {waited:?}");
+    assert_eq!(page_texts(&p), numbered_range("o", 0..2));
+    assert!(waited < Duration::from_millis(6500), "{waited:?}");
+    for h in hostile {
+        assert_eq!(h.await.unwrap().status, 503);
+    }
+}
+
+#[tokio::test]
+async fn lines_numbered_after_a_rotation_stay_addressable_by_seq() {
+    let (fx, mut c) = Fixture::live(&[ACCESS]).await;
+    live_lines(&fx, &mut c, &numbered_range("a", 0..100)).await;
+    // Rename and create, as logrotate's `create` and --demo do; the old file
+    // is drained (to no avail) while the new one is read, a few lines at a time.
+    std::fs::rename(fx.dir.path("access.log"), fx.dir.path("access.log.1")).unwrap();
+    let mut seqs = Vec::new();
+    for k in 0..20 {
+        seqs.extend(live_lines(&fx, &mut c, &numbered_range("b", k * 5..k * 5 + 5)).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let newest = seqs[99];
+    let p = page(&fx, &format!("stream=access&limit=10&before=seq:{}", newest - 50)).await;
+    assert_eq!(page_texts(&p), numbered_range("b", 39..49));
+    let across = page(&fx, &format!("stream=access&limit=10&before=seq:{}", seqs[5])).await;
+    let want: Vec<String> = numbered_range("a", 95..100)
+        .into_iter()
+        .chain(numbered_range("b", 0..5))
+        .collect();
+    assert_eq!(page_texts(&across), want);
+    let numbers: Vec<_> = p.lines.iter().map(|l| l.seq).collect();
+    assert_eq!(numbers, seqs[39..49].iter().map(|s| Some(*s)).collect::<Vec<_>>());
+}
