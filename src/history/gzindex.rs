@@ -46,7 +46,7 @@ pub const FILE_POINTS: usize = 60;
 pub static SHARED: Index = Index::new(CAPACITY, SPAN, FILE_POINTS);
 
 /// A `.gz` file's identity, and the layout its times are read with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Key {
     pub dev: u64,
     pub ino: u64,

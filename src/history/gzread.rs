@@ -102,6 +102,11 @@ impl<'a, R: Read + Seek, T: Fn(&[u8]) -> Option<f64>> GzText<'a, R, T> {
         Ok(text)
     }
 
+    /// Bytes of the file read so far (compressed bytes).
+    pub fn consumed(&self) -> u64 {
+        self.input.here()
+    }
+
     /// Where the reading started: its offset in the text, and whether a
     /// line starts there (if not, the first bytes read end a line begun before).
     pub fn origin(&self) -> (u64, bool) {

@@ -1,18 +1,16 @@
-//! The index of `.gz` files (`gzindex.rs`, `gzread.rs`) against flate2's
-//! decoding of the same bytes: reading from any access point gives the
+//! The index of `.gz` files (`gzindex.rs`, `gzread.rs`) against the text
+//! the files were made from: reading from any access point gives the
 //! text from there on, single and multi-member files alike, points fall at
 //! any bit of a byte, the index keeps to its bounds, and pages read through
 //! it are the pages read without it.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor as Bytes, Read, Write};
+use std::io::{Cursor as Bytes, Read};
 use std::sync::Arc;
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use super::gzindex::{Index, Key, Point};
 use super::gzread::GzText;
+use super::gzwrite::{Header, member};
 use super::page::{Reader, page_back};
 use super::read::{self, Budget};
 use crate::layout::{COMBINED, Escape, Layout};
@@ -43,9 +41,7 @@ fn time(line: &[u8]) -> Option<f64> {
 }
 
 fn gzip(text: &[u8], level: u32) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::new(level));
-    gz.write_all(text).unwrap();
-    gz.finish().unwrap()
+    super::gzwrite::gzip(text, level as u8)
 }
 
 /// `text` as gzip members cut at `cuts` (anywhere, not at lines), the
@@ -59,13 +55,12 @@ fn members(text: &[u8], cuts: &[usize]) -> Vec<u8> {
     for (k, w) in bounds.windows(2).enumerate() {
         let part = &text[w[0]..w[1]];
         if k == 1 {
-            let builder = flate2::GzBuilder::new()
-                .filename("x.log")
-                .comment("c")
-                .extra(vec![1, 2, 3]);
-            let mut gz = builder.write(Vec::new(), Compression::new(6));
-            gz.write_all(part).unwrap();
-            out.extend(gz.finish().unwrap());
+            let h = Header {
+                name: Some("x.log"),
+                comment: Some("c"),
+                extra: Some(&[1, 2, 3]),
+            };
+            out.extend(member(part, 6, &h));
         } else if k == 2 {
             let mut gz = gzip(part, 9);
             gz[3] |= 2;
@@ -143,7 +138,11 @@ fn reading_from_any_point_of_one_member_gives_the_text_from_there() {
 fn reading_from_any_point_of_many_members_gives_the_text_from_there() {
     let text = text(4000);
     let n = text.len();
-    let cuts = [1, n / 10, n / 10 + 1, n * 3 / 7, n * 3 / 5, n - 5];
+    // A block ends every BLOCK bytes of a member's text and the index wants
+    // a point every 16 KiB: a member that starts 20,000 bytes after a
+    // block's end is where the next point falls.
+    let a = 1 + 5 * super::gzwrite::BLOCK + 20_000;
+    let cuts = [1, a, a + 1, n * 3 / 7, n * 3 / 5, n - 5];
     let found = check_every_point(&members(&text, &cuts), &text);
     assert!(found.values().any(|p| p.member), "points at members' starts");
     assert!(

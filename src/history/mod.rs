@@ -23,8 +23,10 @@
 
 mod cursor;
 mod files;
-mod gzindex;
-mod gzread;
+pub(crate) mod gzindex;
+pub(crate) mod gzread;
+#[cfg(test)]
+pub(crate) mod gzwrite;
 mod page;
 mod read;
 pub mod search;

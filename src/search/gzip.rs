@@ -20,12 +20,16 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
-use flate2::read::MultiGzDecoder;
 use memchr::{memchr, memrchr};
 
 use super::matcher::{Event, Matcher, scan_lines, text_of};
 use super::source::{Reader, Source};
-use super::{Hooks, Options, Step, Summary, Verdict};
+use super::{GzIndex, Hooks, LineTime, Options, Step, Summary, Verdict};
+use crate::history::gzindex::{Index, Key};
+use crate::history::gzread::GzText;
+
+/// The index a scan without one adds to: none (it holds nothing).
+static NO_INDEX: Index = Index::new(0, u64::MAX, 0);
 
 /// The complete lines of a chunk: `buf[0..=to]`, and how its indices map
 /// to offsets in the decompressed content.
@@ -64,7 +68,7 @@ impl Region {
 
 /// A gzip file's decompressed content, in chunks of complete lines.
 pub struct Chunks<'a, S: ?Sized> {
-    dec: MultiGzDecoder<Reader<'a, S>>,
+    dec: GzText<'static, Reader<'a, S>, LineTime>,
     buf: Vec<u8>,
     chunk: usize,
     max_line: usize,
@@ -78,13 +82,22 @@ pub struct Chunks<'a, S: ?Sized> {
     /// Decompressed bytes so far.
     out: u64,
     done: bool,
+    /// An error met after some bytes of a chunk: given by the next fill,
+    /// so that the lines before the damage are still handed out.
+    damage: Option<io::Error>,
 }
 
 impl<'a, S: Source + ?Sized> Chunks<'a, S> {
-    pub fn new(src: &'a S, o: &Options) -> io::Result<Chunks<'a, S>> {
+    /// The chunks of `src` from its start; the decoder adds the access
+    /// points it passes to `index` (the daemon's, for a history file).
+    pub fn new(src: &'a S, o: &Options, index: Option<GzIndex>) -> io::Result<Chunks<'a, S>> {
         let chunk = o.block.max(1);
+        let (index, key, time): (&Index, Key, LineTime) = match index {
+            Some(GzIndex { key, time }) => (&crate::history::gzindex::SHARED, key, time),
+            None => (&NO_INDEX, Key::default(), Box::new(|_: &[u8]| None)),
+        };
         Ok(Chunks {
-            dec: MultiGzDecoder::new(Reader::new(src)?),
+            dec: GzText::open(Reader::new(src)?, index, key, 0, time)?,
             buf: vec![0; chunk + o.max_line + 2],
             chunk,
             max_line: o.max_line,
@@ -94,6 +107,7 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
             rest: (0, 0, 0),
             out: 0,
             done: false,
+            damage: None,
         })
     }
 
@@ -103,7 +117,7 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
 
     /// Compressed bytes read so far.
     pub fn scanned(&self) -> u64 {
-        self.dec.get_ref().pos()
+        self.dec.consumed()
     }
 
     /// The next chunk's complete lines, `Nothing` when a chunk held no line
@@ -164,8 +178,12 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
         }
     }
 
-    /// Decompresses up to a chunk behind the carry; 0 at the end.
+    /// Decompresses up to a chunk behind the carry; 0 at the end. An error
+    /// after some bytes is kept for the next call.
     fn fill(&mut self) -> io::Result<usize> {
+        if let Some(e) = self.damage.take() {
+            return Err(e);
+        }
         let buf = &mut self.buf[self.carry..self.carry + self.chunk];
         let mut n = 0;
         while n < buf.len() {
@@ -173,7 +191,11 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) if n == 0 => return Err(e),
+                Err(e) => {
+                    self.damage = Some(e);
+                    break;
+                }
             }
         }
         Ok(n)
@@ -182,8 +204,9 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
 
 /// Emits the matching lines of a gzip file, newest first.
 pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut impl Hooks) -> io::Result<Summary> {
+    let index = hooks.gz_index();
     let mut kept = Kept::new(o);
-    let mut chunks = Chunks::new(src, o)?;
+    let mut chunks = Chunks::new(src, o, index)?;
     let (mut older_skipped, mut damage) = (false, None);
     loop {
         let r = match chunks.next_region() {
@@ -235,7 +258,7 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
 
 /// Counts the matching lines of a gzip file.
 pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Result<u64> {
-    let mut chunks = Chunks::new(src, o)?;
+    let mut chunks = Chunks::new(src, o, None)?;
     let mut n = 0u64;
     loop {
         match chunks.next_region()? {
@@ -346,7 +369,7 @@ impl Kept {
         self.lo = 0;
         self.text_bytes = 0;
         let mut k = 0;
-        let mut chunks = Chunks::new(src, o)?;
+        let mut chunks = Chunks::new(src, o, None)?;
         while k < self.items.len() {
             if pulse(chunks.scanned()).is_break() {
                 return Ok(ControlFlow::Break(()));

@@ -76,6 +76,21 @@ pub trait Hooks {
     fn progress(&mut self, _scanned: u64) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
+    /// For a gzip file: the key under which the decoder adds the access
+    /// points it passes to the daemon's index (which `/history` pages and
+    /// `at=` start from), and how it reads a line's time for them.
+    fn gz_index(&self) -> Option<GzIndex> {
+        None
+    }
+}
+
+/// A line's time, for the access points a decoder adds to the index.
+pub type LineTime = Box<dyn Fn(&[u8]) -> Option<f64>>;
+
+/// A gzip file's place in the daemon's index of access points.
+pub struct GzIndex {
+    pub key: crate::history::gzindex::Key,
+    pub time: LineTime,
 }
 
 /// What reading a file on gave: complete lines, bytes with no line end in

@@ -2,12 +2,11 @@
 //!
 //! Files are read with `pread` (`FileExt::read_at`), which needs no seek
 //! and no shared file position; tests read byte slices in memory through
-//! the same trait. [`Reader`] turns a source into a forward `Read` from its
-//! start, for the gzip decoder, and remembers how far it got (the
-//! compressed bytes scanned, for progress).
+//! the same trait. [`Reader`] turns a source into a `Read + Seek`, for the
+//! gzip decoder.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 
 /// Bytes that can be read at any offset, of a known size.
@@ -64,7 +63,7 @@ pub fn read_exact_at<S: Source + ?Sized>(src: &S, mut buf: &mut [u8], mut offset
     Ok(())
 }
 
-/// A source read forward from its start, up to the size it had.
+/// A source read from a position, up to the size it had.
 pub struct Reader<'a, S: ?Sized> {
     src: &'a S,
     pos: u64,
@@ -79,11 +78,6 @@ impl<'a, S: Source + ?Sized> Reader<'a, S> {
             size: src.size()?,
         })
     }
-
-    /// Bytes read so far.
-    pub fn pos(&self) -> u64 {
-        self.pos
-    }
 }
 
 impl<S: Source + ?Sized> Read for Reader<'_, S> {
@@ -92,5 +86,17 @@ impl<S: Source + ?Sized> Read for Reader<'_, S> {
         let n = self.src.read_at(&mut buf[..left], self.pos)?;
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+impl<S: Source + ?Sized> Seek for Reader<'_, S> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
     }
 }

@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::ops::ControlFlow;
 
-use flate2::Compression as Level;
-use flate2::write::GzEncoder;
 use proptest::prelude::*;
 
 use super::*;
@@ -72,9 +70,7 @@ fn naive(content: &[u8], needle: &[u8], max_line: usize) -> Vec<(u64, Vec<u8>)> 
 fn gz(members: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
     for m in members {
-        let mut e = GzEncoder::new(Vec::new(), Level::fast());
-        e.write_all(m).unwrap();
-        out.extend(e.finish().unwrap());
+        out.extend(crate::history::gzwrite::gzip(m, 1));
     }
     out
 }

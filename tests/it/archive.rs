@@ -201,3 +201,118 @@ async fn lines_numbered_after_a_rotation_stay_addressable_by_seq() {
     let numbers: Vec<_> = p.lines.iter().map(|l| l.seq).collect();
     assert_eq!(numbers, seqs[39..49].iter().map(|s| Some(*s)).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn rotation_names_that_are_links_are_never_followed() {
+    let (fx, mut c) = Fixture::live(&[ACCESS]).await;
+    let secret = fx.dir.path("secret");
+    std::fs::write(&secret, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    std::os::unix::fs::symlink(&secret, fx.dir.path("access.log.2")).unwrap();
+    std::fs::write(fx.dir.path("gz-secret"), gzip(b"root:x:0:0 gz\n")).unwrap();
+    std::os::unix::fs::symlink(fx.dir.path("gz-secret"), fx.dir.path("access.log.3.gz")).unwrap();
+    std::fs::write(fx.dir.path("access.log.1"), "old root:x line\n").unwrap();
+    let seqs = live_lines(&fx, &mut c, &numbered_range("now", 0..2)).await;
+    let a = super::search::search(&fx, "stream=access&q=root%3Ax").await;
+    assert_eq!(a.texts, ["old root:x line"], "only the regular rotation is searched");
+    let p = page(&fx, &format!("stream=access&limit=50&before=seq:{}", seqs[1])).await;
+    assert_eq!(page_texts(&p), ["old root:x line", &numbered("now", 0)]);
+    assert_eq!(p.before, None, "nothing older is listed");
+}
+
+/// The complete lines `zcat` reads from `name` (before any damage).
+pub fn zcat_lines(fx: &Fixture, name: &str) -> Vec<String> {
+    let out = Command::new("zcat").arg(fx.dir.path(name)).output().expect("zcat");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete.lines().map(str::to_string).collect()
+}
+
+/// Pages back from `before=seq:S` to the oldest line: texts oldest first, and every `failed`.
+async fn page_all(fx: &Fixture, seq: u64) -> (Vec<String>, Vec<String>) {
+    let (mut texts, mut failed) = (Vec::new(), Vec::new());
+    let mut query = format!("stream=access&limit=500&before=seq:{seq}");
+    for _ in 0..100 {
+        let p = page(fx, &query).await;
+        texts.splice(0..0, page_texts(&p));
+        failed.extend(p.failed.iter().cloned());
+        match p.before {
+            Some(cursor) => query = format!("stream=access&limit=500&before={cursor}"),
+            None => return (texts, failed),
+        }
+    }
+    panic!("paging does not end");
+}
+
+#[tokio::test]
+async fn a_damaged_gz_is_reported_and_read_up_to_its_damage() {
+    let lines: Vec<String> = (0..40_000)
+        .map(|i| format!("{} {}", numbered("gz", i), "x".repeat(i % 50)))
+        .collect();
+    let member = gzip((lines.join("\n") + "\n").as_bytes());
+    for damage in ["cut in half", "garbage after it", "plain text"] {
+        let (fx, mut c) = Fixture::live(&[ACCESS]).await;
+        std::fs::write(
+            fx.dir.path("access.log.2"),
+            numbered_range("older", 0..10).join("\n") + "\n",
+        )
+        .unwrap();
+        let bytes = match damage {
+            "cut in half" => member[..member.len() / 2].to_vec(),
+            "garbage after it" => [&member[..], &[0x1f, 0x8b, 0x08, 0, 7, 7, 7, 7][..], &[0x55; 300]].concat(),
+            _ => b"just text\n".to_vec(),
+        };
+        std::fs::write(fx.dir.path("access.log.1.gz"), &bytes).unwrap();
+        let seqs = live_lines(&fx, &mut c, &numbered_range("now", 0..2)).await;
+        let readable = if damage == "plain text" {
+            Vec::new()
+        } else {
+            zcat_lines(&fx, "access.log.1.gz")
+        };
+        assert!(damage != "cut in half" || readable.len() > 10_000, "{}", readable.len());
+        let (texts, failed) = page_all(&fx, seqs[1]).await;
+        let want: Vec<String> = numbered_range("older", 0..10)
+            .into_iter()
+            .chain(readable.iter().cloned())
+            .chain([numbered("now", 0)])
+            .collect();
+        assert_eq!(texts.len(), want.len(), "{damage}: {failed:?}");
+        assert!(texts == want, "{damage}: the pages differ from zcat's lines");
+        assert!(
+            failed.iter().all(|f| f.starts_with("access.log.1.gz: ")),
+            "{damage}: {failed:?}"
+        );
+        assert!(!failed.is_empty(), "{damage}: the damage is reported");
+        // The search finds what zcat reads, and says which file failed.
+        let a = super::search::search(&fx, "stream=access&q=gz&limit=100000").await;
+        let mut found = a.texts.clone();
+        found.reverse();
+        assert_eq!(found.len(), readable.len(), "{damage}");
+        assert!(found == readable, "{damage}: the search differs from zcat's lines");
+        let older = super::search::search(&fx, "stream=access&q=older").await;
+        assert_eq!(older.texts.len(), 10, "{damage}: the files behind it are searched");
+    }
+}
+
+#[tokio::test]
+async fn gz_cursors_zones_and_nul_bytes() {
+    let (fx, mut c) = Fixture::live(&[ACCESS]).await;
+    let text = numbered_range("gz", 0..100).join("\n") + "\n";
+    std::fs::write(fx.dir.path("access.log.1.gz"), gzip(text.as_bytes())).unwrap();
+    let seqs = live_lines(&fx, &mut c, &["with\0nul".to_string(), numbered("now", 1)]).await;
+    let p = page(&fx, &format!("stream=access&limit=3&before=seq:{}", seqs[1])).await;
+    assert_eq!(
+        page_texts(&p),
+        [numbered("gz", 98), numbered("gz", 99), "withnul".to_string()]
+    );
+    let cursor = logmon::parts::HistoryCursor::decode(&p.lines[1].cursor).unwrap();
+    for (offset, what) in [
+        (cursor.offset + 1, "mid-line"),
+        (cursor.offset + 10_000, "past the end"),
+    ] {
+        let forged = logmon::parts::HistoryCursor { offset, ..cursor }.encode();
+        let reason = super::history::refused(&fx, &format!("stream=access&before={forged}"), 400).await;
+        assert!(reason.contains("not where a line starts"), "{what}: {reason}");
+    }
+    let reason = super::history::refused(&fx, "stream=access&at=2026-11-30T14:02:03%2B99:99", 400).await;
+    assert!(reason.contains("at="), "{reason}");
+}

@@ -323,11 +323,19 @@ async fn a_damaged_file_is_reported_and_the_others_searched() {
         .set_modified(old - Duration::from_secs(60))
         .unwrap();
     let a = search(&fx, "stream=access&q=item0&limit=5000").await;
-    same(
-        &a.texts,
-        &grep_newest_first(&fx, &FILES, "-F", "item0"),
-        "with a damaged file",
+    // The damaged file's matches are those in what zcat reads before the
+    // damage (deflate decodes some noise before it fails), without NULs.
+    let mut want = grep_newest_first(&fx, &FILES, "-F", "item0");
+    let readable = super::archive::zcat_lines(&fx, "access.log.4.gz");
+    assert!(!readable.is_empty() && readable.len() < 300, "{} lines", readable.len());
+    want.extend(
+        readable
+            .iter()
+            .rev()
+            .filter(|l| l.contains("item0"))
+            .map(|l| l.replace('\0', "")),
     );
+    same(&a.texts, &want, "with a damaged file");
     let Some(SearchItem::Done { failed, .. }) = a.done else {
         unreachable!()
     };

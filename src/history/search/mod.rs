@@ -87,7 +87,7 @@ pub fn run(stream: &Stream, q: &SearchQuery, m: &Matcher, keep: &mut Keep<'_>, b
         })
         .collect();
     let total = parts.iter().map(|p| p.src.end).sum();
-    let mut walk = Walk::new(sink, &layout, keep, q, bounds, total);
+    let mut walk = Walk::new(sink, layout.clone(), keep, q, bounds, total);
     walk.failed = failed;
     for part in parts {
         if walk.scan(&reader.files[part.file], part.src, m).is_break() {

@@ -4,14 +4,16 @@
 
 use std::io;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Bounds, HistoryFile, Keep, PROGRESS_EVERY, SLACK, SearchQuery, Sink};
+use crate::history::gzindex::Key;
 use crate::history::time;
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
 use crate::protocol::line_text;
-use crate::search::{self, Compression, Hooks, Matcher, Options, Source, Verdict};
+use crate::search::{self, Compression, GzIndex, Hooks, Matcher, Options, Source, Verdict};
 
 /// Why a walk ended before its last file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +31,7 @@ enum End {
 /// One search under way: the engine's hooks, file after file.
 pub(super) struct Walk<'a, 'k, S: Sink> {
     sink: &'a mut S,
-    layout: &'a Layout,
+    layout: Arc<Layout>,
     keep: &'a mut Keep<'k>,
     from: Option<f64>,
     to: Option<f64>,
@@ -52,7 +54,7 @@ pub(super) struct Walk<'a, 'k, S: Sink> {
 impl<'a, 'k, S: Sink> Walk<'a, 'k, S> {
     pub(super) fn new(
         sink: &'a mut S,
-        layout: &'a Layout,
+        layout: Arc<Layout>,
         keep: &'a mut Keep<'k>,
         q: &SearchQuery,
         bounds: Bounds,
@@ -135,7 +137,7 @@ impl<'a, 'k, S: Sink> Walk<'a, 'k, S> {
         if self.from.is_none() && self.to.is_none() {
             return None;
         }
-        let Some(t) = time::of_line(self.layout, line) else {
+        let Some(t) = time::of_line(&self.layout, line) else {
             return Some(Verdict::Skip);
         };
         if self.to.is_some_and(|to| t > to) {
@@ -157,7 +159,7 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
         if let Some(v) = self.outside(line) {
             return v;
         }
-        if (self.keep)(self.layout, line) {
+        if (self.keep)(&self.layout, line) {
             Verdict::Match
         } else {
             Verdict::Skip
@@ -173,12 +175,21 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
         let item = SearchItem::Match {
             text: line_text(line, 0).into_owned(),
             cursor: cursor.encode(),
-            time: time::of_line(self.layout, line),
+            time: time::of_line(&self.layout, line),
         };
         match self.sink.send(&item) {
             ControlFlow::Break(()) => self.stop(End::Gone),
             ControlFlow::Continue(()) => ControlFlow::Continue(()),
         }
+    }
+
+    fn gz_index(&self) -> Option<GzIndex> {
+        let f = self.file.as_ref()?;
+        let layout = self.layout.clone();
+        Some(GzIndex {
+            key: Key::of(f, &layout),
+            time: Box::new(move |line| time::of_line(&layout, line)),
+        })
     }
 
     fn progress(&mut self, scanned: u64) -> ControlFlow<()> {
