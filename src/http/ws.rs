@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use http_body_util::Either;
 use hyper::header::{
-    CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
+    CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION,
+    UPGRADE,
 };
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -28,8 +29,10 @@ pub fn upgrade(
     shutdown: &Shutdown,
     place: &Place,
 ) -> Resp {
-    let Some(key) = handshake_key(req.headers()) else {
-        return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n");
+    let key = match handshake_key(req.headers()) {
+        Handshake::Key(key) => key,
+        Handshake::NotUpgrade => return plain(StatusCode::BAD_REQUEST, "a WebSocket upgrade is expected here\n"),
+        Handshake::Version => return version_required(),
     };
     if !origin_allowed(req.headers(), &state.settings().allowed_origins) {
         let origin = req.headers().get(ORIGIN).map(|v| String::from_utf8_lossy(v.as_bytes()));
@@ -80,35 +83,91 @@ fn plain_owned(status: StatusCode, text: String) -> Resp {
     super::body(status, "text/plain; charset=utf-8", text)
 }
 
-/// The client's key, if this is a well-formed WebSocket (version 13) upgrade.
-fn handshake_key(h: &HeaderMap) -> Option<String> {
+/// What a request's headers make of it as a WebSocket handshake.
+#[derive(Debug, PartialEq, Eq)]
+enum Handshake {
+    /// A well-formed version 13 upgrade, with the client's key.
+    Key(String),
+    /// An upgrade to another version of the protocol: 426 (RFC 6455, 4.2.2).
+    Version,
+    NotUpgrade,
+}
+
+fn handshake_key(h: &HeaderMap) -> Handshake {
     let has = |name, token: &str| {
         h.get_all(name)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     };
-    let version_ok = h.get("sec-websocket-version").is_some_and(|v| v == "13");
-    if !has(UPGRADE, "websocket") || !has(CONNECTION, "upgrade") || !version_ok {
-        return None;
+    let key = h.get(SEC_WEBSOCKET_KEY).and_then(|v| v.to_str().ok());
+    let (Some(key), true, true) = (key, has(UPGRADE, "websocket"), has(CONNECTION, "upgrade")) else {
+        return Handshake::NotUpgrade;
+    };
+    let versions = h.get_all(SEC_WEBSOCKET_VERSION);
+    if versions.iter().count() != 1 || versions.iter().any(|v| v != "13") {
+        return Handshake::Version;
     }
-    h.get(SEC_WEBSOCKET_KEY)?.to_str().ok().map(str::to_string)
+    Handshake::Key(key.to_string())
 }
 
-/// No Origin (not a browser), an Origin naming the Host, or an allowed one.
+/// 426, naming the one version logmon speaks.
+fn version_required() -> Resp {
+    let mut resp = plain(
+        StatusCode::UPGRADE_REQUIRED,
+        "only WebSocket version 13 is spoken here\n",
+    );
+    resp.headers_mut()
+        .insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+    resp
+}
+
+/// No Origin (not a browser), an Origin naming the page the request came
+/// from (the scheme the request was made with, `X-Forwarded-Proto` behind
+/// a proxy, else `http`, and the `Host`, default ports made explicit), or
+/// an allowed one. Two Origin headers are refused: a browser sends one.
 pub fn origin_allowed(h: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = h.get(ORIGIN) else { return true };
+    let mut origins = h.get_all(ORIGIN).iter();
+    let (origin, None) = (origins.next(), origins.next()) else {
+        return false;
+    };
+    let Some(origin) = origin else { return true };
     let Ok(origin) = origin.to_str() else { return false };
     let origin = origin.to_ascii_lowercase();
     if allowed.contains(&origin) {
         return true;
     }
-    let authority = origin.split_once("://").map(|(_, a)| a);
+    let scheme = forwarded_proto(h).unwrap_or("http").to_ascii_lowercase();
     let host = h.get(HOST).and_then(|v| v.to_str().ok());
-    match (authority, host) {
-        (Some(a), Some(host)) => a.eq_ignore_ascii_case(host),
+    match (site(&origin), host.and_then(|host| site(&format!("{scheme}://{host}")))) {
+        (Some(o), Some(page)) => o == page,
         _ => false,
     }
+}
+
+/// The scheme a proxy says the client used: the last `X-Forwarded-Proto`.
+fn forwarded_proto(h: &HeaderMap) -> Option<&str> {
+    let last = h.get_all("x-forwarded-proto").iter().next_back()?;
+    last.to_str().ok()?.rsplit(',').next().map(str::trim)
+}
+
+/// An `http` or `https` origin as (scheme, host, port), in lower case with
+/// its default port made explicit; `None` for anything else (a path, `null`).
+fn site(origin: &str) -> Option<(String, String, u16)> {
+    let (scheme, authority) = origin.split_once("://")?;
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse().ok()?),
+        _ => (authority, default),
+    };
+    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), port))
 }
 
 /// The client's query, with every stream it names known to the hub.
@@ -116,6 +175,9 @@ fn query(query: &str, hub: &Hub) -> Result<Query, String> {
     let q = Query::parse(query)?;
     if let Some(unknown) = q.streams.iter().flatten().find(|id| hub.stream(id).is_none()) {
         return Err(format!("unknown stream {unknown:?}\n"));
+    }
+    if let Some(unknown) = q.since.keys().find(|id| hub.stream(id).is_none()) {
+        return Err(format!("since={unknown}:…: unknown stream {unknown:?}\n"));
     }
     Ok(q)
 }
@@ -135,43 +197,59 @@ mod tests {
     #[test]
     fn origin_policy() {
         let allowed = vec!["https://ops.example.com".to_string()];
-        assert!(origin_allowed(&headers(&[("host", "127.0.0.1:5051")]), &allowed));
-        assert!(origin_allowed(
-            &headers(&[("host", "127.0.0.1:5051"), ("origin", "http://127.0.0.1:5051")]),
-            &allowed
-        ));
-        assert!(origin_allowed(
-            &headers(&[("host", "Logs.Example.com"), ("origin", "https://logs.example.com")]),
-            &allowed
-        ));
-        assert!(origin_allowed(
-            &headers(&[("host", "x"), ("origin", "https://OPS.example.com")]),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(&[("host", "127.0.0.1:5051"), ("origin", "http://evil.example")]),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(&[("host", "127.0.0.1:5051"), ("origin", "null")]),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(&[("origin", "http://127.0.0.1:5051")]),
-            &allowed
-        ));
+        let ok = |pairs: &[(&'static str, &'static str)]| origin_allowed(&headers(pairs), &allowed);
+        assert!(ok(&[("host", "127.0.0.1:5051")]));
+        assert!(ok(&[("host", "127.0.0.1:5051"), ("origin", "http://127.0.0.1:5051")]));
+        assert!(ok(&[("host", "x"), ("origin", "https://OPS.example.com")]));
+        // Behind a proxy that terminates TLS and says so.
+        let https = [("host", "Logs.Example.com"), ("x-forwarded-proto", "https")];
+        assert!(ok(&[https[0], https[1], ("origin", "https://logs.example.com")]));
+        assert!(ok(&[https[0], https[1], ("origin", "https://logs.example.com:443")]));
+        assert!(!ok(&[https[0], https[1], ("origin", "http://logs.example.com")]));
+        // The scheme counts: an https page is not the http listener's.
+        assert!(!ok(&[("host", "127.0.0.1:5051"), ("origin", "https://127.0.0.1:5051")]));
+        assert!(!ok(&[
+            ("host", "logs.example.com"),
+            ("origin", "https://logs.example.com")
+        ]));
+        assert!(ok(&[
+            ("host", "logs.example.com:80"),
+            ("origin", "http://logs.example.com")
+        ]));
+        assert!(!ok(&[("host", "127.0.0.1:5051"), ("origin", "ws://127.0.0.1:5051")]));
+        assert!(!ok(&[("host", "127.0.0.1:5051"), ("origin", "http://127.0.0.1:5052")]));
+        assert!(!ok(&[("host", "127.0.0.1:5051"), ("origin", "http://evil.example")]));
+        assert!(!ok(&[("host", "127.0.0.1:5051"), ("origin", "null")]));
+        assert!(!ok(&[("origin", "http://127.0.0.1:5051")]));
+        // Only one Origin: a second one (of any value) is refused.
+        let host = ("host", "127.0.0.1:5051");
+        assert!(!ok(&[
+            host,
+            ("origin", "http://127.0.0.1:5051"),
+            ("origin", "http://evil.example")
+        ]));
+        assert!(!ok(&[
+            host,
+            ("origin", "http://127.0.0.1:5051"),
+            ("origin", "http://127.0.0.1:5051")
+        ]));
     }
 
     #[test]
-    fn handshake_needs_all_headers() {
+    fn handshake_needs_all_headers_and_version_13() {
         let good = [
             ("upgrade", "websocket"),
             ("connection", "keep-alive, Upgrade"),
             ("sec-websocket-version", "13"),
             ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
         ];
-        assert!(handshake_key(&headers(&good)).is_some());
-        assert!(handshake_key(&headers(&good[1..])).is_none());
-        assert!(handshake_key(&headers(&[good[0], good[1], ("sec-websocket-version", "8"), good[3]])).is_none());
+        assert_eq!(handshake_key(&headers(&good)), Handshake::Key(good[3].1.to_string()));
+        assert_eq!(handshake_key(&headers(&good[1..])), Handshake::NotUpgrade);
+        let v8 = [good[0], good[1], ("sec-websocket-version", "8"), good[3]];
+        assert_eq!(handshake_key(&headers(&v8)), Handshake::Version);
+        assert_eq!(
+            handshake_key(&headers(&[good[0], good[1], good[3]])),
+            Handshake::Version
+        );
     }
 }

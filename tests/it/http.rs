@@ -64,6 +64,53 @@ async fn foreign_origin_is_refused_403() {
 }
 
 #[tokio::test]
+async fn origin_scheme_and_a_second_origin_are_refused() {
+    let fx = Fixture::new(&[ACCESS]);
+    let own = format!("http://{}", fx.addr);
+    // An https page is not this http listener's, even on the same host and port.
+    assert_eq!(
+        upgrade_status(&fx, "backlog=0", Some(&format!("https://{}", fx.addr))).await,
+        403
+    );
+    // Behind a proxy that says the client used https, the https page is its own.
+    let proxied = [
+        ("Origin", format!("https://{}", fx.addr)),
+        ("X-Forwarded-Proto", "https".into()),
+    ];
+    let proxied: Vec<(&str, &str)> = proxied.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(handshake(&fx, "backlog=0", &proxied).await.status, 101);
+    // A browser sends one Origin: two are refused, whichever comes first.
+    let two = format!("{own}\r\nOrigin: http://evil.example");
+    assert_eq!(handshake(&fx, "backlog=0", &[("Origin", &two)]).await.status, 403);
+    let two = format!("http://evil.example\r\nOrigin: {own}");
+    assert_eq!(handshake(&fx, "backlog=0", &[("Origin", &two)]).await.status, 403);
+    assert_eq!(handshake(&fx, "backlog=0", &[("Origin", &own)]).await.status, 101);
+}
+
+#[tokio::test]
+async fn another_websocket_version_is_426_and_an_unknown_since_400() {
+    let fx = Fixture::new(&[ACCESS]);
+    let r = handshake(&fx, "backlog=0", &[("Sec-WebSocket-Version", "8")]).await;
+    assert_eq!(r.status, 426, "{}", r.head);
+    assert!(
+        r.head.to_ascii_lowercase().contains("sec-websocket-version: 13"),
+        "{}",
+        r.head
+    );
+    assert_eq!(
+        handshake(&fx, "backlog=0", &[("Sec-WebSocket-Version", "")])
+            .await
+            .status,
+        426
+    );
+    assert_eq!(handshake(&fx, "backlog=0", &[("Upgrade", "")]).await.status, 400);
+    let r = handshake(&fx, "backlog=0&since=nosuch:5", &[]).await;
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("unknown stream \"nosuch\""));
+    assert_eq!(upgrade_status(&fx, "backlog=0&since=access:0", None).await, 101);
+}
+
+#[tokio::test]
 async fn matching_or_absent_origin_is_accepted() {
     let fx = Fixture::new(&[ACCESS]);
     let own = format!("http://{}", fx.addr);

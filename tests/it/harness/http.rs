@@ -27,12 +27,48 @@ pub async fn get(d: &Daemon, path: &str) -> Response {
 }
 
 /// `GET path` with `Host: host` over `stream`, read until the server closes.
-pub async fn get_over<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, host: &str, path: &str) -> Response {
+pub async fn get_over<S: AsyncRead + AsyncWrite + Unpin>(stream: S, host: &str, path: &str) -> Response {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    exchange(stream, &request, path).await
+}
+
+/// A WebSocket handshake for `/ws?QUERY` written by hand: the usual headers
+/// (version 13) with `headers` added, or in their place where the name is
+/// the same (an empty value leaves the header out). The request asks the
+/// server to close after a refusal; after a 101 only the head is read.
+pub async fn handshake(d: &Daemon, query: &str, headers: &[(&str, &str)]) -> Response {
+    let mut all = vec![
+        ("Host", d.addr.to_string()),
+        ("Upgrade", "websocket".to_string()),
+        ("Connection", "Upgrade, close".to_string()),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==".to_string()),
+        ("Sec-WebSocket-Version", "13".to_string()),
+    ];
+    all.retain(|(k, _)| !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)));
+    all.extend(headers.iter().map(|(k, v)| (*k, v.to_string())));
+    let lines: String = all
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let request = format!("GET /ws?{query} HTTP/1.1\r\n{lines}\r\n");
+    let stream = TcpStream::connect(d.addr).await.expect("connect");
+    exchange(stream, &request, "/ws").await
+}
+
+/// Writes `request` and reads the answer until the server closes.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &str, path: &str) -> Response {
     let exchange = async {
         stream.write_all(request.as_bytes()).await.expect("write request");
         let mut buf = Vec::new();
-        stream.read_to_end(&mut buf).await.expect("read response");
+        let mut chunk = [0u8; 4096];
+        // Read to the end; an upgraded connection stays open: its head is enough.
+        while !(buf.starts_with(b"HTTP/1.1 101") && memchr::memmem::find(&buf, b"\r\n\r\n").is_some()) {
+            match stream.read(&mut chunk).await.expect("read response") {
+                0 => break,
+                n => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
         buf
     };
     let buf = tokio::time::timeout(FRAME_TIMEOUT, exchange)
