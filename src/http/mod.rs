@@ -1,6 +1,7 @@
 //! The HTTP server (hyper 1): the UI, `/ws`, `/healthz`, limits and security headers.
 
 mod assets;
+mod conns;
 mod history;
 mod search;
 mod session;
@@ -8,7 +9,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http_body_util::{Either, Full};
@@ -18,7 +19,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
+
+use conns::{Conns, Place, Tracked};
 
 use crate::config::{Config, SearchLimits};
 use crate::hub::Hub;
@@ -132,7 +135,7 @@ impl State {
 struct Server {
     state: Arc<State>,
     shutdown: Shutdown,
-    permits: Arc<Semaphore>,
+    conns: Arc<Conns>,
 }
 
 /// Accepts on every listener until `shutdown`, then waits for connections to close.
@@ -143,11 +146,15 @@ pub async fn serve(
     max_clients: usize,
     liveness: Arc<Liveness>,
 ) {
-    let server = Server {
-        state,
-        shutdown,
-        permits: Arc::new(Semaphore::new(max_clients)),
-    };
+    let fds = conns::raise_fd_limit();
+    let conns = Arc::new(Conns::new(max_clients, fds));
+    if conns.capacity() < max_clients + conns::HTTP_SPARE {
+        let n = conns.capacity();
+        log::warn!(
+            "only {n} connections fit in {fds} file descriptors (LimitNOFILE): max_clients = {max_clients} cannot be met"
+        );
+    }
+    let server = Server { state, shutdown, conns };
     let loops: Vec<_> = listeners
         .into_iter()
         .map(|l| tokio::spawn(accept_loop(l, server.clone(), liveness.register("accept"))))
@@ -175,44 +182,39 @@ async fn accept_loop(listener: Listener, server: Server, mut pulse: Pulse) {
             Err(e) => {
                 let reports = &server.state.reports;
                 reports.report("accept", log::Level::Warn, || format!("accept failed: {e}"));
-                // Out of descriptors or similar: wait a little rather than spin.
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Out of descriptors: close an idle connection, or wait a little rather than spin.
+                let out_of_fds = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+                let pause = if out_of_fds && server.conns.shed_idlest() {
+                    1
+                } else {
+                    100
+                };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
                 continue;
             }
         };
-        let Ok(permit) = server.permits.clone().try_acquire_owned() else {
+        let Some(place) = server.conns.place().await else {
             let reports = &server.state.reports;
-            let refused = || format!("connection from {peer} refused: max_clients reached");
+            let refused = || format!("connection from {peer} refused: max_clients reached, and none is idle");
             reports.report("max_clients", log::Level::Warn, refused);
             continue;
         };
         let conn = server.clone();
-        server
-            .shutdown
-            .spawn(conn.serve_conn(io, peer, Place(Arc::new(Mutex::new(Some(permit))))));
-    }
-}
-
-/// A connection's place among `max_clients`: held while the connection is
-/// served, and handed on to its WebSocket session when it upgrades, so that
-/// a WebSocket client holds a place for as long as it stays.
-#[derive(Clone)]
-pub struct Place(Arc<Mutex<Option<OwnedSemaphorePermit>>>);
-
-impl Place {
-    /// Takes the place away from the HTTP connection.
-    pub fn take(&self) -> Option<OwnedSemaphorePermit> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        server.shutdown.spawn(conn.serve_conn(io, peer, place));
     }
 }
 
 impl Server {
     async fn serve_conn(self, io: Box<dyn Conn>, peer: String, place: Place) {
         let (shutdown, state) = (self.shutdown.clone(), self.state.clone());
-        let who = peer.clone();
+        let (who, activity, own) = (peer.clone(), place.activity.clone(), place.clone());
+        let io = Tracked::new(io, activity.clone());
         let svc = service_fn(move |req| {
             let (server, who, place) = (self.clone(), who.clone(), place.clone());
-            async move { Ok::<_, Infallible>(server.route(req, &who, &place).await) }
+            async move {
+                let _busy = place.activity.request();
+                Ok::<_, Infallible>(server.route(req, &who, &place).await)
+            }
         });
         let conn = http1::Builder::new()
             .max_buf_size(MAX_HEAD_BYTES)
@@ -223,11 +225,13 @@ impl Server {
         tokio::pin!(conn);
         let result = tokio::select! {
             r = conn.as_mut() => r,
+            _ = activity.shed() => Ok(()),
             _ = shutdown.requested() => {
                 conn.as_mut().graceful_shutdown();
                 conn.await
             }
         };
+        own.close();
         match result {
             Err(e) if e.is_parse() || e.is_parse_too_large() || e.is_timeout() => {
                 let bad = || format!("bad request from {peer}: {e}");

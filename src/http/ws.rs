@@ -45,10 +45,17 @@ pub fn upgrade(
         Ok(s) => s,
         Err(msg) => return plain_owned(StatusCode::BAD_REQUEST, msg),
     };
+    // The session keeps the connection's place among max_clients until it ends.
+    let Some(place) = place.take() else {
+        let refused = || format!("WebSocket client {peer} refused: max_clients reached");
+        state.reports.report("max_clients", log::Level::Warn, refused);
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "max_clients WebSocket clients are connected\n",
+        );
+    };
     let on_upgrade = hyper::upgrade::on(&mut req);
     let (st, peer, sd) = (state.clone(), peer.to_string(), shutdown.clone());
-    // The session keeps the connection's place among max_clients until it ends.
-    let place = place.take();
     shutdown.spawn(async move {
         let _place = place;
         match on_upgrade.await {

@@ -172,3 +172,79 @@ async fn websocket_clients_hold_their_place_among_max_clients() {
     );
     assert_eq!(logged(&fx, "max_clients reached"), 1, "{}", fx.output());
 }
+
+/// Opens `n` connections that never send a byte (as many as the test's own
+/// descriptors allow, which it raises to the hard limit).
+async fn idle_flood(fx: &Fixture, n: usize) -> Vec<TcpStream> {
+    let (_, hard) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, hard, hard);
+    let mut flood = Vec::new();
+    for _ in 0..n.min(hard.saturating_sub(200) as usize) {
+        if let Ok(s) = TcpStream::connect(fx.addr).await {
+            flood.push(s);
+        }
+    }
+    flood
+}
+
+/// `/healthz` ten times: the slowest answer.
+async fn slowest_healthz(fx: &Fixture) -> Duration {
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let answer = tokio::time::timeout(Duration::from_secs(5), get(fx, "/healthz")).await;
+        assert_eq!(answer.expect("/healthz within 5 s").status, 200);
+        slowest = slowest.max(t.elapsed());
+    }
+    slowest
+}
+
+#[tokio::test]
+async fn idle_connections_give_way_to_new_clients_when_places_run_out() {
+    let (fx, mut c) = with_bystander("max_clients = 20").await;
+    let flood = idle_flood(&fx, 3000).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let slowest = slowest_healthz(&fx).await;
+    let mut late = tokio::time::timeout(Duration::from_secs(5), Client::connect_live(&fx))
+        .await
+        .expect("a new WebSocket client within 5 s");
+    fx.dir.append("access.log", &numbered_range("a", 0..50));
+    for client in [&mut c, &mut late] {
+        assert_exact(
+            &client.expect_lines("access", 50, LINES_TIMEOUT).await,
+            &numbered_range("a", 0..50),
+        );
+    }
+    println!("{} idle connections: slowest /healthz {slowest:?}", flood.len());
+    assert!(slowest < Duration::from_secs(2), "{slowest:?}");
+}
+
+#[tokio::test]
+async fn idle_connections_give_way_to_new_clients_when_descriptors_run_out() {
+    let (fx, mut c) = with_bystander("").await;
+    // The daemon's descriptors now run out long before max_clients (1,024).
+    let limited = std::process::Command::new("prlimit")
+        .args(["--pid", &fx.pid().to_string(), "--nofile=300:300"])
+        .status()
+        .expect("prlimit");
+    assert!(limited.success());
+    let flood = idle_flood(&fx, 3000).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let slowest = slowest_healthz(&fx).await;
+    let mut late = tokio::time::timeout(Duration::from_secs(5), Client::connect_live(&fx))
+        .await
+        .expect("a new WebSocket client within 5 s");
+    fx.dir.append("access.log", &numbered_range("a", 0..50));
+    for client in [&mut c, &mut late] {
+        assert_exact(
+            &client.expect_lines("access", 50, LINES_TIMEOUT).await,
+            &numbered_range("a", 0..50),
+        );
+    }
+    println!(
+        "{} idle connections, 300 descriptors: slowest /healthz {slowest:?}",
+        flood.len()
+    );
+    assert!(slowest < Duration::from_secs(2), "{slowest:?}");
+    assert!(logged(&fx, "accept failed") >= 1, "{}", fx.output());
+}
