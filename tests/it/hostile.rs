@@ -248,3 +248,38 @@ async fn idle_connections_give_way_to_new_clients_when_descriptors_run_out() {
     assert!(slowest < Duration::from_secs(2), "{slowest:?}");
     assert!(logged(&fx, "accept failed") >= 1, "{}", fx.output());
 }
+
+/// The daemon's open descriptors.
+fn descriptors(fx: &Fixture) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", fx.pid())).map_or(0, Iterator::count)
+}
+
+#[tokio::test]
+async fn searches_whose_clients_never_read_are_closed() {
+    let fx = Setup::new().top("max_searches = 12").streams(&[ACCESS]).start();
+    fx.dir.append("access.log.1", &numbered_range("item", 0..100_000));
+    let before = descriptors(&fx);
+    let request = "GET /search?stream=access&q=item&limit=100000 HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut stalled = Vec::new();
+    for _ in 0..12 {
+        let mut s = connect_small_rcvbuf(fx.addr).await;
+        s.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(s);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(descriptors(&fx) >= before + 12, "the searches run");
+    let t = Instant::now();
+    while descriptors(&fx) > before {
+        assert!(
+            t.elapsed() < Duration::from_secs(40),
+            "{} descriptors open",
+            descriptors(&fx)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "12 searches that were never read: closed after {:?}",
+        t.elapsed() + Duration::from_secs(1)
+    );
+    assert_eq!(get(&fx, "/healthz").await.status, 200);
+}

@@ -211,7 +211,7 @@ impl Stalled {
 
 /// A TCP connection with a small receive buffer, so that a client that does
 /// not read pushes back on the server quickly.
-async fn connect_small_rcvbuf(addr: SocketAddr) -> TcpStream {
+pub async fn connect_small_rcvbuf(addr: SocketAddr) -> TcpStream {
     let sock = tokio::net::TcpSocket::new_v4().expect("socket");
     let _ = sock.set_recv_buffer_size(16 * 1024);
     sock.connect(addr).await.expect("connect stalled client")

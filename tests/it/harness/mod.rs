@@ -29,7 +29,7 @@ pub use files::{
     PAD, TestDir, Writer, assert_contiguous, assert_exact, assert_per_file_order, logrotate, numbered, numbered_range,
 };
 pub use fixture::{ACCESS, ERROR, Fixture, Setup};
-pub use http::{Stalled, get, get_over, handshake, upgrade_status};
+pub use http::{Stalled, connect_small_rcvbuf, get, get_over, handshake, upgrade_status};
 pub use loggen::{FileLog, GenConfig, GenReport, daemon_seq, spawn_writer};
 pub use nginx::LINE_BYTES;
 pub use notify::watched_daemon;
