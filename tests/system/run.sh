@@ -570,7 +570,7 @@ basic_auth() { printf 'Authorization: Basic %s' "$(printf '%s' "$1" | base64)"; 
 
 check_auth_basic() {
     # The snippet's auth_basic lines uncommented; the password file made
-    # with openssl, as the README says.
+    # with openssl, as docs/security.md says.
     sed -e 's/^    #auth_basic/    auth_basic/' "$ROOT/etc/nginx/snippets/logmon.conf" >"$ROOT$AUTH_SNIPPET" || return 1
     [ "$(grep -c '^    auth_basic' "$ROOT$AUTH_SNIPPET")" = 2 ] || { echo "the snippet's auth_basic example changed"; return 1; }
     grep -n '^    auth_basic' "$ROOT$AUTH_SNIPPET"
