@@ -17,8 +17,9 @@
 //!   reading for longer than the search's time budget is given up on;
 //! - when the client goes away hyper drops the body, the channel closes,
 //!   and the search stops at its next chunk or progress report (after
-//!   every block read); shutdown stops it the same way, also while a chunk
-//!   waits for room.
+//!   every window of lines searched); a client that takes no byte for 20 s
+//!   loses its connection (`conns.rs`) with the same effect; shutdown stops
+//!   it the same way, also while a chunk waits for room.
 
 use std::convert::Infallible;
 use std::ops::ControlFlow;

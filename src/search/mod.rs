@@ -23,7 +23,7 @@
 //! Memory is bounded whatever the file size: a block (default 1 MiB) and one
 //! carried line for plain files, plus at most 4 bytes per line of a block
 //! for the block's matches; for gzip files a chunk, the text budget
-//! (default 4 MiB) and about 32 bytes per kept match (at most `limit`).
+//! (default 4 MiB) and about 24 bytes per kept match (at most `limit`).
 //!
 //! A line's text is what the follower would send: no `\n`, no `\r` before
 //! it, at most `max_line` bytes (the daemon's `max_line_bytes`); a match
