@@ -2,7 +2,8 @@
 # Fuzzes logmon's parsers with libFuzzer (cargo fuzz, on the nightly toolchain):
 # the line splitter, the WebSocket query, the configuration, the server's
 # messages, nginx's configuration, the layouts that split lines (with the
-# statistics they feed), the search of log files and its field terms. Installs
+# statistics they feed), the search of log files and its field terms, and the
+# reader of a stream's files (plain and gzip alike). Installs
 # cargo-fuzz from crates.io when it is missing.
 #
 #   tests/fuzz.sh                 every target for FUZZ_SECONDS (default 60) each
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(lines query config frames nginx layout search terms)
+[ "${#targets[@]}" -gt 0 ] || targets=(lines query config frames nginx layout search terms archive)
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal

@@ -15,7 +15,7 @@ use super::history::{page, page_texts};
 use crate::harness::*;
 
 /// One gzip member of `text`, written by `gzip` itself.
-fn gzip(text: &[u8]) -> Vec<u8> {
+pub fn gzip(text: &[u8]) -> Vec<u8> {
     let mut child = Command::new("gzip")
         .args(["-c", "-1"])
         .stdin(Stdio::piped())
@@ -40,7 +40,7 @@ fn write_members(fx: &Fixture, name: &str, member: &[u8], times: usize) {
 }
 
 /// Writes `lines` to access.log and waits until the client got them; their seqs.
-async fn live_lines(fx: &Fixture, c: &mut Client, lines: &[String]) -> Vec<u64> {
+pub async fn live_lines(fx: &Fixture, c: &mut Client, lines: &[String]) -> Vec<u64> {
     fx.dir.append("access.log", lines);
     let got = c.expect_lines("access", lines.len(), LINES_TIMEOUT).await;
     got.iter().map(|(seq, _)| *seq).collect()
@@ -229,14 +229,19 @@ pub fn zcat_lines(fx: &Fixture, name: &str) -> Vec<String> {
 
 /// Pages back from `before=seq:S` to the oldest line: texts oldest first, and every `failed`.
 async fn page_all(fx: &Fixture, seq: u64) -> (Vec<String>, Vec<String>) {
+    page_all_by(fx, seq, 500).await
+}
+
+/// [`page_all`] in pages of `limit` lines.
+pub async fn page_all_by(fx: &Fixture, seq: u64, limit: usize) -> (Vec<String>, Vec<String>) {
     let (mut texts, mut failed) = (Vec::new(), Vec::new());
-    let mut query = format!("stream=access&limit=500&before=seq:{seq}");
-    for _ in 0..100 {
+    let mut query = format!("stream=access&limit={limit}&before=seq:{seq}");
+    for _ in 0..10_000 {
         let p = page(fx, &query).await;
         texts.splice(0..0, page_texts(&p));
         failed.extend(p.failed.iter().cloned());
         match p.before {
-            Some(cursor) => query = format!("stream=access&limit=500&before={cursor}"),
+            Some(cursor) => query = format!("stream=access&limit={limit}&before={cursor}"),
             None => return (texts, failed),
         }
     }

@@ -8,6 +8,7 @@
 mod harness;
 
 mod archive;
+mod archive_prop;
 mod config;
 mod faults;
 mod formats;
