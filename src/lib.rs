@@ -5,6 +5,7 @@
 //! `http accept -> WebSocket client <- hub cursor`. Shutdown: SIGTERM/SIGINT
 //! -> STOPPING=1 -> stop accepting -> close WebSockets (1001) -> exit 0.
 
+mod archive;
 mod civil;
 pub mod cli;
 pub mod config;
@@ -36,8 +37,9 @@ pub use follow::LineSplitter;
 /// driven by the fuzz targets, or shared with the integration tests.
 #[doc(hidden)]
 pub mod parts {
+    pub use crate::archive::{Cursor as HistoryCursor, GZ_INDEX};
     pub use crate::civil::civil;
-    pub use crate::history::{Cursor as HistoryCursor, GZ_INDEX, page_back as history_page_back};
+    pub use crate::history::page_back as history_page_back;
     pub use crate::layout::{COMBINED, Escape, Kind, Layout};
     pub use crate::nginx::parse as parse_nginx;
     pub use crate::search::{

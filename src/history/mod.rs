@@ -1,51 +1,39 @@
 //! History beyond memory: a stream's lines read back from its files on disk
 //! (`GET <base>/history`, docs/protocol.md "History and search").
 //!
-//! The file is the archive. nginx's logs keep days of lines in the current
-//! file and its rotations (`access.log.1`, `access.log.2.gz`, dated names):
-//! a page is read from those files on demand, with nothing copied and
-//! nothing kept between requests but a bounded index of places to start
-//! decompressing `.gz` files at (`gzindex.rs`). Where a page starts is one of
+//! The file is the archive (`crate::archive`, which knows a stream's files,
+//! reads them within a budget and decodes `.gz` files through a shared
+//! index of access points): a page is read from those files on demand,
+//! with nothing copied and nothing kept between requests. Where a page
+//! starts is one of
 //!
-//! - a *cursor* (`cursor.rs`): a line's place by file identity and offset,
-//!   given out with every line of a page, opaque to clients;
+//! - a *cursor* (`archive/cursor.rs`): a line's place by file identity and
+//!   offset, given out with every line of a page, opaque to clients;
 //! - `seq:S`, a line number a client holds from the WebSocket: the hub
 //!   knows where numbered lines start in the files (`hub/places.rs`), so
 //!   paging back from the oldest line in memory goes on on disk with no
 //!   gap and no overlap (while line S is still in a file logmon can find);
-//! - a time (`at=`): bisection by the stream's time field (`seek.rs`).
+//! - a time (`at=`): bisection by the stream's time field (`archive/seek.rs`).
 //!
-//! Files are listed and named in `files.rs`, read with bounded memory in
-//! `read.rs` (64 KiB blocks, backwards for plain files, decompressing for
-//! `.gz`), and assembled into pages in `page.rs`. Every request may read at
-//! most `BUDGET` bytes; the work runs on tokio's blocking threads
-//! (`http/history.rs`), never on a follower's task.
+//! Here: the query, where it starts, and the page assembled from the lines
+//! read (`page.rs`: texts, times, cursors and line numbers). Every request
+//! may read at most `BUDGET` bytes within `MAX_TIME`; the work runs on
+//! tokio's blocking threads (`http/history.rs`), never on a follower's task.
 
-mod cursor;
-mod files;
-pub(crate) mod gzindex;
-pub(crate) mod gzread;
-#[cfg(test)]
-pub(crate) mod gzwrite;
 mod page;
-mod read;
-pub mod search;
-mod seek;
-mod time;
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-pub use cursor::Cursor;
-pub use gzindex::SHARED as GZ_INDEX;
 pub use page::page_back;
 
+use crate::archive::read::{Budget, Spent};
+use crate::archive::reader::{self, Reader};
+use crate::archive::{Cursor, files, time};
 use crate::hub::Stream;
 use crate::protocol::history::Page;
-use page::Reader;
-use read::{Budget, Spent};
 
 /// Bytes one request may read (decompressed bytes, for `.gz` files).
 pub const BUDGET: u64 = 512 << 20;
@@ -97,7 +85,7 @@ impl Refused {
     }
 }
 
-fn bad(reason: impl Into<String>) -> Refused {
+pub(crate) fn bad(reason: impl Into<String>) -> Refused {
     Refused::new(400, reason)
 }
 
@@ -150,7 +138,7 @@ fn parse_ask(key: &str, value: &str) -> Result<Ask, Refused> {
     })
 }
 
-fn parse_time(value: &str) -> Option<f64> {
+pub(crate) fn parse_time(value: &str) -> Option<f64> {
     let number = value.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !value.is_empty();
     let secs = if number {
         value.parse().ok()
@@ -231,10 +219,10 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
         }
         Ask::Around(_) | Ask::At(_) => {
             // Half the page's bytes for each side: the line itself is always in it.
-            r.room = page::PAGE_BYTES / 2;
+            r.room = reader::PAGE_BYTES / 2;
             let mut found = r.before(i, offset, q.limit / 2)?;
             let index = found.len();
-            r.room += page::PAGE_BYTES / 2;
+            r.room += reader::PAGE_BYTES / 2;
             found.extend(r.from(i, offset, q.limit - index)?);
             let index = (found.len() > index).then_some(index);
             Ok(r.page(&q.stream, found, index))
@@ -243,7 +231,7 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
 }
 
 /// The stream's places in the listed files.
-fn numbered(files: &[files::HistoryFile], stream: &Stream) -> Vec<page::Numbered> {
+fn numbered(files: &[files::HistoryFile], stream: &Stream) -> Vec<reader::Numbered> {
     let mut known: Vec<(crate::state::FileMark, Option<usize>)> = Vec::new();
     let mut numbered = Vec::new();
     for (p, count) in stream.places() {
@@ -258,7 +246,7 @@ fn numbered(files: &[files::HistoryFile], stream: &Stream) -> Vec<page::Numbered
             }
         };
         if let Some(file) = file {
-            numbered.push(page::Numbered {
+            numbered.push(reader::Numbered {
                 file,
                 offset: p.mark.offset,
                 seq: p.seq,
@@ -343,7 +331,5 @@ fn check_line_start(r: &mut Reader, i: usize, offset: u64) -> Result<(), Failure
     }
 }
 
-#[cfg(test)]
-mod gztests;
 #[cfg(test)]
 mod tests;

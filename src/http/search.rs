@@ -38,10 +38,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::history::{no_store, refusal};
 use super::{Resp, State};
 use crate::history::Refused;
-use crate::history::search::{self, Bounds, SearchQuery, Sink};
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
 use crate::search::Matcher;
+use crate::search::{self, Bounds, SearchQuery, Sink};
 use crate::shutdown::Shutdown;
 use crate::terms::{Scratch, Terms};
 

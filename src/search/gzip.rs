@@ -25,8 +25,8 @@ use memchr::{memchr, memrchr};
 use super::matcher::{Event, Matcher, scan_lines, text_of};
 use super::source::{Reader, Source};
 use super::{GzIndex, Hooks, LineTime, Options, Step, Summary, Verdict};
-use crate::history::gzindex::{Index, Key};
-use crate::history::gzread::GzText;
+use crate::archive::gzindex::{Index, Key};
+use crate::archive::gzread::GzText;
 
 /// The index a scan without one adds to: none (it holds nothing).
 static NO_INDEX: Index = Index::new(0, u64::MAX, 0);
@@ -93,7 +93,7 @@ impl<'a, S: Source + ?Sized> Chunks<'a, S> {
     pub fn new(src: &'a S, o: &Options, index: Option<GzIndex>) -> io::Result<Chunks<'a, S>> {
         let chunk = o.block.max(1);
         let (index, key, time): (&Index, Key, LineTime) = match index {
-            Some(GzIndex { key, time }) => (&crate::history::gzindex::SHARED, key, time),
+            Some(GzIndex { key, time }) => (&crate::archive::gzindex::SHARED, key, time),
             None => (&NO_INDEX, Key::default(), Box::new(|_: &[u8]| None)),
         };
         Ok(Chunks {

@@ -1,7 +1,11 @@
-//! Searching a stream's files on disk for lines, newest first.
+//! Searching a stream's files on disk for lines, newest first: the one
+//! home of search (`GET /search`, docs/protocol.md "History and search";
+//! `http/search.rs` only turns it into HTTP).
 //!
-//! This is the engine behind `GET /search` (docs/protocol.md, "History and
-//! search"): given one file, a [`Matcher`] (a literal or a bounded regex)
+//! Two layers. A search over a stream ([`run`], `run.rs`) parses its query
+//! (`query.rs`), plans which of the stream's files to read (the archive,
+//! `crate::archive`) and walks them newest first (`walk.rs`), sending what
+//! it finds to a [`Sink`]. Below it, the engine searches one file: given one file, a [`Matcher`] (a literal or a bounded regex)
 //! and [`Hooks`] (the caller's own line filter, where each match goes, and
 //! progress), it reports the file's matching lines from the last one back
 //! to the first, each with the byte offset of its start in the file's
@@ -33,7 +37,10 @@
 pub mod backward;
 pub mod gzip;
 pub mod matcher;
+mod query;
+mod run;
 pub mod source;
+mod walk;
 
 #[cfg(test)]
 mod tests;
@@ -43,6 +50,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 pub use matcher::{Matcher, PatternError, REGEX_SIZE_LIMIT};
+pub use query::SearchQuery;
+pub use run::{Bounds, DEFAULT_LIMIT, Keep, MAX_LIMIT, PROGRESS_EVERY, SLACK, Sink, run};
 pub use source::Source;
 
 /// What the caller's filter says of a line that contains the pattern.
@@ -89,7 +98,7 @@ pub type LineTime = Box<dyn Fn(&[u8]) -> Option<f64>>;
 
 /// A gzip file's place in the daemon's index of access points.
 pub struct GzIndex {
-    pub key: crate::history::gzindex::Key,
+    pub key: crate::archive::gzindex::Key,
     pub time: LineTime,
 }
 

@@ -70,7 +70,7 @@ fn naive(content: &[u8], needle: &[u8], max_line: usize) -> Vec<(u64, Vec<u8>)> 
 fn gz(members: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
     for m in members {
-        out.extend(crate::history::gzwrite::gzip(m, 1));
+        out.extend(crate::archive::gzwrite::gzip(m, 1));
     }
     out
 }

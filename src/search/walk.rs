@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Bounds, HistoryFile, Keep, PROGRESS_EVERY, SLACK, SearchQuery, Sink};
-use crate::history::gzindex::Key;
-use crate::history::time;
+use super::{Bounds, Keep, PROGRESS_EVERY, SLACK, SearchQuery, Sink};
+use crate::archive::gzindex::Key;
+use crate::archive::{HistoryFile, time};
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
 use crate::protocol::line_text;

@@ -1,6 +1,7 @@
 //! The query of `/search`, checked: every parameter known, once, in range.
 
-use super::{DEFAULT_LIMIT, MAX_LIMIT, Refused, bad, parse_time};
+use super::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::history::{Refused, bad, parse_time};
 
 /// A checked `/search` query.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,23 +20,18 @@
 //! are only nearly in order. Bounds are applied exactly to each line, but a
 //! file or the rest of a file is passed over only when it is more than
 //! [`SLACK`] outside them.
-mod query;
-mod walk;
-
 use std::fs::File;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::files::HistoryFile;
-use super::page::Reader;
-use super::read::Budget;
-use super::{Refused, bad, parse_time};
+use super::walk::{Prefix, Walk};
+use super::{Matcher, SearchQuery};
+use crate::archive::HistoryFile;
+use crate::archive::read::Budget;
+use crate::archive::reader::Reader;
 use crate::hub::Stream;
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
-use crate::search::Matcher;
-pub use query::SearchQuery;
-use walk::{Prefix, Walk};
 
 /// Matches sent unless `limit=` says otherwise, and the most it may say.
 pub const DEFAULT_LIMIT: usize = 1000;

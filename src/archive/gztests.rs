@@ -11,8 +11,9 @@ use std::sync::Arc;
 use super::gzindex::{Index, Key, Point};
 use super::gzread::GzText;
 use super::gzwrite::{Header, member};
-use super::page::{Reader, page_back};
 use super::read::{self, Budget};
+use super::reader::Reader;
+use crate::history::page_back;
 use crate::layout::{COMBINED, Escape, Layout};
 
 /// Line `n` of a test file: its time is `n` (or none, every 7th line),

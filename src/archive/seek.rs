@@ -13,8 +13,8 @@
 use std::io;
 
 use super::gzindex;
-use super::page::Reader;
 use super::read::BLOCK;
+use super::reader::Reader;
 use super::time;
 
 /// How many lines after a probe (or a `.gz` access point) are tried for a time.
@@ -44,7 +44,7 @@ impl Reader<'_> {
     }
 
     /// The time of the first line of file `i` that has one.
-    pub(super) fn first_time(&mut self, i: usize) -> io::Result<Option<f64>> {
+    pub(crate) fn first_time(&mut self, i: usize) -> io::Result<Option<f64>> {
         self.timed_from(i, 0, u64::MAX).map(|found| found.map(|(_, t)| t))
     }
 
@@ -65,7 +65,7 @@ impl Reader<'_> {
     }
 
     /// The offset of the first line of file `i` at or after `t`, if any.
-    pub(super) fn first_in_file(&mut self, i: usize, t: f64) -> io::Result<Option<u64>> {
+    pub(crate) fn first_in_file(&mut self, i: usize, t: f64) -> io::Result<Option<u64>> {
         let (mut lo, mut hi) = match self.files[i].gz {
             true => {
                 let start = gzindex::SHARED.before_time(&self.gz_key(i), t).unwrap_or(0);
