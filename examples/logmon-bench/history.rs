@@ -1,6 +1,6 @@
 //! The history section, in process: paging back through a rotated `.gz`
 //! file as `/history?before=` does, without and with the daemon's index of
-//! access points into `.gz` files (`src/history/gzindex.rs`).
+//! access points into `.gz` files (`src/archive/gzindex.rs`).
 //!
 //! A log of `--history-mib` MiB (default 200) of nginx combined lines from
 //! [`LineGen`], compressed by `gzip -6` as `access.log.1.gz` beside an

@@ -69,24 +69,28 @@ pub struct Query {
     pub limit: usize,
 }
 
-/// Why a request gets no page: a status and the reason the client is told.
+/// Why a request (a page, a search) gets no answer, with the reason the
+/// client is told. What that is in HTTP is `http/`'s business.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    pub status: u16,
-    pub reason: String,
+pub enum Refused {
+    /// The request itself is wrong: a parameter, a cursor, a pattern.
+    Invalid(String),
+    /// It would take more than its budget of bytes or time, or its client left.
+    Exhausted(String),
+    /// The files could not be read.
+    Failed(String),
 }
 
 impl Refused {
-    pub fn new(status: u16, reason: impl Into<String>) -> Refused {
-        Refused {
-            status,
-            reason: reason.into(),
+    pub fn reason(&self) -> &str {
+        match self {
+            Refused::Invalid(r) | Refused::Exhausted(r) | Refused::Failed(r) => r,
         }
     }
 }
 
 pub(crate) fn bad(reason: impl Into<String>) -> Refused {
-    Refused::new(400, reason)
+    Refused::Invalid(reason.into())
 }
 
 impl Query {
@@ -163,16 +167,16 @@ pub fn answer(stream: &Stream, query: &Query, cap: usize, cancel: Arc<AtomicBool
     result.map_err(|e| match e {
         Failure::Refused(r) => r,
         Failure::Io(e) => match Spent::of(&e) {
-            Some(Spent::Bytes) => Refused::new(
-                503,
-                format!("this page would read more than {} MiB of the files", BUDGET >> 20),
-            ),
-            Some(Spent::Time) => Refused::new(
-                503,
-                format!("this page would take more than {} s to read", MAX_TIME.as_secs()),
-            ),
-            Some(Spent::Cancelled) => Refused::new(503, "the request was given up"),
-            None => Refused::new(500, format!("cannot read the files of stream {}: {e}", stream.id)),
+            Some(Spent::Bytes) => Refused::Exhausted(format!(
+                "this page would read more than {} MiB of the files",
+                BUDGET >> 20
+            )),
+            Some(Spent::Time) => Refused::Exhausted(format!(
+                "this page would take more than {} s to read",
+                MAX_TIME.as_secs()
+            )),
+            Some(Spent::Cancelled) => Refused::Exhausted("the request was given up".into()),
+            None => Refused::Failed(format!("cannot read the files of stream {}: {e}", stream.id)),
         },
     })
 }

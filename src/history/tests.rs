@@ -3,9 +3,9 @@
 use super::*;
 
 fn parse(q: &str) -> Result<Query, String> {
-    Query::parse(q).map_err(|r| {
-        assert_eq!(r.status, 400);
-        r.reason
+    Query::parse(q).map_err(|r| match r {
+        Refused::Invalid(reason) => reason,
+        other => panic!("not a bad query: {other:?}"),
     })
 }
 

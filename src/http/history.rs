@@ -31,14 +31,14 @@ pub fn turns() -> Arc<Semaphore> {
 pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     let query = match Query::parse(query.unwrap_or("")) {
         Ok(q) => q,
-        Err(r) => return refusal(r),
+        Err(r) => return refused(r),
     };
     let Some(stream) = state.hub.stream(&query.stream) else {
-        return refusal(Refused::new(400, format!("no stream {:?}", query.stream)));
+        return refusal(StatusCode::BAD_REQUEST, &format!("no stream {:?}", query.stream));
     };
     let cap = state.settings().max_line;
     let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
-        return refusal(Refused::new(503, "shutting down"));
+        return refusal(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     };
     // Dropped with this future when the client goes away: the reading stops.
     let gone = Gone::default();
@@ -51,9 +51,12 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     drop(gone);
     match answer {
         Ok(Ok(Ok(json))) => no_store(super::body(StatusCode::OK, "application/json", json)),
-        Ok(Ok(Err(e))) => refusal(Refused::new(500, format!("cannot write the page: {e}"))),
-        Ok(Err(r)) => refusal(r),
-        Err(e) => refusal(Refused::new(500, format!("reading failed: {e}"))),
+        Ok(Ok(Err(e))) => refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("cannot write the page: {e}"),
+        ),
+        Ok(Err(r)) => refused(r),
+        Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, &format!("reading failed: {e}")),
     }
 }
 
@@ -67,9 +70,19 @@ impl Drop for Gone {
     }
 }
 
-pub(super) fn refusal(r: Refused) -> Resp {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let line = r.reason.replace(['\r', '\n'], " ") + "\n";
+/// A refusal by the history or the search, as HTTP.
+pub(super) fn refused(r: Refused) -> Resp {
+    let status = match r {
+        Refused::Invalid(_) => StatusCode::BAD_REQUEST,
+        Refused::Exhausted(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Refused::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    refusal(status, r.reason())
+}
+
+/// `status` with `reason` as its one line of text.
+pub(super) fn refusal(status: StatusCode, reason: &str) -> Resp {
+    let line = reason.replace(['\r', '\n'], " ") + "\n";
     no_store(super::body(status, "text/plain; charset=utf-8", line))
 }
 

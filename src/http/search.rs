@@ -35,7 +35,7 @@ use hyper::{Response, StatusCode};
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
-use super::history::{no_store, refusal};
+use super::history::{no_store, refusal, refused};
 use super::{Resp, State};
 use crate::history::Refused;
 use crate::layout::Layout;
@@ -54,21 +54,19 @@ const CHUNK_BYTES: usize = 64 << 10;
 pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
     let query = match SearchQuery::parse(query.unwrap_or("")) {
         Ok(q) => q,
-        Err(r) => return refusal(r),
+        Err(r) => return refused(r),
     };
     let Some(stream) = state.hub.stream(&query.stream) else {
-        return refusal(Refused::new(400, format!("no stream {:?}", query.stream)));
+        return refusal(StatusCode::BAD_REQUEST, &format!("no stream {:?}", query.stream));
     };
     let settings = state.settings();
     let limits = settings.search;
     if limits.max_searches == 0 {
-        return refusal(Refused::new(403, "searching is turned off (max_searches = 0)"));
+        return refusal(StatusCode::FORBIDDEN, "searching is turned off (max_searches = 0)");
     }
     let Some(running) = state.searches.try_enter(limits.max_searches) else {
-        let mut resp = refusal(Refused::new(
-            429,
-            format!("{} searches run already; try again shortly", limits.max_searches),
-        ));
+        let busy = format!("{} searches run already; try again shortly", limits.max_searches);
+        let mut resp = refusal(StatusCode::TOO_MANY_REQUESTS, &busy);
         resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;
     };
@@ -95,21 +93,21 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     });
     match compiled.await {
         Ok(Ok(())) => streamed(rx),
-        Ok(Err(r)) => refusal(r),
-        Err(_) => refusal(Refused::new(500, "the search failed to start")),
+        Ok(Err(r)) => refused(r),
+        Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the search failed to start"),
     }
 }
 
 /// The pattern and the field terms, or why they cannot be searched for.
 fn compile(q: &SearchQuery) -> Result<(Matcher, Terms), Refused> {
     let matcher = match q.regex {
-        true => Matcher::regex(&q.q).map_err(|e| Refused::new(400, format!("q=: {e}")))?,
+        true => Matcher::regex(&q.q).map_err(|e| Refused::Invalid(format!("q=: {e}")))?,
         false => Matcher::literal(q.q.as_bytes()),
     };
-    let terms = Terms::parse(&q.filter).map_err(|e| Refused::new(400, format!("filter=: {e}")))?;
+    let terms = Terms::parse(&q.filter).map_err(|e| Refused::Invalid(format!("filter=: {e}")))?;
     if q.q.is_empty() && terms.is_empty() && q.from.is_none() && q.to.is_none() {
         let why = "q= is empty: give text to find, or filter=, from= or to=";
-        return Err(Refused::new(400, why));
+        return Err(Refused::Invalid(why.into()));
     }
     Ok((matcher, terms))
 }
