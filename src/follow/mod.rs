@@ -157,7 +157,7 @@ impl Follower {
             "following {} from offset {offset}",
             self.path.display()
         );
-        self.state = PathState::Following(src);
+        self.enter(PathState::Following(src));
     }
 
     fn tag(&self) -> &Tag {

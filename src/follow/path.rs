@@ -3,14 +3,17 @@
 //! The path is in one of three states: a file is followed, nothing is there,
 //! or something is there that cannot be opened. Every reconcile looks at the
 //! path once ([`AtPath`]) and moves between the states with the events that
-//! clients see: `rotated`, `created`, `missing`, `reopened`.
+//! clients see: `rotated`, `created`, `missing`, `reopened`. Each move is
+//! recorded in the stream (`hub/status.rs`) before its event is published,
+//! so that `hello` tells it to every client, whatever its backlog.
 
 use std::io;
 use std::os::unix::fs::MetadataExt;
 
 use super::Follower;
 use super::source::{FileId, Source, check_regular};
-use crate::protocol::EventKind;
+use crate::hub::PathStatus;
+use crate::protocol::{EventKind, StreamState};
 
 /// What the followed path holds, as the follower last saw it.
 pub(super) enum PathState {
@@ -18,9 +21,31 @@ pub(super) enum PathState {
     Following(Source),
     /// Nothing is at the path; a file that appears is read from its start.
     Missing,
-    /// Something is at the path that cannot be opened (yet): its permissions
-    /// may still change, which the directory watch sees.
-    Unreadable,
+    /// Something is at the path that cannot be opened (yet), for this
+    /// reason: its permissions may still change, which the directory watch sees.
+    Unreadable(String),
+}
+
+impl PathState {
+    /// The state as the stream's clients see it.
+    fn status(&self) -> PathStatus {
+        match self {
+            PathState::Following(_) => PathStatus::new(StreamState::Following, ""),
+            PathState::Missing => PathStatus::new(StreamState::Missing, ""),
+            PathState::Unreadable(why) => PathStatus::new(StreamState::Unreadable, why),
+        }
+    }
+}
+
+/// Why a path cannot be opened, as the event says it without the error's
+/// number: `Permission denied`, `not a regular file (a FIFO)`.
+fn reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    let number = e.raw_os_error().map(|code| format!(" (os error {code})"));
+    match number.and_then(|n| text.strip_suffix(&n).map(str::to_string)) {
+        Some(bare) => bare,
+        None => text,
+    }
 }
 
 /// What is at the path now, compared with the file being followed.
@@ -32,6 +57,14 @@ enum AtPath {
 }
 
 impl Follower {
+    /// Takes `state` as what the path holds, and records it in the stream
+    /// (a change is told to clients by a new `hello`); returns the state before.
+    pub(super) fn enter(&mut self, state: PathState) -> PathState {
+        let old = std::mem::replace(&mut self.state, state);
+        self.out.stream().set_status(self.state.status());
+        old
+    }
+
     /// SIGHUP: open the path again; the same file continues at the same offset.
     pub(super) async fn reopen_current(&mut self) {
         let detail = format!("{} reopened", self.path.display());
@@ -82,7 +115,9 @@ impl Follower {
     /// A new file at the path: announce it, then read it from its start.
     async fn follow_new(&mut self, mut src: Source) {
         let p = self.path.display().to_string();
-        match std::mem::replace(&mut self.state, PathState::Missing) {
+        self.last_error = None;
+        self.watch_file(&mut src);
+        match self.enter(PathState::Following(src)) {
             PathState::Following(old) => {
                 note!(
                     self.tag(),
@@ -94,22 +129,21 @@ impl Follower {
                     .await;
                 self.retire(old).await;
             }
-            PathState::Missing | PathState::Unreadable => {
+            PathState::Missing | PathState::Unreadable(_) => {
                 note!(self.tag(), info, "{p}: created; following it from its start");
                 self.out.event(EventKind::Created, &format!("{p} appeared")).await;
             }
         }
-        self.last_error = None;
-        self.watch_file(&mut src);
-        self.out.drain(&mut src).await;
-        self.state = PathState::Following(src);
+        if let PathState::Following(src) = &mut self.state {
+            self.out.drain(src).await;
+        }
     }
 
     async fn path_missing(&mut self) {
-        match std::mem::replace(&mut self.state, PathState::Missing) {
+        match self.enter(PathState::Missing) {
             PathState::Following(old) => self.lost_current(old).await,
             PathState::Missing => {}
-            PathState::Unreadable => self.report_missing().await,
+            PathState::Unreadable(_) => self.report_missing().await,
         }
     }
 
@@ -132,7 +166,7 @@ impl Follower {
     }
 
     pub(super) async fn report_missing(&mut self) {
-        self.state = PathState::Missing;
+        self.enter(PathState::Missing);
         note!(
             self.tag(),
             info,
@@ -145,10 +179,10 @@ impl Follower {
 
     /// Something at the path cannot be opened. A file being followed stays
     /// followed until the new one can be read; otherwise the path is unreadable.
-    /// Each distinct reason is logged, and told to clients, once.
+    /// Each distinct reason is logged, and told to clients in an event, once.
     pub(super) async fn cannot_open(&mut self, e: &io::Error) {
-        if matches!(self.state, PathState::Missing) {
-            self.state = PathState::Unreadable;
+        if !matches!(self.state, PathState::Following(_)) {
+            self.enter(PathState::Unreadable(reason(e)));
         }
         let msg = format!("cannot open {}: {e}", self.path.display());
         if self.last_error.as_ref() == Some(&msg) {

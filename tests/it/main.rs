@@ -11,6 +11,7 @@ mod archive;
 mod config;
 mod faults;
 mod formats;
+mod hello;
 mod history;
 mod hostile;
 mod http;
