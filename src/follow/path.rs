@@ -3,9 +3,10 @@
 //! The path is in one of three states: a file is followed, nothing is there,
 //! or something is there that cannot be opened. Every reconcile looks at the
 //! path once ([`AtPath`]) and moves between the states with the events that
-//! clients see: `rotated`, `created`, `missing`, `reopened`. Each move is
-//! recorded in the stream (`hub/status.rs`) before its event is published,
-//! so that `hello` tells it to every client, whatever its backlog.
+//! clients see: `rotated`, `created`, `missing`, `reopened`. What the path
+//! holds is recorded in the stream (`hub/status.rs`) before the event that
+//! says so is published, so that `hello` tells it to every client, whatever
+//! its backlog.
 
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -21,20 +22,10 @@ pub(super) enum PathState {
     Following(Source),
     /// Nothing is at the path; a file that appears is read from its start.
     Missing,
-    /// Something is at the path that cannot be opened (yet), for this
-    /// reason: its permissions may still change, which the directory watch sees.
-    Unreadable(String),
-}
-
-impl PathState {
-    /// The state as the stream's clients see it.
-    fn status(&self) -> PathStatus {
-        match self {
-            PathState::Following(_) => PathStatus::new(StreamState::Following, ""),
-            PathState::Missing => PathStatus::new(StreamState::Missing, ""),
-            PathState::Unreadable(why) => PathStatus::new(StreamState::Unreadable, why),
-        }
-    }
+    /// Something is at the path that cannot be opened (yet), for the reason
+    /// in `Follower::blocked`: its permissions may still change, which the
+    /// directory watch sees.
+    Unreadable,
 }
 
 /// Why a path cannot be opened, as the event says it without the error's
@@ -57,12 +48,38 @@ enum AtPath {
 }
 
 impl Follower {
-    /// Takes `state` as what the path holds, and records it in the stream
-    /// (a change is told to clients by a new `hello`); returns the state before.
+    /// What the stream's clients are told of the path: unreadable while it
+    /// cannot be opened (even while a file that left it is still followed),
+    /// else whether a file is followed.
+    fn status(&self) -> PathStatus {
+        match (&self.blocked, &self.state) {
+            (Some(why), _) => PathStatus::new(StreamState::Unreadable, why),
+            (None, PathState::Following(_)) => PathStatus::new(StreamState::Following, ""),
+            // Unreadable is always blocked.
+            (None, PathState::Missing | PathState::Unreadable) => PathStatus::new(StreamState::Missing, ""),
+        }
+    }
+
+    /// Records in the stream what the path holds (a change is told to
+    /// clients by a new `hello`).
+    fn tell(&self) {
+        self.out.stream().set_status(self.status());
+    }
+
+    /// Takes `state` (a file, or nothing) as what the path holds, and
+    /// records it in the stream; returns the state before.
     pub(super) fn enter(&mut self, state: PathState) -> PathState {
+        self.blocked = None;
         let old = std::mem::replace(&mut self.state, state);
-        self.out.stream().set_status(self.state.status());
+        self.tell();
         old
+    }
+
+    /// The followed file is at the path: it can be opened again.
+    fn reachable(&mut self) {
+        if self.blocked.take().is_some() {
+            self.tell();
+        }
     }
 
     /// SIGHUP: open the path again; the same file continues at the same offset.
@@ -85,7 +102,7 @@ impl Follower {
         // A path that changes again while it is checked is checked again, a few times.
         for _ in 0..8 {
             match self.look() {
-                AtPath::Same => return,
+                AtPath::Same => return self.reachable(),
                 AtPath::Gone => return self.path_missing().await,
                 AtPath::Blocked(e) => return self.cannot_open(&e).await,
                 AtPath::New(src) => self.follow_new(src).await,
@@ -129,7 +146,7 @@ impl Follower {
                     .await;
                 self.retire(old).await;
             }
-            PathState::Missing | PathState::Unreadable(_) => {
+            PathState::Missing | PathState::Unreadable => {
                 note!(self.tag(), info, "{p}: created; following it from its start");
                 self.out.event(EventKind::Created, &format!("{p} appeared")).await;
             }
@@ -143,7 +160,7 @@ impl Follower {
         match self.enter(PathState::Missing) {
             PathState::Following(old) => self.lost_current(old).await,
             PathState::Missing => {}
-            PathState::Unreadable(_) => self.report_missing().await,
+            PathState::Unreadable => self.report_missing().await,
         }
     }
 
@@ -177,13 +194,16 @@ impl Follower {
         self.out.event(EventKind::Missing, &detail).await;
     }
 
-    /// Something at the path cannot be opened. A file being followed stays
-    /// followed until the new one can be read; otherwise the path is unreadable.
-    /// Each distinct reason is logged, and told to clients in an event, once.
+    /// Something at the path cannot be opened: the stream is unreadable. A
+    /// file being followed stays followed until a new one can be read (a
+    /// writer may still append to it). Each distinct reason is logged, and
+    /// told to clients in an event, once.
     pub(super) async fn cannot_open(&mut self, e: &io::Error) {
-        if !matches!(self.state, PathState::Following(_)) {
-            self.enter(PathState::Unreadable(reason(e)));
+        if matches!(self.state, PathState::Missing) {
+            self.state = PathState::Unreadable;
         }
+        self.blocked = Some(reason(e));
+        self.tell();
         let msg = format!("cannot open {}: {e}", self.path.display());
         if self.last_error.as_ref() == Some(&msg) {
             return;

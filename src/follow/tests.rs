@@ -248,6 +248,26 @@ async fn the_stream_records_what_is_at_the_path_and_why_it_cannot_be_read() {
 }
 
 #[tokio::test]
+async fn a_followed_file_replaced_by_a_directory_in_one_go_is_unreadable_until_a_file_is_back() {
+    use crate::hub::PathStatus;
+    use crate::protocol::StreamState::*;
+    let (dir, path, stream, mut f) = follower_on("a\n").await;
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(
+        stream.status(),
+        PathStatus::new(Unreadable, "not a regular file (a directory)")
+    );
+    std::fs::remove_dir(&path).unwrap();
+    std::fs::write(dir.path().join("new"), "b\n").unwrap();
+    std::fs::rename(dir.path().join("new"), &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(stream.status(), PathStatus::new(Following, ""));
+    assert_eq!(published(&stream), ["a", "b"]);
+}
+
+#[tokio::test]
 async fn a_follower_that_starts_without_its_file_records_it_missing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
