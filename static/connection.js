@@ -93,8 +93,9 @@ function openSocket(url) {
 /**
  * Connects, and keeps connecting. `handlers`: hello(streams, how) with how
  * 'first', 'restart' (a new epoch: everything from before is void) or 'again'
- * (same epoch, resumed); lines(m), gap(m), event(m), stats(m), note(text); backlog() and
- * since() -> [[stream id, last seq], ...] for the socket URL.
+ * (same epoch: resumed, or a later hello on the same socket); lines(m),
+ * gap(m), event(m), stats(m), note(text); backlog() and since() ->
+ * [[stream id, last seq], ...] for the socket URL.
  */
 export function start(handlers) {
   on = handlers;
@@ -163,7 +164,8 @@ function onHello(m, s) {
     on.hello(m.streams, 'first');
   } else {
     on.hello(m.streams, 'again');
-    if (connectedOnce) on.note('reconnected, resuming');
+    // A later hello on the same socket says what changed (a reload, a stream's state): no reconnection.
+    if (connectedOnce && !s.gotHello) on.note('reconnected, resuming');
   }
   s.gotHello = true;
   connectedOnce = true;

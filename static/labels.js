@@ -1,5 +1,6 @@
-/* labels.js: the words and numbers the page shows about lines, connections
- * and rates. Owns no state: pure functions, no DOM (unit tested in tests/ui/).
+/* labels.js: the words and numbers the page shows about lines, connections,
+ * rates and streams (why a file is not read, why lines are plain). Owns no
+ * state: pure functions, no DOM (unit tested in tests/ui/).
  */
 
 /** A count with thousands separators: 12,345. */
@@ -47,4 +48,49 @@ export function closeReason(code) {
 /** The label of the "new lines" button while the view is held. */
 export function newLinesLabel(unseen, paused) {
   return fmtCount(unseen) + (unseen === 1 ? ' new line' : ' new lines') + (paused ? ' · resume' : ' · follow');
+}
+
+/** The last part of a path: `access.log` of `/var/log/nginx/access.log`. */
+export function baseName(path) {
+  const parts = String(path || '').split('/');
+  return parts[parts.length - 1] || '';
+}
+
+/**
+ * What the page says about a stream besides its lines (store.js keeps what
+ * hello says): why its file is not read, why its lines are shown as plain
+ * text. An empty list when all is well, or for a state this page does not know.
+ */
+export function streamNotes(st) {
+  const notes = [];
+  const name = baseName(st.path) || st.id;
+  if (st.state === 'unreadable') notes.push(name + ' is unreadable' + (st.stateDetail ? ': ' + st.stateDetail : ''));
+  else if (st.state === 'missing') notes.push(name + ' does not exist: waiting for it to appear');
+  if (st.formatSource === 'fallback') notes.push('shown as plain' + (st.formatReason ? ': ' + st.formatReason : ''));
+  return notes;
+}
+
+/** The notes of the streams in a view: one stream's, or each stream's after its id ('*'). */
+export function viewNotes(streams, id) {
+  if (id !== '*') {
+    const st = streams.find((s) => s.id === id);
+    return st ? streamNotes(st) : [];
+  }
+  return streams.flatMap((st) => streamNotes(st).map((n) => st.id + ': ' + n));
+}
+
+/**
+ * The mark a stream's tab shows, its word and its class: unreadable or
+ * missing before a fallback to plain text; null when there is none.
+ */
+export function tabMark(st) {
+  if (st.state === 'unreadable') return { text: 'unreadable', cls: 'tab-unreadable' };
+  if (st.state === 'missing') return { text: 'missing', cls: 'tab-missing' };
+  if (st.formatSource === 'fallback') return { text: 'plain', cls: 'tab-fallback' };
+  return null;
+}
+
+/** A stream tab's tooltip: its path and format, then its notes, a line each. */
+export function tabTitle(st) {
+  return [st.path + ' (' + st.format + ')', ...streamNotes(st)].join('\n');
 }

@@ -145,6 +145,7 @@ export function rebuild() {
   renderColhead();
   if (reading.following) chunks.scrollToEnd();
   reading.show();
+  logStatus.showStreamNotes();
   logStatus.showEmpty();
   logStatus.showFooter();
 }
@@ -155,6 +156,7 @@ function rebuildWindow() {
   history.renderWindow(false);
   renderColhead();
   reading.show();
+  logStatus.showStreamNotes();
   logStatus.showEmpty();
   logStatus.showFooter();
 }

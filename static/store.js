@@ -2,7 +2,8 @@
  * in memory as entries, and the streams they belong to.
  *
  * Owns: the streams of the last `hello` (id, path, format, layout, colour,
- * position),
+ * position, and what hello says of its file and format: state, stateDetail,
+ * formatSource, formatReason),
  * one bounded Ring of entries per stream plus one for all streams merged, the
  * store cap, the arrival numbering of entries and the received/skipped counts.
  * No DOM: whoever shows entries subscribes with onEntry().
@@ -90,12 +91,25 @@ export function setStreams(hello) {
     st.path = String(s.path || '');
     st.format = typeof s.format === 'string' && s.format ? s.format : 'plain';
     st.layout = compileLayout(s.layout, st.format);
+    adoptStatus(st, s);
     next.push(st);
     ids.set(st.id, st);
   }
   next.forEach((st, i) => { st.color = i % COLORS; });
   list = next;
   byId = ids;
+}
+
+/**
+ * What hello says of a stream's file and format (docs/protocol.md): as
+ * strings, read as `following` and `config` when absent (an older daemon).
+ */
+function adoptStatus(st, s) {
+  const text = (v, absent) => (typeof v === 'string' ? v : absent);
+  st.state = text(s.state, 'following');
+  st.stateDetail = text(s.state_detail, '');
+  st.formatSource = text(s.format_source, 'config');
+  st.formatReason = text(s.format_reason, '');
 }
 
 /** Forgets every stream and entry (a new run of the daemon). */

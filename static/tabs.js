@@ -1,22 +1,25 @@
 /* tabs.js: the stream tabs ("all streams", then one per stream, each with a
- * coloured dot and its live rate). Owns the tab buttons and their rate slots;
- * which tab is selected follows view.stream.
+ * coloured dot, its live rate, and a mark when its file is not read or its
+ * lines are shown as plain: labels.js tabMark). Owns the tab buttons and
+ * their rate slots; which tab is selected follows view.stream.
  */
+import { tabMark, tabTitle } from './labels.js';
 import { span } from './rows.js';
 import * as view from './view.js';
 
 const tabs = document.getElementById('tabs');
 let rates = new Map();   // stream id -> the tab's rate <span>
 
-function tab(frag, id, label, color, title) {
+function tab(frag, id, label, color, title, mark) {
   const b = document.createElement('button');
   b.type = 'button';
-  b.className = 'tab' + (color === null ? '' : ' c' + color);
+  b.className = 'tab' + (color === null ? '' : ' c' + color) + (mark ? ' ' + mark.cls : '');
   b.setAttribute('role', 'tab');
   b.dataset.view = id;
   b.title = title;
   if (color !== null) b.appendChild(span('dot'));
   b.appendChild(span('tab-name', label));
+  if (mark) b.appendChild(span('tab-mark', mark.text));
   const r = span('tab-rate', '');
   b.appendChild(r);
   frag.appendChild(b);
@@ -26,9 +29,9 @@ function tab(frag, id, label, color, title) {
 /** Builds the tabs for these streams. */
 export function renderTabs(streams) {
   const frag = document.createDocumentFragment();
-  tab(frag, view.ALL, 'all streams', null, 'All streams, merged');
+  tab(frag, view.ALL, 'all streams', null, 'All streams, merged', null);
   rates = new Map();
-  for (const st of streams) rates.set(st.id, tab(frag, st.id, st.id, st.color, st.path + ' (' + st.format + ')'));
+  for (const st of streams) rates.set(st.id, tab(frag, st.id, st.id, st.color, tabTitle(st), tabMark(st)));
   tabs.replaceChildren(frag);
   syncTabs();
 }

@@ -348,6 +348,10 @@ mod tests {
                 parts: Vec::new(),
                 fields: Vec::new(),
             },
+            state: protocol::StreamState::Following,
+            state_detail: String::new(),
+            format_source: protocol::FormatSource::Config,
+            format_reason: String::new(),
         };
         let streams = vec![info("error", 3), info(servers::STREAM, 41)];
         let hello = protocol::Hello {

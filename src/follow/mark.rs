@@ -65,7 +65,7 @@ impl Follower {
             self.watch_file(&mut src);
             self.out.drain(&mut src).await;
             if self.at_path(src.pos.id) {
-                self.state = PathState::Following(src);
+                self.enter(PathState::Following(src));
             } else {
                 self.retire(src).await;
             }

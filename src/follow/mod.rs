@@ -74,6 +74,8 @@ pub struct Follower {
     watcher: Watcher,
     dir_watch: Option<(inotify::WatchDescriptor, PathBuf)>,
     state: PathState,
+    /// Why the path cannot be opened, while it cannot (`path.rs`).
+    blocked: Option<String>,
     rotated: Rotated,
     renames: Renames,
     /// When the last reconcile began: after lost events, files renamed since
@@ -116,6 +118,7 @@ impl Follower {
             watcher: Watcher::new()?,
             dir_watch: None,
             state: PathState::Missing,
+            blocked: None,
             rotated: Rotated::default(),
             renames: Renames::default(),
             last_look: SystemTime::now(),
@@ -157,7 +160,7 @@ impl Follower {
             "following {} from offset {offset}",
             self.path.display()
         );
-        self.state = PathState::Following(src);
+        self.enter(PathState::Following(src));
     }
 
     fn tag(&self) -> &Tag {

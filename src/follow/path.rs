@@ -3,14 +3,18 @@
 //! The path is in one of three states: a file is followed, nothing is there,
 //! or something is there that cannot be opened. Every reconcile looks at the
 //! path once ([`AtPath`]) and moves between the states with the events that
-//! clients see: `rotated`, `created`, `missing`, `reopened`.
+//! clients see: `rotated`, `created`, `missing`, `reopened`. What the path
+//! holds is recorded in the stream (`hub/status.rs`) before the event that
+//! says so is published, so that `hello` tells it to every client, whatever
+//! its backlog.
 
 use std::io;
 use std::os::unix::fs::MetadataExt;
 
 use super::Follower;
 use super::source::{FileId, Source, check_regular};
-use crate::protocol::EventKind;
+use crate::hub::PathStatus;
+use crate::protocol::{EventKind, StreamState};
 
 /// What the followed path holds, as the follower last saw it.
 pub(super) enum PathState {
@@ -18,9 +22,21 @@ pub(super) enum PathState {
     Following(Source),
     /// Nothing is at the path; a file that appears is read from its start.
     Missing,
-    /// Something is at the path that cannot be opened (yet): its permissions
-    /// may still change, which the directory watch sees.
+    /// Something is at the path that cannot be opened (yet), for the reason
+    /// in `Follower::blocked`: its permissions may still change, which the
+    /// directory watch sees.
     Unreadable,
+}
+
+/// Why a path cannot be opened, as the event says it without the error's
+/// number: `Permission denied`, `not a regular file (a FIFO)`.
+fn reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    let number = e.raw_os_error().map(|code| format!(" (os error {code})"));
+    match number.and_then(|n| text.strip_suffix(&n).map(str::to_string)) {
+        Some(bare) => bare,
+        None => text,
+    }
 }
 
 /// What is at the path now, compared with the file being followed.
@@ -32,6 +48,40 @@ enum AtPath {
 }
 
 impl Follower {
+    /// What the stream's clients are told of the path: unreadable while it
+    /// cannot be opened (even while a file that left it is still followed),
+    /// else whether a file is followed.
+    fn status(&self) -> PathStatus {
+        match (&self.blocked, &self.state) {
+            (Some(why), _) => PathStatus::new(StreamState::Unreadable, why),
+            (None, PathState::Following(_)) => PathStatus::new(StreamState::Following, ""),
+            // Unreadable is always blocked.
+            (None, PathState::Missing | PathState::Unreadable) => PathStatus::new(StreamState::Missing, ""),
+        }
+    }
+
+    /// Records in the stream what the path holds (a change is told to
+    /// clients by a new `hello`).
+    fn tell(&self) {
+        self.out.stream().set_status(self.status());
+    }
+
+    /// Takes `state` (a file, or nothing) as what the path holds, and
+    /// records it in the stream; returns the state before.
+    pub(super) fn enter(&mut self, state: PathState) -> PathState {
+        self.blocked = None;
+        let old = std::mem::replace(&mut self.state, state);
+        self.tell();
+        old
+    }
+
+    /// The followed file is at the path: it can be opened again.
+    fn reachable(&mut self) {
+        if self.blocked.take().is_some() {
+            self.tell();
+        }
+    }
+
     /// SIGHUP: open the path again; the same file continues at the same offset.
     pub(super) async fn reopen_current(&mut self) {
         let detail = format!("{} reopened", self.path.display());
@@ -52,7 +102,7 @@ impl Follower {
         // A path that changes again while it is checked is checked again, a few times.
         for _ in 0..8 {
             match self.look() {
-                AtPath::Same => return,
+                AtPath::Same => return self.reachable(),
                 AtPath::Gone => return self.path_missing().await,
                 AtPath::Blocked(e) => return self.cannot_open(&e).await,
                 AtPath::New(src) => self.follow_new(src).await,
@@ -82,7 +132,9 @@ impl Follower {
     /// A new file at the path: announce it, then read it from its start.
     async fn follow_new(&mut self, mut src: Source) {
         let p = self.path.display().to_string();
-        match std::mem::replace(&mut self.state, PathState::Missing) {
+        self.last_error = None;
+        self.watch_file(&mut src);
+        match self.enter(PathState::Following(src)) {
             PathState::Following(old) => {
                 note!(
                     self.tag(),
@@ -99,14 +151,13 @@ impl Follower {
                 self.out.event(EventKind::Created, &format!("{p} appeared")).await;
             }
         }
-        self.last_error = None;
-        self.watch_file(&mut src);
-        self.out.drain(&mut src).await;
-        self.state = PathState::Following(src);
+        if let PathState::Following(src) = &mut self.state {
+            self.out.drain(src).await;
+        }
     }
 
     async fn path_missing(&mut self) {
-        match std::mem::replace(&mut self.state, PathState::Missing) {
+        match self.enter(PathState::Missing) {
             PathState::Following(old) => self.lost_current(old).await,
             PathState::Missing => {}
             PathState::Unreadable => self.report_missing().await,
@@ -132,7 +183,7 @@ impl Follower {
     }
 
     pub(super) async fn report_missing(&mut self) {
-        self.state = PathState::Missing;
+        self.enter(PathState::Missing);
         note!(
             self.tag(),
             info,
@@ -143,13 +194,16 @@ impl Follower {
         self.out.event(EventKind::Missing, &detail).await;
     }
 
-    /// Something at the path cannot be opened. A file being followed stays
-    /// followed until the new one can be read; otherwise the path is unreadable.
-    /// Each distinct reason is logged, and told to clients, once.
+    /// Something at the path cannot be opened: the stream is unreadable. A
+    /// file being followed stays followed until a new one can be read (a
+    /// writer may still append to it). Each distinct reason is logged, and
+    /// told to clients in an event, once.
     pub(super) async fn cannot_open(&mut self, e: &io::Error) {
         if matches!(self.state, PathState::Missing) {
             self.state = PathState::Unreadable;
         }
+        self.blocked = Some(reason(e));
+        self.tell();
         let msg = format!("cannot open {}: {e}", self.path.display());
         if self.last_error.as_ref() == Some(&msg) {
             return;

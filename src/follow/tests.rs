@@ -219,6 +219,68 @@ async fn bad_paths_are_reported_once_each_and_following_resumes() {
 }
 
 #[tokio::test]
+async fn the_stream_records_what_is_at_the_path_and_why_it_cannot_be_read() {
+    use crate::hub::PathStatus;
+    use crate::protocol::StreamState::*;
+    let (dir, path, stream, mut f) = follower_on("").await;
+    assert_eq!(stream.status(), PathStatus::new(Following, ""));
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(stream.status(), PathStatus::new(Missing, ""));
+    std::fs::create_dir(&path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(
+        stream.status(),
+        PathStatus::new(Unreadable, "not a regular file (a directory)")
+    );
+    std::fs::remove_dir(&path).unwrap();
+    std::os::unix::fs::symlink(&path, &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(
+        stream.status(),
+        PathStatus::new(Unreadable, "Too many levels of symbolic links")
+    );
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, "back\n").unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(stream.status(), PathStatus::new(Following, ""));
+    assert_eq!(published(&stream), ["back"]);
+}
+
+#[tokio::test]
+async fn a_followed_file_replaced_by_a_directory_in_one_go_is_unreadable_until_a_file_is_back() {
+    use crate::hub::PathStatus;
+    use crate::protocol::StreamState::*;
+    let (dir, path, stream, mut f) = follower_on("a\n").await;
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(
+        stream.status(),
+        PathStatus::new(Unreadable, "not a regular file (a directory)")
+    );
+    std::fs::remove_dir(&path).unwrap();
+    std::fs::write(dir.path().join("new"), "b\n").unwrap();
+    std::fs::rename(dir.path().join("new"), &path).unwrap();
+    f.reconcile(Wake::Changed).await;
+    assert_eq!(stream.status(), PathStatus::new(Following, ""));
+    assert_eq!(published(&stream), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn a_follower_that_starts_without_its_file_records_it_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let stream = hub_for(&path).streams()[0].clone();
+    let _f = Follower::start(stream.clone(), settings(None)).await.unwrap();
+    let status = stream.status();
+    assert_eq!(
+        (status.state, status.detail.as_str()),
+        (crate::protocol::StreamState::Missing, "")
+    );
+}
+
+#[tokio::test]
 async fn a_file_that_came_and_went_while_events_were_lost_is_still_read() {
     let (dir, path, stream, mut f) = follower_on("old\n").await;
     // Rotated twice while the queue overflowed: the middle file was never opened.

@@ -49,7 +49,8 @@ impl Subs {
         (subs, first)
     }
 
-    /// After streams were added or removed: follow the change and send a new hello.
+    /// After what hello says changed (streams added or removed, a stream's
+    /// format or state): follow the change and send a new hello.
     fn resync(&mut self, hub: &Hub, out: &mut Vec<Utf8Bytes>) {
         if hub.version() == self.version {
             return;
@@ -96,14 +97,7 @@ impl Subs {
                     last_seq
                 }
             };
-            let layout = stream.layout();
-            infos.push(StreamInfo {
-                id: stream.id.clone(),
-                path: stream.path.display().to_string(),
-                format: layout.format.clone(),
-                seq: last_seq,
-                layout: layout.info(),
-            });
+            infos.push(stream.info(last_seq));
         }
         infos
     }

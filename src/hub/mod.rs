@@ -11,6 +11,7 @@
 mod cursor;
 mod places;
 mod readers;
+mod status;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -24,9 +25,10 @@ pub use cursor::{Cursor, Start};
 use places::Places;
 pub use places::{Place, SPACING};
 use readers::Readers;
+pub use status::PathStatus;
 
 use crate::config::{History, StreamConfig};
-use crate::layout::{self, Layout, NginxFormats};
+use crate::layout::{self, Layout, NginxFormats, Resolved};
 use crate::metrics::StreamCounters;
 use crate::protocol::{EventKind, Frame, LinesBuilder};
 use crate::stats::Stats;
@@ -37,13 +39,34 @@ pub struct Hub {
     streams: RwLock<Vec<Arc<Stream>>>,
     /// The last seq of streams that were removed, so that a stream added again continues.
     retired: Mutex<HashMap<String, u64>>,
-    /// Changes whenever the set of streams changes.
-    version: AtomicU64,
-    wake: Arc<watch::Sender<u64>>,
+    signal: Arc<Signal>,
     /// The streams' latest `stats` messages.
     stats: Mutex<Arc<StatsTick>>,
     /// nginx's formats, by which streams get their layouts.
     nginx: RwLock<Arc<NginxFormats>>,
+}
+
+/// Wakes the sessions: at every publish, and whenever what `hello` says
+/// changes, which it also counts.
+#[derive(Default)]
+struct Signal {
+    /// Changes whenever what `hello` says changes: the set of streams, a
+    /// stream's format, a stream's state.
+    version: AtomicU64,
+    wake: watch::Sender<u64>,
+}
+
+impl Signal {
+    /// Something new to send.
+    fn wake(&self) {
+        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Something new for `hello` to say.
+    fn changed(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        self.wake();
+    }
 }
 
 /// One second's `stats` messages, one per stream.
@@ -66,15 +89,14 @@ impl Hub {
             epoch,
             streams: RwLock::new(Vec::new()),
             retired: Mutex::new(HashMap::new()),
-            version: AtomicU64::new(0),
-            wake: Arc::new(watch::Sender::new(0)),
+            signal: Arc::default(),
             stats: Mutex::default(),
             nginx: RwLock::new(Arc::new(NginxFormats::builtin())),
         };
         let nginx = NginxFormats::builtin();
         for c in configs {
             let next = next_seqs.get(&c.id).copied().unwrap_or(1);
-            hub.insert(Arc::new(Stream::new(c, hub.wake.clone(), next, &nginx)));
+            hub.insert(Arc::new(Stream::new(c, hub.signal.clone(), next, &nginx)));
         }
         hub
     }
@@ -96,7 +118,7 @@ impl Hub {
             .map(|s| s.last_seq())
             .or_else(|| self.retired().get(&c.id).copied());
         let nginx = self.nginx.read().unwrap_or_else(|e| e.into_inner()).clone();
-        Arc::new(Stream::new(c, self.wake.clone(), last.unwrap_or(0) + 1, &nginx))
+        Arc::new(Stream::new(c, self.signal.clone(), last.unwrap_or(0) + 1, &nginx))
     }
 
     /// Makes a prepared stream visible, replacing one with the same id.
@@ -104,7 +126,7 @@ impl Hub {
         self.remove(&stream.id);
         self.retired().remove(&stream.id);
         self.streams.write().unwrap_or_else(|e| e.into_inner()).push(stream);
-        self.changed();
+        self.signal.changed();
     }
 
     /// Removes a stream; its readers keep what they have and get nothing more from it.
@@ -114,7 +136,7 @@ impl Hub {
         let old = streams.remove(i);
         drop(streams);
         self.retired().insert(old.id.clone(), old.last_seq());
-        self.changed();
+        self.signal.changed();
         Some(old)
     }
 
@@ -122,35 +144,29 @@ impl Hub {
         self.retired.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn changed(&self) {
-        self.version.fetch_add(1, Ordering::AcqRel);
-        self.wake.send_modify(|g| *g = g.wrapping_add(1));
-    }
-
-    /// Changes whenever streams are added or removed.
+    /// Changes whenever what `hello` says changes: streams added or
+    /// removed, a stream's format or state.
     pub fn version(&self) -> u64 {
-        self.version.load(Ordering::Acquire)
+        self.signal.version.load(Ordering::Acquire)
     }
 
     /// Gives every stream the layout of its format in `configs`, by nginx's
-    /// formats (at start, and again on reload); a stream whose layout changed
-    /// is told to clients by a new `hello`. Returns why a stream did not get
-    /// the format it names.
+    /// formats (at start, and again on reload); a stream whose layout or
+    /// format changed is told to clients by a new `hello`. Returns why a
+    /// stream did not get the format it names.
     pub fn set_layouts(&self, configs: &[StreamConfig], nginx: NginxFormats) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut changed = false;
         for s in self.streams() {
             let Some(c) = configs.iter().find(|c| c.id == s.id) else {
                 continue;
             };
-            let (layout, problem) = layout::resolve(&c.format, &s.path, &nginx);
-            problems.extend(problem.map(|p| format!("stream {}: {p}", s.id)));
-            changed |= s.set_layout(layout);
+            let resolved = layout::resolve(&c.format, &s.path, &nginx);
+            if let Some(why) = &resolved.fallback {
+                problems.push(format!("stream {}: {why}; its lines are shown as plain text", s.id));
+            }
+            s.set_format(resolved);
         }
         *self.nginx.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(nginx);
-        if changed {
-            self.changed();
-        }
         problems
     }
 
@@ -160,7 +176,7 @@ impl Hub {
         let number = tick.number + 1;
         *tick = Arc::new(StatsTick { number, frames });
         drop(tick);
-        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+        self.signal.wake();
     }
 
     /// The latest `stats` messages.
@@ -168,9 +184,9 @@ impl Hub {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// A receiver that changes whenever any stream publishes or the streams change.
+    /// A receiver that changes whenever any stream publishes or what `hello` says changes.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.wake.subscribe()
+        self.signal.wake.subscribe()
     }
 }
 
@@ -186,12 +202,15 @@ fn new_epoch() -> String {
 pub struct Stream {
     pub id: String,
     pub path: PathBuf,
-    layout: RwLock<Arc<Layout>>,
+    /// The layout and where its format came from.
+    format: RwLock<Arc<Resolved>>,
+    /// What the follower last saw at the path (`status.rs`).
+    status: Mutex<PathStatus>,
     pub stats: Stats,
     pub counters: StreamCounters,
     limits: History,
     ring: Mutex<Ring>,
-    wake: Arc<watch::Sender<u64>>,
+    signal: Arc<Signal>,
     readers: Readers,
     /// Where numbered lines are in the files (`places.rs`).
     places: Mutex<Places>,
@@ -218,11 +237,12 @@ impl Ring {
 }
 
 impl Stream {
-    fn new(c: &StreamConfig, wake: Arc<watch::Sender<u64>>, next_seq: u64, nginx: &NginxFormats) -> Stream {
+    fn new(c: &StreamConfig, signal: Arc<Signal>, next_seq: u64, nginx: &NginxFormats) -> Stream {
         Stream {
             id: c.id.clone(),
             path: c.path.clone(),
-            layout: RwLock::new(Arc::new(layout::resolve(&c.format, &c.path, nginx).0)),
+            format: RwLock::new(Arc::new(layout::resolve(&c.format, &c.path, nginx))),
+            status: Mutex::default(),
             stats: Stats::new(&c.id),
             counters: StreamCounters::default(),
             limits: c.history,
@@ -233,7 +253,7 @@ impl Stream {
                 lines: 0,
                 bytes: 0,
             }),
-            wake,
+            signal,
             readers: Readers::new(),
             places: Mutex::default(),
         }
@@ -250,17 +270,22 @@ impl Stream {
 
     /// How the stream's lines split into fields.
     pub fn layout(&self) -> Arc<Layout> {
-        self.layout.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.format().layout.clone()
     }
 
-    /// Replaces the layout; false if it is the same.
-    fn set_layout(&self, new: Layout) -> bool {
-        let mut layout = self.layout.write().unwrap_or_else(|e| e.into_inner());
-        let changed = **layout != new;
-        if changed {
-            *layout = Arc::new(new);
+    /// The layout and where its format came from.
+    pub fn format(&self) -> Arc<Resolved> {
+        self.format.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the layout and its origin; a change is told to clients by a new `hello`.
+    fn set_format(&self, new: Resolved) {
+        let mut format = self.format.write().unwrap_or_else(|e| e.into_inner());
+        if **format != new {
+            *format = Arc::new(new);
+            drop(format);
+            self.signal.changed();
         }
-        changed
     }
 
     /// Number of clients reading this stream.
@@ -332,7 +357,7 @@ impl Stream {
             ring.base_fno += 1;
         }
         drop(ring);
-        self.wake.send_modify(|g| *g = g.wrapping_add(1));
+        self.signal.wake();
     }
 
     /// Waits while adding `lines`/`bytes` would evict a frame a live reader has not taken.

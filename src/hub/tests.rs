@@ -272,3 +272,48 @@ async fn a_continued_hub_keeps_its_epoch_and_numbers() {
     publish(&s, 40, 2).await;
     assert_eq!(s.last_seq(), 41);
 }
+
+#[test]
+fn a_change_of_state_or_format_is_a_new_version_and_hello_tells_it() {
+    use crate::layout::NginxFormats;
+    use crate::protocol::{FormatSource, StreamState};
+    let c = StreamConfig {
+        id: "s".into(),
+        path: "/s.log".into(),
+        format: Format::Nginx("main".into()),
+        history: History {
+            lines: 10,
+            bytes: 1 << 20,
+        },
+    };
+    let h = Hub::new(std::slice::from_ref(&c));
+    let s = h.streams()[0].clone();
+    let v = h.version();
+    s.set_status(PathStatus::new(StreamState::Unreadable, "not a regular file (a FIFO)"));
+    assert_eq!(h.version(), v + 1);
+    s.set_status(PathStatus::new(StreamState::Unreadable, "not a regular file (a FIFO)"));
+    assert_eq!(h.version(), v + 1, "the same state again is no change");
+    let info = s.info(7);
+    assert_eq!((info.seq, info.state), (7, StreamState::Unreadable));
+    assert_eq!(info.state_detail, "not a regular file (a FIFO)");
+    assert_eq!(
+        (info.format.as_str(), info.format_source),
+        ("plain", FormatSource::Fallback)
+    );
+    assert_eq!(info.format_reason, "nginx's configuration has no log_format \"main\"");
+
+    let mut nginx = NginxFormats::builtin();
+    nginx
+        .formats
+        .insert("main".into(), ("$status".into(), layout::Escape::Default));
+    assert!(h.set_layouts(std::slice::from_ref(&c), nginx.clone()).is_empty());
+    assert_eq!(h.version(), v + 2);
+    let info = s.info(7);
+    assert_eq!(
+        (info.format.as_str(), info.format_source),
+        ("nginx:main", FormatSource::Config)
+    );
+    assert_eq!(info.format_reason, "");
+    h.set_layouts(std::slice::from_ref(&c), nginx);
+    assert_eq!(h.version(), v + 2, "the same format again is no change");
+}

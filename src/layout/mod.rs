@@ -23,7 +23,7 @@ use std::ops::Range;
 
 pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
-pub use resolve::{NginxFormats, resolve};
+pub use resolve::{NginxFormats, Resolved, resolve};
 pub use roles::{FieldType, Role, Roles};
 
 /// What a stream's lines are.

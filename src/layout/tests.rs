@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::config::Format;
+use crate::protocol::FormatSource;
 
 #[derive(Deserialize)]
 struct Case {
@@ -80,33 +81,56 @@ fn formats_resolve_by_name_by_nginx_and_by_guess() {
         .formats
         .insert("main".into(), ("$remote_addr $status".into(), Escape::Default));
     nginx.logs.insert("/srv/site.log".into(), "main".into());
+    nginx.logs.insert("/srv/gone.log".into(), "gone".into());
     let at = |f: &Format, p: &str| {
-        let (l, why) = resolve(f, Path::new(p), &nginx);
-        (l.format.clone(), l.kind, why.is_some())
+        let r = resolve(f, Path::new(p), &nginx);
+        (r.layout.format.clone(), r.layout.kind, r.source, r.fallback.is_some())
     };
+    use FormatSource::*;
     assert_eq!(
         at(&Format::Auto, "/srv/site.log"),
-        ("nginx:main".into(), Kind::Text, false)
+        ("nginx:main".into(), Kind::Text, Nginx, false)
     );
     assert_eq!(
         at(&Format::Auto, "/var/log/nginx/access.log"),
-        ("nginx-combined".into(), Kind::Text, false)
+        ("nginx-combined".into(), Kind::Text, Guess, false)
     );
     assert_eq!(
         at(&Format::Auto, "/var/log/nginx/error.log"),
-        ("nginx-error".into(), Kind::Error, false)
+        ("nginx-error".into(), Kind::Error, Guess, false)
     );
     assert_eq!(
         at(&Format::Auto, "/var/log/syslog"),
-        ("plain".into(), Kind::Plain, false)
+        ("plain".into(), Kind::Plain, Guess, false)
     );
-    assert_eq!(at(&Format::Json, "/x"), ("json".into(), Kind::Json, false));
+    assert_eq!(at(&Format::Json, "/x"), ("json".into(), Kind::Json, Config, false));
     assert_eq!(
         at(&Format::Nginx("gone".into()), "/x"),
-        ("plain".into(), Kind::Plain, true)
+        ("plain".into(), Kind::Plain, Fallback, true)
+    );
+    assert_eq!(
+        at(&Format::Auto, "/srv/gone.log"),
+        ("plain".into(), Kind::Plain, Fallback, true)
     );
     assert_eq!(
         at(&Format::Custom("$a".into()), "/x"),
-        ("custom".into(), Kind::Text, false)
+        ("custom".into(), Kind::Text, Config, false)
+    );
+    assert_eq!(
+        at(&Format::Nginx("main".into()), "/x"),
+        ("nginx:main".into(), Kind::Text, Config, false)
+    );
+}
+
+#[test]
+fn a_fallback_says_which_format_is_missing_and_why_nginx_was_not_read() {
+    let read = NginxFormats::builtin();
+    let why = resolve(&Format::Nginx("main".into()), Path::new("/x"), &read).fallback;
+    assert_eq!(why.as_deref(), Some("nginx's configuration has no log_format \"main\""));
+    let (unread, _) = NginxFormats::read(Path::new("/nonexistent/nginx.conf"));
+    let why = resolve(&Format::Nginx("main".into()), Path::new("/x"), &unread).fallback;
+    assert_eq!(
+        why.as_deref(),
+        Some("nginx's configuration has no log_format \"main\" (no nginx configuration at /nonexistent/nginx.conf)")
     );
 }

@@ -43,7 +43,8 @@ pub enum Message {
     Unknown,
 }
 
-/// First message of a connection, and again whenever the set of streams changes.
+/// First message of a connection, and again whenever what it says changes:
+/// the set of streams, a stream's layout or format, a stream's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     pub version: u32,
@@ -63,6 +64,48 @@ pub struct StreamInfo {
     /// The number of the stream's newest line (0 before the first).
     pub seq: u64,
     pub layout: LayoutInfo,
+    /// What is at the stream's path now (absent from older daemons: `following`).
+    #[serde(default)]
+    pub state: StreamState,
+    /// Why the stream is in its state: for `unreadable`, the error
+    /// (`not a regular file (a FIFO)`, `Permission denied (os error 13)`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state_detail: String,
+    /// Where `format` came from (absent from older daemons: `config`).
+    #[serde(default)]
+    pub format_source: FormatSource,
+    /// Why the format named could not be used (only with `fallback`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub format_reason: String,
+}
+
+/// What is at a stream's path, as its follower last saw it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StreamState {
+    /// A file is at the path and read as it grows.
+    #[default]
+    Following,
+    /// Nothing is at the path (yet); a file that appears is read from its start.
+    Missing,
+    /// Something is at the path that cannot be read; `state_detail` says why.
+    Unreadable,
+}
+
+/// Where a stream's format came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatSource {
+    /// The stream's `format` (or `log_format`) in logmon's configuration.
+    #[default]
+    Config,
+    /// None named: nginx's `access_log` for the stream's file.
+    Nginx,
+    /// None named and none in nginx's configuration: a guess from the file's name.
+    Guess,
+    /// The format named could not be used: the lines are shown as `plain`,
+    /// and `format_reason` says why.
+    Fallback,
 }
 
 /// How a stream's lines split into fields (docs/protocol.md, "Layouts").

@@ -12,6 +12,7 @@ mod archive_prop;
 mod config;
 mod faults;
 mod formats;
+mod hello;
 mod history;
 mod hostile;
 mod http;

@@ -1,7 +1,9 @@
 // Unit tests of static/labels.js: numbers and words shown by the page.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeReason, fmtCount, fmtPct, fmtRate, gapText, newLinesLabel } from '../../static/labels.js';
+import {
+  baseName, closeReason, fmtCount, fmtPct, fmtRate, gapText, newLinesLabel, streamNotes, tabMark, tabTitle, viewNotes,
+} from '../../static/labels.js';
 
 describe('labels', () => {
   it('formats rates short', () => {
@@ -40,5 +42,59 @@ describe('labels', () => {
     assert.equal(newLinesLabel(1, true), '1 new line · resume');
     assert.equal(newLinesLabel(7, false), '7 new lines · follow');
     assert.equal(newLinesLabel(2500, true), '2,500 new lines · resume');
+  });
+});
+
+describe('stream notes', () => {
+  const st = (id, fields) => ({
+    id, path: '/var/log/nginx/' + id + '.log', format: 'plain',
+    state: 'following', stateDetail: '', formatSource: 'config', formatReason: '', ...fields,
+  });
+  const fifo = st('access', { state: 'unreadable', stateDetail: 'not a regular file (a FIFO)' });
+  const gone = st('error', { state: 'missing' });
+  const plain = st('shop', { formatSource: 'fallback', formatReason: 'nginx\'s configuration has no log_format "main"' });
+  const fine = st('api', { format: 'nginx-combined', formatSource: 'guess' });
+
+  it('names the file by the last part of its path', () => {
+    assert.equal(baseName('/var/log/nginx/access.log'), 'access.log');
+    assert.equal(baseName('access.log'), 'access.log');
+    assert.equal(baseName('/var/log/'), '');
+    assert.equal(baseName(undefined), '');
+  });
+
+  it('says why a file is not read, and why lines are plain', () => {
+    assert.deepEqual(streamNotes(fifo), ['access.log is unreadable: not a regular file (a FIFO)']);
+    assert.deepEqual(streamNotes(gone), ['error.log does not exist: waiting for it to appear']);
+    assert.deepEqual(streamNotes(plain), ['shown as plain: nginx\'s configuration has no log_format "main"']);
+    assert.deepEqual(streamNotes({ ...fifo, stateDetail: '', formatSource: 'fallback' }),
+      ['access.log is unreadable', 'shown as plain']);
+    assert.deepEqual(streamNotes({ ...gone, path: '' }), ['error does not exist: waiting for it to appear']);
+  });
+
+  it('says nothing of a stream that is well, or in a state it does not know', () => {
+    assert.deepEqual(streamNotes(fine), []);
+    assert.deepEqual(streamNotes({ ...fine, state: 'paused', formatSource: 'later' }), []);
+  });
+
+  it('gives the notes of the stream shown, or of every stream after its id', () => {
+    const all = [fine, fifo, gone, plain];
+    assert.deepEqual(viewNotes(all, 'access'), ['access.log is unreadable: not a regular file (a FIFO)']);
+    assert.deepEqual(viewNotes(all, 'api'), []);
+    assert.deepEqual(viewNotes(all, 'nope'), []);
+    assert.deepEqual(viewNotes(all, '*'), [
+      'access: access.log is unreadable: not a regular file (a FIFO)',
+      'error: error.log does not exist: waiting for it to appear',
+      'shop: shown as plain: nginx\'s configuration has no log_format "main"',
+    ]);
+  });
+
+  it('marks a tab by what matters most, and lists the notes in its tooltip', () => {
+    assert.deepEqual(tabMark(fifo), { text: 'unreadable', cls: 'tab-unreadable' });
+    assert.deepEqual(tabMark({ ...gone, formatSource: 'fallback' }), { text: 'missing', cls: 'tab-missing' });
+    assert.deepEqual(tabMark(plain), { text: 'plain', cls: 'tab-fallback' });
+    assert.equal(tabMark(fine), null);
+    assert.equal(tabTitle(fine), '/var/log/nginx/api.log (nginx-combined)');
+    assert.equal(tabTitle(fifo),
+      '/var/log/nginx/access.log (plain)\naccess.log is unreadable: not a regular file (a FIFO)');
   });
 });

@@ -79,6 +79,25 @@ describe('store', () => {
     assert.equal(store.stream('nope'), undefined);
   });
 
+  it('adopts what hello says of each file and format, as following and config when absent', () => {
+    store.setStreams([
+      { ...HELLO[0], state: 'unreadable', state_detail: 'not a regular file (a FIFO)', format_source: 'guess' },
+      { ...HELLO[1], format: 'plain', state: 'missing', format_source: 'fallback', format_reason: 'nginx\'s configuration has no log_format "main"' },
+      { id: 'old', path: '/var/log/old.log', format: 'plain' },
+      { id: 'odd', path: '/o', format: 'plain', state: 7, state_detail: null, format_source: ['x'] },
+    ]);
+    const status = (id) => {
+      const st = store.stream(id);
+      return [st.state, st.stateDetail, st.formatSource, st.formatReason];
+    };
+    assert.deepEqual(status('access'), ['unreadable', 'not a regular file (a FIFO)', 'guess', '']);
+    assert.deepEqual(status('error'), ['missing', '', 'fallback', 'nginx\'s configuration has no log_format "main"']);
+    assert.deepEqual(status('old'), ['following', '', 'config', '']);
+    assert.deepEqual(status('odd'), ['following', '', 'config', '']);
+    store.setStreams([{ ...HELLO[0], state: 'following' }]);
+    assert.deepEqual(status('access'), ['following', '', 'config', ''], 'a later hello replaces the state');
+  });
+
   it('stores lines once each, in order, with their severity', () => {
     const received = store.counters().received;
     assert.equal(store.addLines({ stream: 'access', seq: 1, lines: [access(200), access(404), access(503)] }), 3);

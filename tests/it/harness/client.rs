@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use logmon::protocol::{Event, EventKind, Gap, Hello, Lines, Message, Stats};
+use logmon::protocol::{Event, EventKind, Gap, Hello, Lines, Message, Stats, StreamInfo, StreamState};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -25,7 +25,7 @@ pub struct Client<S = MaybeTlsStream<TcpStream>> {
     ws: WebSocketStream<S>,
     /// The latest `hello`.
     pub hello: Hello,
-    /// Number of `hello` frames after the first (sent when the streams change).
+    /// Number of `hello` frames after the first (sent when what hello says changes).
     hellos: usize,
     pending: HashMap<String, VecDeque<Line>>,
     next_seq: HashMap<String, u64>,
@@ -122,9 +122,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// hello's `seq` for `stream`.
     pub fn hello_seq(&self, stream: &str) -> u64 {
+        self.info(stream).seq
+    }
+
+    /// What the latest hello says of `stream`.
+    pub fn info(&self, stream: &str) -> &StreamInfo {
         let info = self.hello.streams.iter().find(|s| s.id == stream);
         info.unwrap_or_else(|| panic!("stream {stream} not in hello {:?}", self.hello))
-            .seq
     }
 
     /// Ids of the streams announced by hello.
@@ -185,7 +189,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Message::Gap(gap) => self.file_gap(gap),
             Message::Event(event) => self.events.push(event),
             Message::Stats(stats) => self.stats.push(*stats),
-            // A new hello comes only when the streams change (a reload).
+            // A new hello comes only when what it says changes (a reload, a stream's state).
             Message::Hello(hello) => {
                 assert_eq!(hello.epoch, self.hello.epoch, "a new hello keeps the epoch");
                 self.hello = hello;
@@ -224,13 +228,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.pending.get(stream).map_or(0, VecDeque::len)
     }
 
-    /// Waits for a further `hello` frame (sent after the streams changed).
+    /// Waits for a further `hello` frame (sent after what hello says changed).
     pub async fn wait_hello(&mut self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         let before = self.hellos;
         while self.hellos == before {
             assert!(self.pump(deadline).await, "no new hello within {timeout:?}");
         }
+    }
+
+    /// Reads until a hello says `stream` is in `state` (the latest one may
+    /// already say so); what it says of the stream.
+    pub async fn wait_state(&mut self, stream: &str, state: StreamState, timeout: Duration) -> StreamInfo {
+        let deadline = Instant::now() + timeout;
+        while self.info(stream).state != state {
+            let now = self.info(stream).clone();
+            assert!(
+                self.pump(deadline).await,
+                "stream {stream}: no hello saying {state:?} within {timeout:?}; the latest says {now:?}"
+            );
+        }
+        self.info(stream).clone()
     }
 
     /// Waits for exactly the next `n` lines of `stream`. Fails on a gap

@@ -41,7 +41,7 @@ pub struct Control {
 
 /// A steady reader's checks, and how it ended.
 pub enum Checks {
-    Count(Tally),
+    Count(Box<Tally>),
     Verify(Box<Verify>),
 }
 
@@ -75,7 +75,7 @@ pub fn spawn_steady(addr: SocketAddr, verify: bool, ctl: Control) -> JoinHandle<
     let name = if verify { "soak-verify" } else { "soak-count" };
     let checks = match verify {
         true => Checks::Verify(Box::new(Verify::new(StartAt::Live))),
-        false => Checks::Count(Tally::new(StartAt::Live)),
+        false => Checks::Count(Box::new(Tally::new(StartAt::Live))),
     };
     std::thread::Builder::new()
         .name(name.into())

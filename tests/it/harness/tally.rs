@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use logmon::protocol::{EventKind, Message};
+use logmon::protocol::{EventKind, Hello, Message};
 
 use super::nginx::{NginxLines, lines_in_frame};
 
@@ -50,6 +50,8 @@ pub struct Tally {
     pub events: HashMap<String, u64>,
     pub hellos: u64,
     pub epoch: String,
+    /// The ids of the streams of the first hello.
+    streams: Vec<String>,
     /// The first violation seen; counting goes on after it.
     pub error: Option<String>,
 }
@@ -75,6 +77,7 @@ impl Tally {
             events: HashMap::new(),
             hellos: 0,
             epoch: String::new(),
+            streams: Vec::new(),
             error: None,
         }
     }
@@ -128,8 +131,9 @@ impl Tally {
             Message::Hello(h) => {
                 self.hellos += 1;
                 if self.hellos > 1 {
-                    return self.fail(format!("a second hello (the streams did not change): {h:?}"));
+                    return self.later_hello(&h);
                 }
+                self.streams = h.streams.iter().map(|s| s.id.clone()).collect();
                 self.epoch = h.epoch;
                 let seq = h.streams.iter().find(|s| s.id == "access").map_or(0, |s| s.seq);
                 match self.from {
@@ -148,6 +152,25 @@ impl Tally {
             Message::Event(e) => *self.events.entry(event_name(e.event)).or_default() += 1,
             Message::Lines(l) => self.fail(format!("lines of an unexpected stream: {}", l.stream)),
             Message::Stats(_) | Message::Unknown => {}
+        }
+    }
+
+    /// A later hello comes when a stream's state changes (the moment of a
+    /// rotation without a file at the path): the streams did not change, and
+    /// its seq is not behind a line already received; it moves no position.
+    fn later_hello(&mut self, h: &Hello) {
+        let ids: Vec<_> = h.streams.iter().map(|s| s.id.clone()).collect();
+        if h.epoch != self.epoch || ids != self.streams {
+            return self.fail(format!("a later hello with other streams or another epoch: {h:?}"));
+        }
+        let seq = h.streams.iter().find(|s| s.id == "access").map_or(0, |s| s.seq);
+        if let Some(next) = self.next_seq
+            && seq + 1 < next
+        {
+            self.fail(format!(
+                "a later hello's seq {seq} is behind line {} received",
+                next - 1
+            ));
         }
     }
 
