@@ -11,10 +11,11 @@
 //! arithmetic is `crate::civil`.
 
 use crate::civil::days_from_civil;
-use crate::layout::{FieldType, Kind, Layout};
+use crate::layout::fields::{TIME_NAMES, time_field};
+use crate::layout::{FieldType, Kind, Layout, json};
 
-/// Names of time variables, in the order they are looked for.
-const TIME_NAMES: [&str; 3] = ["time_iso8601", "time_local", "msec"];
+/// nginx's time variables, in the order a cut JSON line is searched for them.
+const NGINX_TIMES: [&str; 3] = ["time_iso8601", "time_local", "msec"];
 
 /// The time of `line` by `layout`, if it has one.
 pub fn of_line(layout: &Layout, line: &[u8]) -> Option<f64> {
@@ -38,36 +39,37 @@ fn text_field(layout: &Layout, line: &[u8]) -> Option<f64> {
     )
 }
 
-/// A value of the time variable `name`.
+/// A value of the time field `name`: by its nginx variable's format, or for
+/// another name (a JSON log's `timestamp`, ...) as ISO 8601, `$time_local`
+/// or unix seconds.
 fn by_name(name: &str, value: &str) -> Option<f64> {
+    let seconds = |v: &str| v.parse::<f64>().ok().filter(|v| v.is_finite());
     match name {
         "time_local" => time_local(value),
         "time_iso8601" => iso8601(value),
-        "msec" => value.parse::<f64>().ok().filter(|v| v.is_finite()),
-        _ => None,
+        "msec" => seconds(value),
+        _ => iso8601(value).or_else(|| time_local(value)).or_else(|| seconds(value)),
     }
 }
 
-/// The first of the time keys (`time_iso8601`, `time_local`, `msec`) that a
-/// JSON line has and can be read, as a string or a number. The line is
-/// parsed, so a nested object's key is not taken for the line's; a line
-/// that does not parse (one cut at `max_line_bytes`) is searched for the
-/// keys' text instead.
+/// The time of a JSON line: its time field by the field table's rule (the
+/// first key named for an nginx time variable, else the first usual time
+/// name), read as every JSON line is read (`layout/json.rs`). A line that
+/// does not parse (one cut at `max_line_bytes`) is searched for the keys'
+/// text instead.
 fn json_field(line: &[u8]) -> Option<f64> {
-    let Ok(obj) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) else {
+    let mut pairs = Vec::new();
+    if !json::pairs(line, &mut pairs) {
         return json_text(line);
-    };
-    TIME_NAMES.iter().find_map(|name| match obj.get(*name)? {
-        serde_json::Value::String(s) => by_name(name, s.trim()),
-        serde_json::Value::Number(n) => by_name(name, &n.to_string()),
-        _ => None,
-    })
+    }
+    let i = time_field(pairs.iter().map(|(k, _)| (k.as_str(), FieldType::of(k))))?;
+    by_name(&pairs[i].0, pairs[i].1.trim())
 }
 
-/// `"time_iso8601":"..."` (or the other names) found in a line's text.
+/// `"time_iso8601":"..."` (or another time name) found in a line's text.
 fn json_text(line: &[u8]) -> Option<f64> {
     let text = String::from_utf8_lossy(line);
-    TIME_NAMES.iter().find_map(|name| {
+    NGINX_TIMES.iter().chain(&TIME_NAMES).find_map(|name| {
         let key = format!("\"{name}\":");
         let rest = text[text.find(&key)? + key.len()..].trim_start();
         let value = match rest.strip_prefix('"') {
@@ -217,6 +219,12 @@ mod tests {
             Some(T),
             "a nested object's key is not the line's"
         );
+        // The field table's rule, as the `time:` term reads it: an nginx
+        // time variable first, else the first usual time name.
+        let named = br#"{"ts":"x","timestamp":"2026-11-30T14:02:03Z","msec":1796047323.5}"#;
+        assert_eq!(of_line(&json, named), Some(T + 0.5));
+        assert_eq!(of_line(&json, br#"{"timestamp":"2026-11-30T14:02:03Z"}"#), Some(T));
+        assert_eq!(of_line(&json, br#"{"@timestamp":1796047323}"#), Some(T));
         let cut = br#"{"time_iso8601":"2026-11-30T14:02:03+00:00","path":"/a-very-long-pa"#;
         assert_eq!(of_line(&json, cut), Some(T), "a line cut short");
         let error = Layout::fieldless("nginx-error", Kind::Error);

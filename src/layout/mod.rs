@@ -14,8 +14,9 @@
 //! ([`Layout::info`]); `tests/formats/cases.json` holds the cases both are
 //! tested against. docs/protocol.md ("Layouts") is the reference.
 
+pub mod fields;
+pub mod json;
 mod resolve;
-mod roles;
 #[cfg(test)]
 mod tests;
 
@@ -23,8 +24,8 @@ use std::ops::Range;
 
 pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
+pub use fields::{FieldType, Role, Roles};
 pub use resolve::{NginxFormats, Resolved, resolve};
-pub use roles::{FieldType, Role, Roles};
 
 /// What a stream's lines are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

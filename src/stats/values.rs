@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::layout::{Layout, Role};
+use crate::layout::{Layout, Role, fields, json};
 
 /// A line's value for each role (`None`: no such field, or `-`).
 #[derive(Default)]
@@ -42,23 +42,18 @@ impl<'a> Values<'a> {
         values
     }
 
-    /// The request's method: `$request_method`, else the first word of `$request`.
+    /// The request's method: `$request_method`, else `$request`'s (the field table's rule).
     pub fn method(&self) -> Option<&'a [u8]> {
-        self.get(Role::Method).or_else(|| {
-            self.get(Role::Request)
-                .map(|r| r.split(|&b| b == b' ').next().unwrap_or(r))
-        })
+        self.get(Role::Method)
+            .or_else(|| Some(fields::request_method(self.get(Role::Request)?)).filter(|m| !m.is_empty()))
     }
 
-    /// The request's path without its query: from `$request_uri`/`$uri`, else `$request`'s second word.
+    /// The request's path without its query: from `$request_uri`/`$uri`, else `$request`'s.
     pub fn path(&self) -> Option<&'a [u8]> {
-        let uri = self.get(Role::Uri).or_else(|| {
-            let r = self.get(Role::Request)?;
-            let mut words = r.split(|&b| b == b' ');
-            words.next();
-            words.next().filter(|w| !w.is_empty())
-        })?;
-        Some(uri.split(|&b| b == b'?').next().unwrap_or(uri))
+        match self.get(Role::Uri) {
+            Some(uri) => Some(fields::without_query(uri)),
+            None => Some(fields::request_path(self.get(Role::Request)?)).filter(|p| !p.is_empty()),
+        }
     }
 
     /// The client: `$remote_addr`, else the first address of `$http_x_forwarded_for`.
@@ -71,17 +66,17 @@ impl<'a> Values<'a> {
     }
 }
 
-/// The text of each role's key in a JSON line, or `None` if the line is not a JSON object.
+/// The text of each role's key in a JSON line, or `None` if the line is
+/// not a JSON object (read as every reader reads one, `layout/json.rs`).
 pub fn json_texts(line: &[u8]) -> Option<[Option<String>; Role::ALL.len()]> {
-    let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line).ok()?;
+    let mut pairs = Vec::new();
+    if !json::pairs(line, &mut pairs) {
+        return None;
+    }
     let mut texts: [Option<String>; Role::ALL.len()] = Default::default();
     for role in Role::ALL {
-        let found = role.names().iter().find_map(|n| obj.get(*n));
-        texts[role as usize] = found.and_then(|v| match v {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+        let found = role.names().iter().find_map(|n| pairs.iter().find(|(k, _)| k == n));
+        texts[role as usize] = found.map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
     }
     Some(texts)
 }

@@ -156,25 +156,3 @@ fn decimal(s: &[u8]) -> bool {
     }
     i == s.len()
 }
-
-/// JavaScript's `String(n)`: integers without `.0`, exponents below 1e-6 and from 1e21.
-pub(super) fn js_text(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".into();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if n == 0.0 {
-        return "0".into();
-    }
-    let a = n.abs();
-    if (1e-6..1e21).contains(&a) {
-        return format!("{n}");
-    }
-    let e = format!("{n:e}");
-    match e.split_once('e') {
-        Some((m, x)) if !x.starts_with('-') => format!("{m}e+{x}"),
-        _ => e,
-    }
-}

@@ -2,8 +2,7 @@
 //! static/layout.js. A text layout's line gives its fields' byte ranges
 //! (split in place, nothing allocated once the scratch has grown); a JSON
 //! line gives its keys, in the order they are written, with their values as
-//! text: strings as they are, numbers as JavaScript writes them, `true`,
-//! `false`, `null` as no value, arrays and objects as compact JSON. Plain
+//! text (`layout/json.rs`, the one reading of a JSON line). Plain
 //! and error lines, and lines that do not fit their layout, have no record.
 //!
 //! Where the two could differ, on JSON lines only: the browser reads a line
@@ -12,12 +11,8 @@
 //! their order and its numbers as JavaScript does (here the keys are sorted
 //! and the numbers written as serde_json writes them).
 
-use std::fmt;
 use std::ops::Range;
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
-
-use super::number::js_text;
 use crate::layout::{FieldType, Layout};
 
 /// The fields of one line, or none.
@@ -41,7 +36,7 @@ impl<'a> Record<'a> {
     ) -> Record<'a> {
         match layout.kind {
             crate::layout::Kind::Text if layout.split(line, spans) => Record::Text { layout, line, spans },
-            crate::layout::Kind::Json if read_json(line, json) => Record::Json(json),
+            crate::layout::Kind::Json if crate::layout::json::pairs(line, json) => Record::Json(json),
             _ => Record::None,
         }
     }
@@ -83,62 +78,5 @@ impl<'a> Record<'a> {
     /// The index of the first field named `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
         (0..self.len()).find(|&i| self.name(i) == name)
-    }
-}
-
-/// Reads a JSON object's keys and values as text into `out`; false if the line is no object.
-fn read_json(line: &[u8], out: &mut Vec<(String, String)>) -> bool {
-    out.clear();
-    if line.len() < 2 || line[0] != b'{' {
-        return false;
-    }
-    let mut de = serde_json::Deserializer::from_slice(line);
-    let ok = Pairs(out).deserialize(&mut de).is_ok() && de.end().is_ok();
-    if !ok {
-        out.clear();
-    }
-    ok
-}
-
-/// Deserializes an object into (key, text) pairs in written order; a key
-/// written twice keeps its first place and its last value, as `JSON.parse`.
-struct Pairs<'a>(&'a mut Vec<(String, String)>);
-
-impl<'de> DeserializeSeed<'de> for Pairs<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Pairs<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            let text = text(map.next_value()?);
-            match self.0.iter_mut().find(|(k, _)| *k == key) {
-                Some(pair) => pair.1 = text,
-                None => self.0.push((key, text)),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A JSON value as the UI shows it (`jsonText` of static/layout.js).
-fn text(v: serde_json::Value) -> String {
-    use serde_json::Value;
-    match v {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), js_text),
-        v => v.to_string(),
     }
 }

@@ -6,8 +6,9 @@
 use proptest::prelude::*;
 use serde::Deserialize;
 
-use super::number::{js_number, js_text, parse_number, seconds};
+use super::number::{js_number, parse_number, seconds};
 use super::*;
+use crate::layout::json::js_text;
 use crate::layout::{Escape, Kind};
 
 #[derive(Deserialize)]

@@ -22,7 +22,7 @@
 
 use super::number::present;
 use super::record::Record;
-use crate::layout::FieldType;
+use crate::layout::fields::{SHORT_NAMES, request_method, request_path, time_field, without_query};
 
 /// A short name (`ip` is `addr`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,20 +60,25 @@ impl Short {
         })
     }
 
-    /// The fields a name reads, the first with a value wins (`ALIASES`).
+    /// The fields a name reads, the first with a value wins (the field
+    /// table's short names; `path`, `method` and `time` are read otherwise).
     fn fields(self) -> &'static [&'static str] {
-        match self {
-            Short::Host => &["host", "http_host", "server_name"],
-            Short::Addr => &["remote_addr", "http_x_forwarded_for"],
-            Short::Ua => &["http_user_agent"],
-            Short::Ref => &["http_referer"],
-            Short::Status => &["status"],
-            Short::Upstream => &["upstream_addr"],
-            Short::Rt => &["request_time"],
-            Short::Ut => &["upstream_response_time"],
-            Short::Bytes => &["body_bytes_sent", "bytes_sent"],
-            Short::Path | Short::Method | Short::Time => &[],
-        }
+        let name = match self {
+            Short::Host => "host",
+            Short::Addr => "addr",
+            Short::Ua => "ua",
+            Short::Ref => "ref",
+            Short::Status => "status",
+            Short::Upstream => "upstream",
+            Short::Rt => "rt",
+            Short::Ut => "ut",
+            Short::Bytes => "bytes",
+            Short::Path | Short::Method | Short::Time => return &[],
+        };
+        SHORT_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[], |(_, fields)| fields)
     }
 }
 
@@ -97,7 +102,7 @@ pub(super) fn value_of<'a>(rec: &Record<'a>, name: Short) -> Option<Value<'a>> {
     match name {
         Short::Path | Short::Method => request_value(rec, name == Short::Path).map(Value::Line),
         Short::Time => {
-            let v = rec.value(time_index(rec)?);
+            let v = rec.value(time_field((0..rec.len()).map(|i| (rec.name(i), rec.ty(i))))?);
             present(v).then(|| time_of_day(v))
         }
         _ => name.fields().iter().find_map(|&field| {
@@ -135,47 +140,14 @@ fn request_value<'a>(rec: &Record<'a>, path: bool) -> Option<&'a [u8]> {
     })
 }
 
-/// A request line's path without its query: between its first and last
-/// space (`GET /a HTTP/1.1`), after the only one (`GET /a`), or all of a
-/// request without spaces.
-pub(super) fn request_path(req: &[u8]) -> &[u8] {
-    let path = match memchr::memchr(b' ', req) {
-        None => req,
-        Some(a) => {
-            let b = memchr::memrchr(b' ', req).unwrap_or(a);
-            if b == a { &req[a + 1..] } else { &req[a + 1..b] }
-        }
-    };
-    without_query(path)
-}
-
 /// A `$request_uri`'s path, read as fields.js reads it (the path of `X <uri>`).
 fn uri_path(uri: &[u8]) -> &[u8] {
     without_query(memchr::memrchr(b' ', uri).map_or(uri, |b| &uri[..b]))
 }
 
-fn without_query(path: &[u8]) -> &[u8] {
-    memchr::memchr(b'?', path).map_or(path, |q| &path[..q])
-}
-
-/// A request line's method: before its first space; empty when it has none.
-pub(super) fn request_method(req: &[u8]) -> &[u8] {
-    memchr::memchr(b' ', req).map_or(&req[..0], |a| &req[..a])
-}
-
 /// The text before the first comma, trimmed.
 fn first_address(list: &[u8]) -> &[u8] {
     super::number::trim(memchr::memchr(b',', list).map_or(list, |c| &list[..c]))
-}
-
-/// Names a JSON log commonly gives its time, besides nginx's own.
-const TIME_NAMES: [&str; 6] = ["time", "timestamp", "@timestamp", "ts", "datetime", "date"];
-
-/// The time field: the first of type time, else the first with a usual time name.
-fn time_index(rec: &Record) -> Option<usize> {
-    (0..rec.len())
-        .find(|&i| rec.ty(i) == FieldType::Time)
-        .or_else(|| (0..rec.len()).find(|&i| TIME_NAMES.contains(&rec.name(i))))
 }
 
 /// The time of day of a time value: the first `HH:MM:SS` in it not preceded
