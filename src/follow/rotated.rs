@@ -133,17 +133,44 @@ impl Follower {
             if self.known(src.pos.id) {
                 continue;
             }
-            note!(
-                self.tag(),
-                info,
-                "{}: reading {} that was rotated before it was opened",
-                self.path.display(),
-                path.display()
-            );
+            let (p, name) = (self.path.display(), path.display());
+            match self.read_before(&src) {
+                // copytruncate's copy of what was read, found after lost events.
+                Some(offset) => {
+                    note!(
+                        self.tag(),
+                        info,
+                        "{p}: {name} is a copy of what was read; reading it from offset {offset}"
+                    );
+                    src.pos.offset = offset;
+                }
+                None => note!(
+                    self.tag(),
+                    info,
+                    "{p}: reading {name} that was rotated before it was opened"
+                ),
+            }
             self.watch_file(&mut src);
             self.out.drain(&mut src).await;
             self.retire(src).await;
         }
+    }
+
+    /// How far the content of `src` was read, if it is a copy of what a
+    /// followed file held before it was truncated (the same head).
+    fn read_before(&self, src: &Source) -> Option<u64> {
+        let head = src.head().ok().filter(|h| h.is_final())?;
+        let current = match &self.state {
+            PathState::Following(s) => Some(s),
+            _ => None,
+        };
+        let size = src.file.metadata().ok()?.len();
+        current
+            .into_iter()
+            .chain(self.rotated.iter())
+            .flat_map(|s| &s.truncated)
+            .find(|(h, read)| *h == head && *read <= size)
+            .map(|&(_, read)| read)
     }
 
     pub(super) fn known(&self, id: FileId) -> bool {

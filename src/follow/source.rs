@@ -58,7 +58,14 @@ pub struct Source {
     pub wd: Option<inotify::WatchDescriptor>,
     /// The fingerprint of its head, kept once final (only a truncation changes it).
     head: OnceCell<Head>,
+    /// What it held before it was truncated (copytruncate), the last few
+    /// times: that content's head and how far it was read. A copy of it
+    /// found later is read from there on, not again (`rotated.rs`).
+    pub truncated: Vec<(Head, u64)>,
 }
+
+/// Truncated contents remembered per file.
+const TRUNCATIONS: usize = 4;
 
 impl Source {
     /// Opens `path` read-only and positions at `offset`, or at the end when `None`.
@@ -82,6 +89,7 @@ impl Source {
             writer_closed: false,
             wd: None,
             head: OnceCell::new(),
+            truncated: Vec::new(),
         })
     }
 
@@ -118,6 +126,11 @@ impl Source {
             return Ok(Read::Data(n));
         }
         if self.file.metadata()?.len() < self.pos.offset {
+            if let Some(&head) = self.head.get() {
+                self.truncated.push((head, self.pos.offset));
+                let over = self.truncated.len().saturating_sub(TRUNCATIONS);
+                self.truncated.drain(..over);
+            }
             self.pos.offset = 0;
             self.last_data = Instant::now();
             self.head = OnceCell::new();

@@ -294,6 +294,24 @@ async fn a_file_that_came_and_went_while_events_were_lost_is_still_read() {
     assert_eq!(got, ["m1", "m2", "n1", "old"]);
 }
 
+#[tokio::test]
+async fn a_copytruncate_s_copy_found_after_lost_events_is_read_from_where_reading_stopped() {
+    let first: Vec<String> = (0..100).map(|i| format!("line {i:04} of the first content")).collect();
+    let (dir, path, stream, mut f) = follower_on(&(first.join("\n") + "\n")).await;
+    assert_eq!(published(&stream), first);
+    // Written after the last read, copied, truncated, written again: and
+    // every event of it lost.
+    std::fs::write(&path, first.join("\n") + "\nlate\n").unwrap();
+    std::fs::copy(&path, dir.path().join("app.log.1")).unwrap();
+    std::fs::write(&path, "after\n").unwrap();
+    f.reconcile(Wake::Overflow).await;
+    let mut got = published(&stream);
+    got.sort();
+    let mut want: Vec<String> = first.iter().cloned().chain(["after".into(), "late".into()]).collect();
+    want.sort();
+    assert_eq!(got, want, "each line once");
+}
+
 #[test]
 fn recent_rotations_are_the_file_s_renamed_siblings_only() {
     let dir = tempfile::tempdir().unwrap();
