@@ -16,12 +16,12 @@ use crate::cli::Args;
 use crate::config::{Config, StreamConfig};
 use crate::follow::{self, Follower};
 use crate::http::{self, Settings, State};
-use crate::hub::{Hub, Stream};
+use crate::hub::{self, Hub, Stream};
 use crate::layout::NginxFormats;
 use crate::listen::Socket;
 use crate::shutdown::Shutdown;
 use crate::state::{self, Marks, StreamMark};
-use crate::stats;
+
 use crate::systemd::{self, Liveness};
 use crate::{Error, logging};
 
@@ -70,7 +70,8 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
         d.liveness.clone(),
     );
     let server = tokio::spawn(serve);
-    d.shutdown.spawn(stats::run(d.state.hub.clone(), d.shutdown.clone()));
+    d.shutdown
+        .spawn(hub::tick_stats(d.state.hub.clone(), d.shutdown.clone()));
     d.spawn_saver();
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);

@@ -12,22 +12,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::hub::{Hub, Stream};
 use crate::stats::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
 
-/// A stream's own counters, kept by its follower and its readers.
-#[derive(Default)]
-pub struct StreamCounters {
-    pub bytes_read: AtomicU64,
-    pub rotations: AtomicU64,
-    pub gaps: AtomicU64,
-    /// Bytes of the stream's file not read yet, as of the last read.
-    pub lag: AtomicU64,
-}
-
-impl StreamCounters {
-    pub fn gap(&self) {
-        self.gaps.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// Daemon-wide values.
 pub struct Global {
     pub clients: usize,

@@ -8,10 +8,12 @@
 //! client (one that keeps polling) has not taken yet: the log file is the
 //! buffer. A client that stopped reading holds nobody back; it gets a gap.
 
+mod counters;
 mod cursor;
 mod places;
 mod readers;
 mod status;
+mod ticks;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -21,15 +23,16 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+pub use counters::StreamCounters;
 pub use cursor::{Cursor, Start};
 use places::Places;
 pub use places::{Place, SPACING};
 use readers::Readers;
 pub use status::PathStatus;
+pub use ticks::tick_stats;
 
 use crate::config::{History, StreamConfig};
 use crate::layout::{self, Layout, NginxFormats, Resolved};
-use crate::metrics::StreamCounters;
 use crate::protocol::{EventKind, Frame, LinesBuilder};
 use crate::stats::Stats;
 

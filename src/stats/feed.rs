@@ -10,20 +10,28 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc;
 
-use crate::hub::Stream;
+use super::Stats;
+use crate::layout::Layout;
+
+/// What the counting thread needs of a stream: its layout now and its
+/// statistics (the hub's stream is one; the statistics know no hub).
+pub trait Counted: Send + Sync + 'static {
+    fn layout(&self) -> Arc<Layout>;
+    fn stats(&self) -> &Stats;
+}
 
 /// Batches waiting for the counting thread before a follower waits.
 const WAITING: usize = 8;
 
 /// A stream's lines, one after the other, each ending with `\n`.
-type Batch = (Arc<Stream>, Vec<u8>);
+type Batch = (Arc<dyn Counted>, Vec<u8>);
 
 /// The counting thread's queue, made with the thread when the first feed starts.
 static COUNTING: OnceLock<mpsc::Sender<Batch>> = OnceLock::new();
 
 /// The follower's end: the lines read since the last hand-over.
 pub struct Feed {
-    stream: Arc<Stream>,
+    stream: Arc<dyn Counted>,
     lines: Vec<u8>,
     count: u64,
     tx: mpsc::Sender<Batch>,
@@ -31,7 +39,7 @@ pub struct Feed {
 
 impl Feed {
     /// A feed of `stream`'s lines to the counting thread (started by the first feed).
-    pub fn start(stream: Arc<Stream>) -> std::io::Result<Feed> {
+    pub fn start(stream: Arc<dyn Counted>) -> std::io::Result<Feed> {
         let tx = match COUNTING.get() {
             Some(tx) => tx.clone(),
             None => {
@@ -66,7 +74,7 @@ impl Feed {
         let count = std::mem::take(&mut self.count);
         if !self.stream.layout().has_fields() {
             self.lines.clear();
-            return self.stream.stats.count(count);
+            return self.stream.stats().count(count);
         }
         let capacity = self.lines.capacity();
         let batch = std::mem::replace(&mut self.lines, Vec::with_capacity(capacity));
@@ -79,7 +87,7 @@ impl Feed {
 fn count(mut rx: mpsc::Receiver<Batch>) {
     while let Some((stream, batch)) = rx.blocking_recv() {
         let layout = stream.layout();
-        let mut recorder = stream.stats.recorder(&layout);
+        let mut recorder = stream.stats().recorder(&layout);
         for line in batch.strip_suffix(b"\n").unwrap_or(&batch).split(|&b| b == b'\n') {
             recorder.line(line);
         }

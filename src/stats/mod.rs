@@ -25,21 +25,17 @@ mod values;
 mod window;
 
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard};
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-pub use feed::Feed;
+pub use feed::{Counted, Feed};
 pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
 use values::Values;
 use window::{WINDOW_MINUTES, Window};
 
-use crate::civil;
-use crate::hub::Hub;
 use crate::layout::{Kind, Layout};
 use crate::protocol::{Latency, Message, Point, Stats as StatsMessage, Top};
-use crate::shutdown::Shutdown;
 
 /// A stream's statistics.
 pub struct Stats {
@@ -155,25 +151,5 @@ impl Recorder<'_> {
             Kind::Text => w.bad(),
             Kind::Error | Kind::Plain => w.count(1),
         }
-    }
-}
-
-/// Ends a second on every stream just after each whole second, and hands
-/// the messages to the hub, until shutdown.
-pub async fn run(hub: Arc<Hub>, shutdown: Shutdown) {
-    loop {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        let to_next = Duration::from_secs(1) - Duration::from_nanos(u64::from(now.subsec_nanos()));
-        tokio::select! {
-            _ = shutdown.requested() => return,
-            _ = tokio::time::sleep(to_next + Duration::from_millis(2)) => {}
-        }
-        let now = civil::unix_now();
-        let frames = hub
-            .streams()
-            .iter()
-            .map(|s| (s.id.clone(), s.stats.tick(now)))
-            .collect();
-        hub.publish_stats(frames);
     }
 }
