@@ -9,8 +9,9 @@
 //!   file survives its renames; rotation names are never followed if they
 //!   are links;
 //! - a line's place in them, opaque to clients (`cursor.rs`);
-//! - reading them with bounded memory and a budget of bytes and time
-//!   (`read.rs`: 64 KiB blocks, backwards for plain files) and across
+//! - reading them with bounded memory and a budget of bytes and time:
+//!   backwards in blocks (`blocks.rs`, the one backward reader, which
+//!   search reads plain files with too), forwards (`read.rs`), and across
 //!   files (`reader.rs`: the lines before or from a place, files that fail
 //!   mid-read reported and read up to the damage);
 //! - `.gz` files: one decoder (`gzread.rs`, miniz_oxide) and a bounded
@@ -22,6 +23,7 @@
 //! A line's text is made by the one rule the live follower uses too
 //! (`protocol::line_text`).
 
+pub(crate) mod blocks;
 pub(crate) mod cursor;
 pub(crate) mod files;
 pub(crate) mod gzindex;
@@ -31,6 +33,7 @@ pub(crate) mod gzwrite;
 pub(crate) mod read;
 pub(crate) mod reader;
 pub(crate) mod seek;
+pub(crate) mod source;
 pub(crate) mod time;
 
 #[cfg(test)]

@@ -7,10 +7,13 @@
 //! `Budget`, so that no request reads without end; a line keeps at most
 //! `cap` bytes (the stream's `max_line_bytes`), the rest only counted.
 
-use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+use super::blocks::{Blocks, Step};
+use super::source::Source;
 
 /// Bytes read at a time, forwards or backwards.
 pub const BLOCK: usize = 64 * 1024;
@@ -185,37 +188,59 @@ fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// The start of the earliest of the (at most) `n` lines that start before
-/// `offset` (itself a line start or the end), reading backwards in blocks
-/// of `BLOCK` bytes; `None` if no line starts before `offset`.
-pub fn start_of_last<R: Read + Seek>(r: &mut R, offset: u64, n: usize, budget: &mut Budget) -> io::Result<Option<u64>> {
+/// `offset` (itself a line start or the end) of `src`, read backwards in
+/// blocks of `BLOCK` bytes by the one backward reader (`blocks.rs`); `None`
+/// if no line starts before `offset`.
+pub fn start_of_last<S: Source + ?Sized>(
+    src: &S,
+    offset: u64,
+    n: usize,
+    budget: &mut Budget,
+) -> io::Result<Option<u64>> {
     if offset == 0 || n == 0 {
         return Ok(None);
     }
-    let mut buf = vec![0; BLOCK];
-    // The byte before `offset` ends the line before it (its newline, or the
-    // last byte of an unfinished line): it is not a boundary to count.
-    let (mut pos, mut found) = (offset - 1, 0);
-    while pos > 0 {
-        let from = pos.saturating_sub(BLOCK as u64);
-        let len = (pos - from) as usize;
-        r.seek(SeekFrom::Start(from))?;
-        r.read_exact(&mut buf[..len])?;
-        budget.spend(len)?;
-        for i in memchr::memrchr_iter(b'\n', &buf[..len]) {
+    // Only line starts are wanted: a long line's text need not be kept.
+    let upto = Upto(src, offset);
+    let mut blocks = Blocks::new(&upto, BLOCK, 0)?;
+    let (mut found, mut paid) = (0, 0);
+    loop {
+        let r = match blocks.next_region()? {
+            Step::End => return Ok(Some(0)),
+            Step::Nothing => None,
+            Step::Lines(r) => Some(r),
+        };
+        budget.spend((blocks.scanned() - paid) as usize)?;
+        paid = blocks.scanned();
+        let Some(r) = r else { continue };
+        // The region's line starts, newest first: after each `\n` but its last, then `from`.
+        let newlines = memchr::memrchr_iter(b'\n', &blocks.buf()[r.from..r.to]).map(|i| r.from + i + 1);
+        for start in newlines.chain([r.from]) {
             found += 1;
             if found == n {
-                return Ok(Some(from + i as u64 + 1));
+                return Ok(Some(r.base + start as u64));
             }
         }
-        pos = from;
     }
-    Ok(Some(0))
+}
+
+/// A source read only up to `end`.
+struct Upto<'a, S: ?Sized>(&'a S, u64);
+
+impl<S: Source + ?Sized> Source for Upto<'_, S> {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.0.size()?.min(self.1))
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let left = self.1.saturating_sub(offset).min(buf.len() as u64) as usize;
+        self.0.read_at(&mut buf[..left], offset)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
 
     fn lines_of(text: &[u8], start: u64, cap: usize) -> Vec<(u64, String, usize)> {
         let mut got = Vec::new();
@@ -257,19 +282,19 @@ mod tests {
     #[test]
     fn backwards_across_blocks() {
         let (text, starts) = numbered(200);
-        let mut r = Cursor::new(&text);
+        let r = &text[..];
         let mut budget = Budget::new(u64::MAX);
         for (k, &end) in starts.iter().enumerate().skip(1).step_by(7) {
             for n in [1, 3, 50, 500] {
-                let got = start_of_last(&mut r, end, n, &mut budget).unwrap();
+                let got = start_of_last(r, end, n, &mut budget).unwrap();
                 assert_eq!(got, Some(starts[k.saturating_sub(n)]), "{n} lines before line {k}");
             }
         }
         let len = text.len() as u64;
-        assert_eq!(start_of_last(&mut r, len, 2, &mut budget).unwrap(), Some(starts[198]));
-        assert_eq!(start_of_last(&mut r, 0, 2, &mut budget).unwrap(), None);
+        assert_eq!(start_of_last(r, len, 2, &mut budget).unwrap(), Some(starts[198]));
+        assert_eq!(start_of_last(r, 0, 2, &mut budget).unwrap(), None);
         let unfinished = b"a\nbc";
-        let got = start_of_last(&mut Cursor::new(unfinished), 4, 1, &mut budget).unwrap();
+        let got = start_of_last(&unfinished[..], 4, 1, &mut budget).unwrap();
         assert_eq!(got, Some(2), "an unfinished last line is a line");
     }
 
@@ -277,7 +302,7 @@ mod tests {
     fn memory_and_reads_are_bounded() {
         let (text, _) = numbered(400);
         let mut budget = Budget::new(3 * BLOCK as u64);
-        let r = start_of_last(&mut Cursor::new(&text), text.len() as u64, 1000, &mut budget);
+        let r = start_of_last(&text[..], text.len() as u64, 1000, &mut budget);
         assert_eq!(
             Spent::of(&r.unwrap_err()),
             Some(Spent::Bytes),

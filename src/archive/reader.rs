@@ -199,7 +199,7 @@ impl<'a> Reader<'a> {
     fn plain_before(&mut self, i: usize, offset: u64, newest: &mut Newest) -> io::Result<()> {
         let mut file = self.files[i].open()?;
         let end = offset.min(file.metadata()?.len());
-        let Some(start) = read::start_of_last(&mut file, end, newest.n, &mut self.budget)? else {
+        let Some(start) = read::start_of_last(&file, end, newest.n, &mut self.budget)? else {
             return Ok(());
         };
         file.seek(SeekFrom::Start(start))?;

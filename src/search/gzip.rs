@@ -23,10 +23,10 @@ use std::ops::ControlFlow;
 use memchr::{memchr, memrchr};
 
 use super::matcher::{Event, Matcher, scan_lines, text_of};
-use super::source::{Reader, Source};
 use super::{GzIndex, Hooks, LineTime, Options, Step, Summary, Verdict};
 use crate::archive::gzindex::{Index, Key};
 use crate::archive::gzread::GzText;
+use crate::archive::source::{Reader, Source};
 
 /// The index a scan without one adds to: none (it holds nothing).
 static NO_INDEX: Index = Index::new(0, u64::MAX, 0);

@@ -39,7 +39,6 @@ pub mod gzip;
 pub mod matcher;
 mod query;
 mod run;
-pub mod source;
 mod walk;
 
 #[cfg(test)]
@@ -49,10 +48,11 @@ use std::io;
 use std::ops::ControlFlow;
 use std::path::Path;
 
+pub use crate::archive::blocks::Step;
+pub use crate::archive::source::Source;
 pub use matcher::{Matcher, PatternError, REGEX_SIZE_LIMIT};
 pub use query::SearchQuery;
 pub use run::{Bounds, DEFAULT_LIMIT, Keep, MAX_LIMIT, PROGRESS_EVERY, SLACK, Sink, run};
-pub use source::Source;
 
 /// What the caller's filter says of a line that contains the pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,16 +100,6 @@ pub type LineTime = Box<dyn Fn(&[u8]) -> Option<f64>>;
 pub struct GzIndex {
     pub key: crate::archive::gzindex::Key,
     pub time: LineTime,
-}
-
-/// What reading a file on gave: complete lines, bytes with no line end in
-/// them yet (a long line, a run without `\n`: still a step, so that the
-/// caller can report progress and stop), or the end.
-#[derive(Debug, Clone, Copy)]
-pub enum Step<R> {
-    Lines(R),
-    Nothing,
-    End,
 }
 
 /// How a file is stored.

@@ -24,11 +24,12 @@ use std::fs::File;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::walk::{Prefix, Walk};
+use super::walk::Walk;
 use super::{Matcher, SearchQuery};
 use crate::archive::HistoryFile;
 use crate::archive::read::Budget;
 use crate::archive::reader::Reader;
+use crate::archive::source::Prefix;
 use crate::hub::Stream;
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;

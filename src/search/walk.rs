@@ -2,18 +2,18 @@
 //! line by its time and the field terms, send each match with its cursor,
 //! report progress, and stop at the limit, a budget or a client gone.
 
-use std::io;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Bounds, Keep, PROGRESS_EVERY, SLACK, SearchQuery, Sink};
 use crate::archive::gzindex::Key;
+use crate::archive::source::Prefix;
 use crate::archive::{HistoryFile, time};
 use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
 use crate::protocol::line_text;
-use crate::search::{self, Compression, GzIndex, Hooks, Matcher, Options, Source, Verdict};
+use crate::search::{self, Compression, GzIndex, Hooks, Matcher, Options, Verdict};
 
 /// Why a walk ended before its last file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,22 +214,5 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
             return self.stop(End::Gone);
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// A file read only up to `end`.
-pub(super) struct Prefix {
-    pub(super) file: std::fs::File,
-    pub(super) end: u64,
-}
-
-impl Source for Prefix {
-    fn size(&self) -> io::Result<u64> {
-        Ok(self.file.size()?.min(self.end))
-    }
-
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let left = self.end.saturating_sub(offset).min(buf.len() as u64) as usize;
-        self.file.read_at(&mut buf[..left], offset)
     }
 }

@@ -1,4 +1,5 @@
-//! Where a search reads from: anything that can be read at an offset.
+//! Where the archive's readers read from: anything that can be read at an
+//! offset (a file, a file up to a size, bytes in memory).
 //!
 //! Files are read with `pread` (`FileExt::read_at`), which needs no seek
 //! and no shared file position; tests read byte slices in memory through
@@ -61,6 +62,23 @@ pub fn read_exact_at<S: Source + ?Sized>(src: &S, mut buf: &mut [u8], mut offset
         }
     }
     Ok(())
+}
+
+/// A file read only up to `end`.
+pub struct Prefix {
+    pub file: File,
+    pub end: u64,
+}
+
+impl Source for Prefix {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.file.size()?.min(self.end))
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let left = self.end.saturating_sub(offset).min(buf.len() as u64) as usize;
+        FileExt::read_at(&self.file, &mut buf[..left], offset)
+    }
 }
 
 /// A source read from a position, up to the size it had.
