@@ -1,4 +1,7 @@
 //! Embeds every file under static/ into the binary, with its content type and ETag.
+//! The files are named from the crate's directory at compile time, so a
+//! build that moved (the package's build tree, a target directory shared
+//! with another checkout) never reads a path that is gone.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,9 +23,10 @@ fn main() {
         let etag = format!("\"{:016x}\"", fnv1a(&bytes));
         writeln!(
             out,
-            "    Asset {{ name: {rel:?}, content_type: {:?}, etag: {etag:?}, body: include_bytes!({:?}) }},",
+            "    Asset {{ name: {rel:?}, content_type: {:?}, etag: {etag:?}, \
+             body: include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?})) }},",
             content_type(file),
-            file.display().to_string()
+            format!("/static/{rel}")
         )
         .unwrap();
     }
