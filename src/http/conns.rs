@@ -257,6 +257,17 @@ impl<IO> Tracked<IO> {
         }
     }
 
+    /// After a write: progress resets the stall timer; a write not ready is
+    /// checked against it.
+    fn after_write(&mut self, cx: &mut Context<'_>, written: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if written.is_pending() {
+            return self.check_stall(cx);
+        }
+        self.stalled = None;
+        self.activity.touch();
+        written
+    }
+
     /// After a write that is not ready: an error once it has waited too long.
     fn check_stall(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.activity.upgraded.load(Ordering::Relaxed) {
@@ -284,14 +295,8 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Tracked<IO> {
 
 impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.io).poll_write(cx, buf) {
-            Poll::Pending => self.check_stall(cx),
-            done => {
-                self.stalled = None;
-                self.activity.touch();
-                done
-            }
-        }
+        let written = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.after_write(cx, written)
     }
 
     fn poll_write_vectored(
@@ -299,14 +304,8 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.io).poll_write_vectored(cx, bufs) {
-            Poll::Pending => self.check_stall(cx),
-            done => {
-                self.stalled = None;
-                self.activity.touch();
-                done
-            }
-        }
+        let written = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.after_write(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
