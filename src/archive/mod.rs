@@ -11,7 +11,9 @@
 //! - a line's place in them, opaque to clients (`cursor.rs`);
 //! - reading them with bounded memory and a budget of bytes and time:
 //!   backwards in blocks (`blocks.rs`, the one backward reader, which
-//!   search reads plain files with too), forwards (`read.rs`), and across
+//!   search reads plain files with too), forwards in chunks (`forward.rs`,
+//!   the one forward reader, which search reads `.gz` files with too), a
+//!   page's lines (`read.rs`), and across
 //!   files (`reader.rs`: the lines before or from a place, files that fail
 //!   mid-read reported and read up to the damage);
 //! - `.gz` files: one decoder (`gzread.rs`, miniz_oxide) and a bounded
@@ -26,6 +28,7 @@
 pub(crate) mod blocks;
 pub(crate) mod cursor;
 pub(crate) mod files;
+pub(crate) mod forward;
 pub(crate) mod gzindex;
 pub(crate) mod gzread;
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! Lines out of history files, with bounded memory: reading forwards in
-//! blocks, backwards in blocks (plain files), and through decompression
-//! (`.gz`, read forwards from its start or from an access point of the
-//! index, `gzread.rs`, where the first bytes may end a line begun before).
+//! Lines out of history files, with bounded memory: forwards (plain files,
+//! and `.gz` through decompression from its start or from an access point
+//! of the index, `gzread.rs`, where the first bytes may end a line begun
+//! before) by the forward reader (`forward.rs`), and line starts backwards
+//! by the backward reader (`blocks.rs`).
 //!
 //! Every byte read (decompressed, for `.gz`) is paid from a request's
 //! `Budget`, so that no request reads without end; a line keeps at most
@@ -13,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::blocks::{Blocks, Step};
+use super::forward::Chunks;
 use super::source::Source;
 
 /// Bytes read at a time, forwards or backwards.
@@ -101,56 +103,47 @@ impl Spent {
     }
 }
 
-/// Lines of `r` read forwards; `start` is the offset `r` stands at. `visit`
-/// gets each line, the unfinished last one too, until it returns false.
+/// Lines of `r` read forwards by the one forward reader (`forward.rs`);
+/// `start` is the offset `r` stands at. `visit` gets each line, the
+/// unfinished last one too, until it returns false.
 pub fn scan<R: Read>(
-    mut r: R,
+    r: R,
     start: u64,
     cap: usize,
     budget: &mut Budget,
     mut visit: impl FnMut(Line) -> bool,
 ) -> io::Result<()> {
-    let mut buf = vec![0; BLOCK];
-    let mut line = Line {
-        offset: start,
-        end: start,
-        bytes: Vec::new(),
-        dropped: 0,
-    };
+    let mut chunks = Chunks::new(r, start, BLOCK, cap);
+    let mut paid = 0;
     loop {
-        let n = read_some(&mut r, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        budget.spend(n)?;
-        let mut from = 0;
-        while from < n {
-            let nl = memchr::memchr(b'\n', &buf[from..n]);
-            let to = nl.map_or(n, |i| from + i);
-            line.end += (to - from) as u64;
-            let room = cap.saturating_sub(line.bytes.len()).min(to - from);
-            line.bytes.extend_from_slice(&buf[from..from + room]);
-            line.dropped += to - from - room;
-            from = to;
-            if nl.is_some() {
-                from += 1;
-                line.end += 1;
-                let next = Line {
-                    offset: line.end,
-                    end: line.end,
-                    bytes: Vec::new(),
-                    dropped: 0,
-                };
-                if !visit(finish(std::mem::replace(&mut line, next))) {
-                    return Ok(());
-                }
+        let step = chunks.next_chunk()?;
+        budget.spend((chunks.read() - paid) as usize)?;
+        paid = chunks.read();
+        let c = match step {
+            Step::End => return Ok(()),
+            Step::Nothing => continue,
+            Step::Lines(c) => c,
+        };
+        let buf = chunks.buf();
+        for (from, to) in c.lines(buf) {
+            let offset = c.offset(from);
+            let len = (c.offset(to) - offset) as usize;
+            let mut bytes = buf[from..to.min(from + cap)].to_vec();
+            let dropped = len - bytes.len();
+            if dropped == 0 && bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+            let end = c.offset(to) + u64::from(to < c.to || c.newline);
+            if !visit(Line {
+                offset,
+                end,
+                bytes,
+                dropped,
+            }) {
+                return Ok(());
             }
         }
     }
-    if line.end > line.offset {
-        visit(finish(line));
-    }
-    Ok(())
 }
 
 /// Skips the end of a line begun before `r`'s first byte, up to its newline
@@ -166,23 +159,6 @@ pub fn skip_line<R: BufRead>(r: &mut R, budget: &mut Budget) -> io::Result<u64> 
         skipped += n as u64;
         if nl.is_some() || n == 0 {
             return Ok(skipped);
-        }
-    }
-}
-
-/// Strips a `\r` before the newline.
-fn finish(mut line: Line) -> Line {
-    if line.dropped == 0 && line.bytes.last() == Some(&b'\r') {
-        line.bytes.pop();
-    }
-    line
-}
-
-fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
         }
     }
 }

@@ -1,11 +1,9 @@
 //! gzip files: decompressed forwards, matches emitted newest first.
 //!
-//! [`Chunks`] decompresses a file (every member of a multi-member file, as
-//! `gzip -d` and `zcat` do) into a buffer of [`Options::block`] bytes at a
-//! time and hands out the complete lines in it; the partial line at its end
-//! is carried to the front of the next chunk. A carried line longer than
-//! `max_line + 1` bytes is cut there and the rest of it skipped up to its
-//! `\n`, so the offsets after a cut account for the bytes skipped.
+//! The archive's decoder decompresses a file (every member of a
+//! multi-member file, as `gzip -d` and `zcat` do), and the archive's forward
+//! reader (`archive/forward.rs`) hands out its complete lines
+//! [`Options::block`] bytes at a time, a long line cut at `max_line`.
 //!
 //! Order: a gzip stream cannot be read backwards, so [`scan`] keeps the
 //! matches as it finds them, in file order, in [`Kept`]: only the newest
@@ -17,13 +15,14 @@
 //! and so on. A file with few matches is decompressed once.
 
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io;
 use std::ops::ControlFlow;
 
-use memchr::{memchr, memrchr};
+use memchr::memchr;
 
 use super::matcher::{Event, Matcher, scan_lines, text_of};
 use super::{GzIndex, Hooks, LineTime, Options, Step, Summary, Verdict};
+use crate::archive::forward::Chunks;
 use crate::archive::gzindex::{Index, Key};
 use crate::archive::gzread::GzText;
 use crate::archive::source::{Reader, Source};
@@ -31,185 +30,28 @@ use crate::archive::source::{Reader, Source};
 /// The index a scan without one adds to: none (it holds nothing).
 static NO_INDEX: Index = Index::new(0, u64::MAX, 0);
 
-/// The complete lines of a chunk: `buf[0..=to]`, and how its indices map
-/// to offsets in the decompressed content.
-#[derive(Clone, Copy, Debug)]
-pub struct Region {
-    pub to: usize,
-    /// Bytes carried from the previous chunk, and the offset of the first.
-    carry: usize,
-    carry_off: u64,
-    /// Offset of the byte at `buf[carry]`.
-    data_off: u64,
-}
-
-impl Region {
-    /// The offset of `buf[i]`.
-    pub fn offset(&self, i: usize) -> u64 {
-        if i < self.carry {
-            self.carry_off + i as u64
-        } else {
-            self.data_off + (i - self.carry) as u64
-        }
-    }
-
-    /// The index of the byte at offset `off`, if it is in this region.
-    pub fn index(&self, off: u64) -> Option<usize> {
-        let i = if off >= self.carry_off && off < self.carry_off + self.carry as u64 {
-            (off - self.carry_off) as usize
-        } else if off >= self.data_off {
-            self.carry + (off - self.data_off) as usize
-        } else {
-            return None;
-        };
-        (i <= self.to).then_some(i)
-    }
-}
-
 /// A gzip file's decompressed content, in chunks of complete lines.
-pub struct Chunks<'a, S: ?Sized> {
-    dec: GzText<'static, Reader<'a, S>, LineTime>,
-    buf: Vec<u8>,
-    chunk: usize,
-    max_line: usize,
-    /// The partial line at the buffer's start, its offset, and whether it
-    /// was cut (the rest of it, up to its `\n`, is skipped).
-    carry: usize,
-    carry_off: u64,
-    cut: bool,
-    /// Where the bytes after the last region lie in the buffer.
-    rest: (usize, usize, u64),
-    /// Decompressed bytes so far.
-    out: u64,
-    done: bool,
-    /// An error met after some bytes of a chunk: given by the next fill,
-    /// so that the lines before the damage are still handed out.
-    damage: Option<io::Error>,
-}
+type GzChunks<'a, S> = Chunks<GzText<'static, Reader<'a, S>, LineTime>>;
 
-impl<'a, S: Source + ?Sized> Chunks<'a, S> {
-    /// The chunks of `src` from its start; the decoder adds the access
-    /// points it passes to `index` (the daemon's, for a history file).
-    pub fn new(src: &'a S, o: &Options, index: Option<GzIndex>) -> io::Result<Chunks<'a, S>> {
-        let chunk = o.block.max(1);
-        let (index, key, time): (&Index, Key, LineTime) = match index {
-            Some(GzIndex { key, time }) => (&crate::archive::gzindex::SHARED, key, time),
-            None => (&NO_INDEX, Key::default(), Box::new(|_: &[u8]| None)),
-        };
-        Ok(Chunks {
-            dec: GzText::open(Reader::new(src)?, index, key, 0, time)?,
-            buf: vec![0; chunk + o.max_line + 2],
-            chunk,
-            max_line: o.max_line,
-            carry: 0,
-            carry_off: 0,
-            cut: false,
-            rest: (0, 0, 0),
-            out: 0,
-            done: false,
-            damage: None,
-        })
-    }
-
-    pub fn buf(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// Compressed bytes read so far.
-    pub fn scanned(&self) -> u64 {
-        self.dec.consumed()
-    }
-
-    /// The next chunk's complete lines, `Nothing` when a chunk held no line
-    /// end (a long line, or bytes without `\n`), or `End`.
-    pub fn next_region(&mut self) -> io::Result<Step<Region>> {
-        self.take_rest();
-        if !self.done {
-            let n = self.fill()?;
-            let mut data_off = self.out;
-            self.out += n as u64;
-            let mut filled = self.carry + n;
-            if self.cut {
-                let skip = memchr(b'\n', &self.buf[self.carry..filled]).unwrap_or(n);
-                self.buf.copy_within(self.carry + skip..filled, self.carry);
-                filled -= skip;
-                data_off += skip as u64;
-                self.cut = skip == n;
-            }
-            let newline = memrchr(b'\n', &self.buf[..filled]);
-            self.done = n == 0;
-            let to = match newline {
-                Some(to) => to,
-                None if self.done && filled > 0 => filled,
-                None => {
-                    self.carry = filled;
-                    self.cut_carry();
-                    // The next call goes on with this carry.
-                    self.rest = (0, self.carry, self.carry_off);
-                    return Ok(Step::Nothing);
-                }
-            };
-            let r = Region {
-                to,
-                carry: self.carry,
-                carry_off: self.carry_off,
-                data_off,
-            };
-            self.rest = (to + 1, filled.max(to + 1), r.offset(to + 1));
-            return Ok(Step::Lines(r));
-        }
-        Ok(Step::End)
-    }
-
-    /// Moves the bytes after the last region to the buffer's start.
-    fn take_rest(&mut self) {
-        let (a, b, off) = self.rest;
-        self.buf.copy_within(a..b, 0);
-        self.carry = b - a;
-        self.carry_off = off;
-        self.rest = (0, 0, off);
-        self.cut_carry();
-    }
-
-    fn cut_carry(&mut self) {
-        if self.carry > self.max_line + 1 {
-            self.carry = self.max_line + 1;
-            self.cut = true;
-        }
-    }
-
-    /// Decompresses up to a chunk behind the carry; 0 at the end. An error
-    /// after some bytes is kept for the next call.
-    fn fill(&mut self) -> io::Result<usize> {
-        if let Some(e) = self.damage.take() {
-            return Err(e);
-        }
-        let buf = &mut self.buf[self.carry..self.carry + self.chunk];
-        let mut n = 0;
-        while n < buf.len() {
-            match self.dec.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if n == 0 => return Err(e),
-                Err(e) => {
-                    self.damage = Some(e);
-                    break;
-                }
-            }
-        }
-        Ok(n)
-    }
+/// The chunks of `src` from its start; the decoder adds the access points
+/// it passes to `index` (the daemon's, for a history file).
+fn open<'a, S: Source + ?Sized>(src: &'a S, o: &Options, index: Option<GzIndex>) -> io::Result<GzChunks<'a, S>> {
+    let (index, key, time): (&Index, Key, LineTime) = match index {
+        Some(GzIndex { key, time }) => (&crate::archive::gzindex::SHARED, key, time),
+        None => (&NO_INDEX, Key::default(), Box::new(|_: &[u8]| None)),
+    };
+    let text = GzText::open(Reader::new(src)?, index, key, 0, time)?;
+    Ok(Chunks::new(text, 0, o.block, o.max_line))
 }
 
 /// Emits the matching lines of a gzip file, newest first.
 pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut impl Hooks) -> io::Result<Summary> {
     let index = hooks.gz_index();
     let mut kept = Kept::new(o);
-    let mut chunks = Chunks::new(src, o, index)?;
+    let mut chunks = open(src, o, index)?;
     let (mut older_skipped, mut damage) = (false, None);
     loop {
-        let r = match chunks.next_region() {
+        let r = match chunks.next_chunk() {
             Ok(Step::End) => break,
             Ok(Step::Nothing) => None,
             Ok(Step::Lines(r)) => Some(r),
@@ -220,7 +62,7 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             }
         };
         let buf = chunks.buf();
-        let scanned = chunks.scanned();
+        let scanned = chunks.source().consumed();
         let found = r.map_or(ControlFlow::Continue(()), |r| {
             scan_lines(m, buf, 0, r.to, o, |e| {
                 let Event::Hit(l) = e else {
@@ -239,7 +81,7 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
             })
         });
         if found.is_break() || hooks.progress(scanned).is_break() {
-            let scanned = chunks.scanned();
+            let scanned = chunks.source().consumed();
             return Ok(Summary {
                 scanned,
                 stopped: true,
@@ -248,7 +90,7 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
         }
     }
     let mut sum = Summary {
-        scanned: chunks.scanned(),
+        scanned: chunks.source().consumed(),
         stopped: older_skipped || kept.evicted,
         ..Summary::default()
     };
@@ -258,10 +100,10 @@ pub fn scan<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options, hooks: &mut i
 
 /// Counts the matching lines of a gzip file.
 pub fn count<S: Source + ?Sized>(src: &S, m: &Matcher, o: &Options) -> io::Result<u64> {
-    let mut chunks = Chunks::new(src, o, None)?;
+    let mut chunks = open(src, o, None)?;
     let mut n = 0u64;
     loop {
-        match chunks.next_region()? {
+        match chunks.next_chunk()? {
             Step::End => return Ok(n),
             Step::Nothing => {}
             Step::Lines(r) => {
@@ -369,12 +211,12 @@ impl Kept {
         self.lo = 0;
         self.text_bytes = 0;
         let mut k = 0;
-        let mut chunks = Chunks::new(src, o, None)?;
+        let mut chunks = open(src, o, None)?;
         while k < self.items.len() {
-            if pulse(chunks.scanned()).is_break() {
+            if pulse(chunks.source().consumed()).is_break() {
                 return Ok(ControlFlow::Break(()));
             }
-            let r = match chunks.next_region()? {
+            let r = match chunks.next_chunk()? {
                 Step::Lines(r) => r,
                 Step::Nothing => continue,
                 Step::End => {
