@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::Stream;
 use super::readers::Slot;
-use super::{Ring, Stream};
+use super::ring::Ring;
 use crate::protocol::gap;
 
 /// Where a new reader starts.
@@ -33,7 +34,7 @@ impl Cursor {
         let ring = stream.ring();
         let last_seq = ring.next_seq - 1;
         let target = match start {
-            Start::Backlog(n) => ring.next_seq.saturating_sub(n.min(stream.limits.lines as u64)).max(1),
+            Start::Backlog(n) => ring.next_seq.saturating_sub(n.min(ring.limits.lines as u64)).max(1),
             // Any number a client sends is fine: one past the end starts live.
             Start::Since(seq) => seq.saturating_add(1),
         };

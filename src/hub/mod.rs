@@ -7,16 +7,23 @@
 //! The follower waits before publishing a frame that would evict one a live
 //! client (one that keeps polling) has not taken yet: the log file is the
 //! buffer. A client that stopped reading holds nobody back; it gets a gap.
+//!
+//! This file is the registry of streams ([`Hub`]) and the signal that wakes
+//! sessions; a stream (`stream.rs`) is made of parts with their own homes:
+//! the ring (`ring.rs`), readers (`readers.rs`) and their cursors
+//! (`cursor.rs`), places of numbered lines (`places.rs`), its state
+//! (`status.rs`) and counters (`counters.rs`, `ticks.rs`).
 
 mod counters;
 mod cursor;
 mod places;
 mod readers;
+mod ring;
 mod status;
+mod stream;
 mod ticks;
 
-use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -25,16 +32,13 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use counters::StreamCounters;
 pub use cursor::{Cursor, Start};
-use places::Places;
 pub use places::{Place, SPACING};
-use readers::Readers;
 pub use status::PathStatus;
+pub use stream::Stream;
 pub use ticks::tick_stats;
 
-use crate::config::{History, StreamConfig};
-use crate::layout::{self, Layout, NginxFormats, Resolved};
-use crate::protocol::{EventKind, Frame, LinesBuilder};
-use crate::stats::Stats;
+use crate::config::StreamConfig;
+use crate::layout::{self, NginxFormats};
 
 /// All streams of one daemon run.
 pub struct Hub {
@@ -199,195 +203,6 @@ fn new_epoch() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{nanos:x}-{:x}", std::process::id())
-}
-
-/// One stream: its history ring and what its readers have taken.
-pub struct Stream {
-    pub id: String,
-    pub path: PathBuf,
-    /// The layout and where its format came from.
-    format: RwLock<Arc<Resolved>>,
-    /// What the follower last saw at the path (`status.rs`).
-    status: Mutex<PathStatus>,
-    pub stats: Stats,
-    pub counters: StreamCounters,
-    limits: History,
-    ring: Mutex<Ring>,
-    signal: Arc<Signal>,
-    readers: Readers,
-    /// Where numbered lines are in the files (`places.rs`).
-    places: Mutex<Places>,
-}
-
-struct Ring {
-    frames: VecDeque<Frame>,
-    /// Frame number of `frames[0]`.
-    base_fno: u64,
-    next_seq: u64,
-    lines: usize,
-    bytes: usize,
-}
-
-impl Ring {
-    fn end_fno(&self) -> u64 {
-        self.base_fno + self.frames.len() as u64
-    }
-
-    /// The seq of the oldest line still held (or the next one if none is).
-    fn oldest_seq(&self) -> u64 {
-        self.frames.front().map_or(self.next_seq, |f| f.first_seq)
-    }
-}
-
-impl Stream {
-    fn new(c: &StreamConfig, signal: Arc<Signal>, next_seq: u64, nginx: &NginxFormats) -> Stream {
-        Stream {
-            id: c.id.clone(),
-            path: c.path.clone(),
-            format: RwLock::new(Arc::new(layout::resolve(&c.format, &c.path, nginx))),
-            status: Mutex::default(),
-            stats: Stats::new(&c.id),
-            counters: StreamCounters::default(),
-            limits: c.history,
-            ring: Mutex::new(Ring {
-                frames: VecDeque::new(),
-                base_fno: 0,
-                next_seq,
-                lines: 0,
-                bytes: 0,
-            }),
-            signal,
-            readers: Readers::new(),
-            places: Mutex::default(),
-        }
-    }
-
-    fn ring(&self) -> MutexGuard<'_, Ring> {
-        self.ring.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The seq of the newest line (0 before the first).
-    pub fn last_seq(&self) -> u64 {
-        self.ring().next_seq - 1
-    }
-
-    /// How the stream's lines split into fields.
-    pub fn layout(&self) -> Arc<Layout> {
-        self.format().layout.clone()
-    }
-
-    /// The layout and where its format came from.
-    pub fn format(&self) -> Arc<Resolved> {
-        self.format.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Replaces the layout and its origin; a change is told to clients by a new `hello`.
-    fn set_format(&self, new: Resolved) {
-        let mut format = self.format.write().unwrap_or_else(|e| e.into_inner());
-        if **format != new {
-            *format = Arc::new(new);
-            drop(format);
-            self.signal.changed();
-        }
-    }
-
-    /// Number of clients reading this stream.
-    pub fn readers(&self) -> usize {
-        self.readers.len()
-    }
-
-    /// The number the next line gets; before anything is published, a
-    /// follower that refills the history from a file sets where it begins.
-    pub fn start_at(&self, next_seq: u64) {
-        let mut ring = self.ring();
-        assert!(ring.frames.is_empty(), "numbering is set before the first frame");
-        ring.next_seq = next_seq.max(1);
-    }
-
-    /// The number the next line gets.
-    pub fn next_seq(&self) -> u64 {
-        self.ring().next_seq
-    }
-
-    /// Records where a line starts in a file (the follower, at discontinuities).
-    pub fn record_place(&self, place: Place) {
-        self.places.lock().unwrap_or_else(|e| e.into_inner()).push(place);
-    }
-
-    /// Every recorded place, with the number of lines it covers.
-    pub fn places(&self) -> Vec<(Place, u64)> {
-        let next = self.next_seq();
-        self.places.lock().unwrap_or_else(|e| e.into_inner()).all(next)
-    }
-
-    /// Where line `seq` is: the place before it and how many lines on; `None` once unknown.
-    pub fn locate(&self, seq: u64) -> Option<(Place, u64)> {
-        let next = self.next_seq();
-        self.places.lock().unwrap_or_else(|e| e.into_inner()).locate(seq, next)
-    }
-
-    /// Publishes the builder's lines as one frame, numbering them; waits for room first.
-    pub async fn publish_lines(&self, builder: &mut LinesBuilder) {
-        if builder.count() == 0 {
-            return;
-        }
-        self.wait_for_room(builder.count(), builder.body_len()).await;
-        let mut ring = self.ring();
-        let frame = builder.finish(&self.id, ring.next_seq);
-        ring.next_seq = frame.end_seq();
-        self.push(ring, frame);
-    }
-
-    /// Publishes an event before the next line.
-    pub async fn publish_event(&self, event: EventKind, detail: &str) {
-        if matches!(event, EventKind::Rotated | EventKind::Truncated) {
-            self.counters.rotations.fetch_add(1, Ordering::Relaxed);
-        }
-        self.wait_for_room(0, detail.len() + 64).await;
-        let ring = self.ring();
-        let frame = Frame::event(&self.id, ring.next_seq, event, detail);
-        self.push(ring, frame);
-    }
-
-    fn push(&self, mut ring: MutexGuard<'_, Ring>, frame: Frame) {
-        ring.lines += frame.count as usize;
-        ring.bytes += frame.text.len();
-        ring.frames.push_back(frame);
-        while ring.frames.len() > 1 && (ring.lines > self.limits.lines || ring.bytes > self.limits.bytes) {
-            let old = ring.frames.pop_front().expect("ring is not empty");
-            ring.lines -= old.count as usize;
-            ring.bytes -= old.text.len();
-            ring.base_fno += 1;
-        }
-        drop(ring);
-        self.signal.wake();
-    }
-
-    /// Waits while adding `lines`/`bytes` would evict a frame a live reader has not taken.
-    async fn wait_for_room(&self, lines: usize, bytes: usize) {
-        while !self.has_room(lines, bytes) {
-            self.readers.changed().await;
-        }
-    }
-
-    fn has_room(&self, lines: usize, bytes: usize) -> bool {
-        let Some(needed) = self.readers.slowest_live() else {
-            return true;
-        };
-        let ring = self.ring();
-        let (mut lines, mut bytes) = (ring.lines + lines, ring.bytes + bytes);
-        for (fno, f) in (ring.base_fno..).zip(ring.frames.iter()) {
-            if lines <= self.limits.lines && bytes <= self.limits.bytes {
-                return true;
-            }
-            if fno >= needed {
-                return false;
-            }
-            lines -= f.count as usize;
-            bytes -= f.text.len();
-        }
-        true
-    }
 }
 
 #[cfg(test)]
