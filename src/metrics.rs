@@ -118,6 +118,14 @@ fn own(out: &mut String, streams: &Streams, g: &Global) {
         streams,
         |_, s| get(&s.counters.gaps),
     );
+    per_stream(
+        out,
+        "logmon_lines_from_disk_total",
+        "counter",
+        "Lines sent to clients from the files on disk, after they fell behind the ring.",
+        streams,
+        |_, s| get(&s.counters.from_disk),
+    );
     global(out, g);
 }
 

@@ -6,6 +6,7 @@ use crate::hub::{Cursor, Hub, Start};
 use crate::protocol::{EventKind, Message};
 use crate::state::StreamMark;
 use std::collections::HashMap;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 fn hub_for(path: &Path) -> Hub {
     Hub::new(&[StreamConfig {
@@ -29,11 +30,18 @@ fn settings(resume: Option<StreamMark>) -> Settings {
     }
 }
 
+/// Every message in the ring for `c`; lines older than the ring are a gap.
+fn take_all(c: &mut Cursor, msgs: &mut Vec<Utf8Bytes>) {
+    while let Err(behind) = c.poll(msgs, usize::MAX) {
+        c.skip(behind.to, msgs);
+    }
+}
+
 /// Every line published so far, in seq order.
 fn published(stream: &Arc<Stream>) -> Vec<String> {
     let (mut c, _, first) = Cursor::new(stream.clone(), Start::Since(0));
     let mut msgs = first;
-    c.poll(&mut msgs, usize::MAX);
+    take_all(&mut c, &mut msgs);
     msgs.iter()
         .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
             Message::Lines(l) => Some(l.lines),
@@ -52,7 +60,7 @@ fn listen(stream: &Arc<Stream>) -> Cursor {
 /// The events `reader` got since it last looked, in order.
 fn events(reader: &mut Cursor) -> Vec<(EventKind, String)> {
     let mut msgs = Vec::new();
-    reader.poll(&mut msgs, usize::MAX);
+    take_all(reader, &mut msgs);
     msgs.iter()
         .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
             Message::Event(e) => Some((e.event, e.detail)),
@@ -338,7 +346,7 @@ fn recent_rotations_are_the_file_s_renamed_siblings_only() {
 fn numbered(stream: &Arc<Stream>) -> Vec<(u64, String)> {
     let (mut c, _, first) = Cursor::new(stream.clone(), Start::Since(0));
     let mut msgs = first;
-    c.poll(&mut msgs, usize::MAX);
+    take_all(&mut c, &mut msgs);
     msgs.iter()
         .filter_map(|m| match Message::decode(m.as_str()).unwrap() {
             Message::Lines(l) => Some((l.seq..).zip(l.lines).collect::<Vec<_>>()),

@@ -55,6 +55,8 @@ pub enum Ask {
     Before(Place),
     /// The lines after a place (newer).
     After(Place),
+    /// The line at a place and those after it (a live client behind the ring).
+    From(Place),
     /// The line at a place, with lines before and after it.
     Around(Place),
     /// The first line at or after a time, with lines before and after it.
@@ -155,12 +157,20 @@ pub(crate) fn parse_time(value: &str) -> Option<f64> {
 /// How long reading one page may take.
 pub const MAX_TIME: Duration = Duration::from_secs(5);
 
-/// The page `query` asks for from `stream`'s files (blocking: run it off
-/// the runtime). It stops, refused, when `cancel` is set (its client left).
-pub fn answer(stream: &Stream, query: &Query, cap: usize, cancel: Arc<AtomicBool>) -> Result<Page, Refused> {
+/// The page `query` asks for from `stream`'s files, of at most `room` bytes
+/// (by `reader::weight`; blocking: run it off the runtime). It stops,
+/// refused, when `cancel` is set (its client left).
+pub fn answer(
+    stream: &Stream,
+    query: &Query,
+    cap: usize,
+    room: usize,
+    cancel: Arc<AtomicBool>,
+) -> Result<Page, Refused> {
     let layout = stream.layout();
     let budget = Budget::new(BUDGET).until(Instant::now() + MAX_TIME, cancel);
     let mut reader = Reader::new(&stream.path, &layout, cap, budget);
+    reader.room = room;
     reader.places = numbered(&reader.files, stream);
     reader.live = live_end(&mut reader, stream);
     let result = build(&mut reader, stream, query);
@@ -205,7 +215,7 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
                 return Ok(r.page(&q.stream, found, None));
             }
         },
-        Ask::Before(p) | Ask::After(p) | Ask::Around(p) => resolve(r, stream, p)?,
+        Ask::Before(p) | Ask::After(p) | Ask::From(p) | Ask::Around(p) => resolve(r, stream, p)?,
     };
     let (i, offset) = place;
     match q.ask {
@@ -221,12 +231,17 @@ fn build(r: &mut Reader, stream: &Stream, q: &Query) -> Result<Page, Failure> {
             found.truncate(q.limit);
             Ok(r.page(&q.stream, found, None))
         }
+        Ask::From(_) => {
+            let found = r.from(i, offset, q.limit)?;
+            Ok(r.page(&q.stream, found, None))
+        }
         Ask::Around(_) | Ask::At(_) => {
             // Half the page's bytes for each side: the line itself is always in it.
-            r.room = reader::PAGE_BYTES / 2;
+            let room = r.room;
+            r.room = room / 2;
             let mut found = r.before(i, offset, q.limit / 2)?;
             let index = found.len();
-            r.room += reader::PAGE_BYTES / 2;
+            r.room += room - room / 2;
             found.extend(r.from(i, offset, q.limit - index)?);
             let index = (found.len() > index).then_some(index);
             Ok(r.page(&q.stream, found, index))

@@ -17,7 +17,10 @@ use hyper::header::{CACHE_CONTROL, HeaderValue};
 use tokio::sync::Semaphore;
 
 use super::{Resp, State};
+use crate::archive::reader::PAGE_BYTES;
 use crate::history::{self, Query, Refused};
+use crate::hub::Stream;
+use crate::protocol::history::Page;
 
 /// Pages read at once; further requests wait.
 pub const AT_ONCE: usize = 2;
@@ -36,28 +39,39 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     let Some(stream) = state.hub.stream(&query.stream) else {
         return refusal(StatusCode::BAD_REQUEST, &format!("no stream {:?}", query.stream));
     };
+    match read_page(state, stream, query, PAGE_BYTES, |page| serde_json::to_vec(&page)).await {
+        Ok(Ok(json)) => no_store(super::body(StatusCode::OK, "application/json", json)),
+        Ok(Err(e)) => refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("cannot write the page: {e}"),
+        ),
+        Err(r) => refused(r),
+    }
+}
+
+/// Reads the page `query` asks for, of at most `room` bytes, in its turn
+/// and on a blocking thread, where `then` makes of it what is sent. The
+/// reading stops when this future is dropped (its client went away).
+pub(super) async fn read_page<T: Send + 'static>(
+    state: &State,
+    stream: Arc<Stream>,
+    query: Query,
+    room: usize,
+    then: impl FnOnce(Page) -> T + Send + 'static,
+) -> Result<T, Refused> {
     let cap = state.settings().max_line;
     let Ok(turn) = state.history_turns.clone().acquire_owned().await else {
-        return refusal(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+        return Err(Refused::Exhausted("shutting down".into()));
     };
-    // Dropped with this future when the client goes away: the reading stops.
     let gone = Gone::default();
     let cancel = gone.0.clone();
     let read = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        history::answer(&stream, &query, cap, cancel).map(|page| serde_json::to_vec(&page))
+        history::answer(&stream, &query, cap, room, cancel).map(then)
     });
     let answer = read.await;
     drop(gone);
-    match answer {
-        Ok(Ok(Ok(json))) => no_store(super::body(StatusCode::OK, "application/json", json)),
-        Ok(Ok(Err(e))) => refusal(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("cannot write the page: {e}"),
-        ),
-        Ok(Err(r)) => refused(r),
-        Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, &format!("reading failed: {e}")),
-    }
+    answer.unwrap_or_else(|e| Err(Refused::Failed(format!("reading failed: {e}"))))
 }
 
 /// Set when dropped: tells a page's reading that nobody waits for it.

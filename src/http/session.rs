@@ -15,8 +15,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::State;
+use super::catchup;
 use crate::civil;
-use crate::hub::{Cursor, Hub, Start};
+use crate::hub::{Behind, Cursor, Hub, Start};
 use crate::protocol::{self, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
 
@@ -102,11 +103,17 @@ impl Subs {
         infos
     }
 
-    fn poll(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) {
-        for c in self.cursors.iter_mut() {
-            c.poll(batch, BATCH_BYTES);
+    /// Takes what the cursors have; the first cursor behind the ring, if
+    /// one is (its lines are read from disk before it goes on).
+    fn poll(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) -> Option<(usize, Behind)> {
+        let mut behind = None;
+        for (i, c) in self.cursors.iter_mut().enumerate() {
+            if let Err(b) = c.poll(batch, BATCH_BYTES) {
+                behind = behind.or(Some((i, b)));
+            }
         }
         self.poll_stats(hub, batch);
+        behind
     }
 
     /// The streams' newest `stats` messages, once each.
@@ -197,11 +204,22 @@ impl Session<'_> {
             self.tick().await?;
         }
         self.subs.resync(&self.state.hub, &mut self.batch);
-        self.subs.poll(&self.state.hub, &mut self.batch);
+        if let Some((i, behind)) = self.subs.poll(&self.state.hub, &mut self.batch) {
+            self.catch_up(i, behind).await?;
+        }
         if !self.batch.is_empty() || self.ping_due {
             self.send().await
         } else {
             self.wait(wake, ticker).await
+        }
+    }
+
+    /// Reads lines cursor `i` missed from disk into the batch (a page).
+    async fn catch_up(&mut self, i: usize, behind: Behind) -> Result<(), String> {
+        let cursor = &mut self.subs.cursors[i];
+        tokio::select! {
+            () = catchup::read(self.state, cursor, behind, &mut self.batch) => Ok(()),
+            _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
         }
     }
 

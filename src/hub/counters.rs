@@ -10,6 +10,9 @@ pub struct StreamCounters {
     pub bytes_read: AtomicU64,
     pub rotations: AtomicU64,
     pub gaps: AtomicU64,
+    /// Lines sent to clients from the files on disk, because they had
+    /// fallen behind the ring.
+    pub from_disk: AtomicU64,
     /// Bytes of the stream's file not read yet, as of the last read.
     pub lag: AtomicU64,
 }

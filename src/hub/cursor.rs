@@ -1,5 +1,12 @@
 //! A reader's place in a stream: where it starts (a backlog, or right
 //! after a line it has), and what it takes from the ring as it goes.
+//!
+//! A reader whose next line is older than the ring's oldest (it resumed
+//! with an old `since=`, or it read too slowly and the ring moved on) is
+//! [`Behind`]: those lines are for its session to read from the files on
+//! disk ([`Cursor::took`] after sending them), and only the lines no longer
+//! there become a `gap` ([`Cursor::skip`]). While behind, it holds the
+//! follower back from nothing.
 
 use std::sync::Arc;
 
@@ -8,6 +15,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::Stream;
 use super::readers::Slot;
 use super::ring::Ring;
+use crate::archive;
 use crate::protocol::gap;
 
 /// Where a new reader starts.
@@ -19,12 +27,24 @@ pub enum Start {
     Since(u64),
 }
 
+/// Lines `from..to` are not in the ring any more: they are read from disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Behind {
+    pub from: u64,
+    pub to: u64,
+    /// Where line `from - 1` is on disk, if the lines before came from
+    /// there: the next page goes on from it, without looking for `from`.
+    pub after: Option<archive::Cursor>,
+}
+
 /// A reader's position in one stream.
 pub struct Cursor {
     stream: Arc<Stream>,
     slot: Arc<Slot>,
     next_fno: u64,
     next_seq: u64,
+    /// Where the line before `next_seq` is on disk, if it came from there.
+    on_disk: Option<archive::Cursor>,
 }
 
 impl Cursor {
@@ -42,7 +62,11 @@ impl Cursor {
         // a stream that is unreadable says so, even before its first line.
         let trailing_events = matches!(start, Start::Backlog(n) if n > 0);
         let mut first = Vec::new();
-        let (next_fno, next_seq) = position(&ring, &stream, target, trailing_events, &mut first);
+        let (next_fno, next_seq) = match start {
+            // Lines older than the ring are read from disk (see `poll`).
+            Start::Since(_) if target < ring.oldest_seq() => (ring.base_fno, target),
+            _ => position(&ring, &stream, target, trailing_events, &mut first),
+        };
         drop(ring);
         let slot = stream.readers.add(next_fno);
         let cursor = Cursor {
@@ -50,6 +74,7 @@ impl Cursor {
             slot,
             next_fno,
             next_seq,
+            on_disk: None,
         };
         (cursor, last_seq, first)
     }
@@ -63,29 +88,29 @@ impl Cursor {
         self.next_seq
     }
 
-    /// Appends what this reader has not taken yet, up to about `max_bytes`.
-    pub fn poll(&mut self, out: &mut Vec<Utf8Bytes>, max_bytes: usize) -> usize {
+    /// Appends what this reader has not taken yet, up to about `max_bytes`;
+    /// or says which lines it must read from disk first.
+    pub fn poll(&mut self, out: &mut Vec<Utf8Bytes>, max_bytes: usize) -> Result<usize, Behind> {
         let ring = self.stream.ring();
-        let mut taken = 0;
-        if self.next_fno < ring.base_fno {
-            let resume = ring.oldest_seq();
-            if resume > self.next_seq {
-                log::debug!(
-                    "stream {}: a client skips {} lines",
-                    self.stream.id,
-                    resume - self.next_seq
-                );
-                out.push(gap(&self.stream.id, self.next_seq, resume - self.next_seq));
-                self.stream.counters.gap();
-            }
-            self.next_seq = self.next_seq.max(resume);
-            self.next_fno = ring.base_fno;
+        let oldest = ring.oldest_seq();
+        if self.next_fno <= ring.base_fno && self.next_seq < oldest {
+            drop(ring);
+            // Off the ring: nothing it needs can be evicted any more.
+            self.stream.readers.polled(&self.slot, u64::MAX);
+            return Err(Behind {
+                from: self.next_seq,
+                to: oldest,
+                after: self.on_disk,
+            });
         }
+        self.next_fno = self.next_fno.max(ring.base_fno);
+        let mut taken = 0;
         while self.next_fno < ring.end_fno() && taken < max_bytes {
             let f = &ring.frames[(self.next_fno - ring.base_fno) as usize];
             self.next_fno += 1;
-            // A client resuming after a restart may already have lines the
-            // daemon is reading again: those it skips (numbers never change in an epoch).
+            // A client resuming after a restart, or after reading from
+            // disk, may already have lines the ring holds: those it skips
+            // (numbers never change in an epoch).
             let text = match (f.count, f.first_seq < self.next_seq) {
                 (_, false) => f.text.clone(),
                 (0, true) => continue,
@@ -98,7 +123,30 @@ impl Cursor {
         }
         drop(ring);
         self.stream.readers.polled(&self.slot, self.next_fno);
-        taken
+        Ok(taken)
+    }
+
+    /// The reader was sent the lines before `next_seq`, read from disk; the
+    /// last of them is at `last` there.
+    pub fn took(&mut self, next_seq: u64, last: archive::Cursor) {
+        let n = next_seq.saturating_sub(self.next_seq);
+        self.stream
+            .counters
+            .from_disk
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        self.next_seq = self.next_seq.max(next_seq);
+        self.on_disk = Some(last);
+    }
+
+    /// The lines before `to` are nowhere to be read: a `gap` says so.
+    pub fn skip(&mut self, to: u64, out: &mut Vec<Utf8Bytes>) {
+        if to > self.next_seq {
+            log::debug!("stream {}: a client skips {} lines", self.stream.id, to - self.next_seq);
+            out.push(gap(&self.stream.id, self.next_seq, to - self.next_seq));
+            self.stream.counters.gap();
+            self.next_seq = to;
+            self.on_disk = None;
+        }
     }
 }
 

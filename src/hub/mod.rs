@@ -3,10 +3,11 @@
 //! Each stream keeps a ring of encoded frames bounded in lines and bytes.
 //! Clients do not have queues of their own: each holds a `Cursor` into the
 //! ring and copies out (reference-counted) frames when it is ready to write.
-//! A client whose cursor fell out of the ring gets a `gap` and continues.
 //! The follower waits before publishing a frame that would evict one a live
 //! client (one that keeps polling) has not taken yet: the log file is the
-//! buffer. A client that stopped reading holds nobody back; it gets a gap.
+//! buffer. A client that reads slowly or stopped reading holds nobody back:
+//! once its cursor fell out of the ring it is `Behind`, and its session
+//! reads the lines it missed from disk (`http/catchup.rs`).
 //!
 //! This file is the registry of streams ([`Hub`]) and the signal that wakes
 //! sessions; a stream (`stream.rs`) is made of parts with their own homes:
@@ -31,7 +32,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use counters::StreamCounters;
-pub use cursor::{Cursor, Start};
+pub use cursor::{Behind, Cursor, Start};
 pub use places::{Place, SPACING};
 pub use status::PathStatus;
 pub use stream::Stream;

@@ -1,9 +1,12 @@
 //! Who reads a stream and how far they got, so that the follower waits for
-//! readers that keep up and never for one that stopped reading.
+//! readers that keep up and never for one that reads slowly or stopped.
 //!
 //! A reader is live while it polls for frames at least every `LIVE_WINDOW`.
-//! One that is stuck (its socket full, its peer gone quiet) stops counting
-//! after that window: it gets a `gap` later, and nobody waits for it.
+//! One whose send waits longer (its socket full: a slow peer, a stuck one)
+//! stops counting after that window, so the follower waits for it at most
+//! that long; it reads what it missed from disk later, and nobody waits
+//! for it. A reader behind the ring stands at `u64::MAX`: it needs nothing
+//! in the ring.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// How long a reader may go without polling before it no longer holds the follower back.
-pub const LIVE_WINDOW: Duration = Duration::from_secs(1);
+pub const LIVE_WINDOW: Duration = Duration::from_millis(50);
 
 pub struct Readers {
     slots: Mutex<Vec<Arc<Slot>>>,

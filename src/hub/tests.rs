@@ -49,9 +49,9 @@ async fn seqs_are_contiguous_and_backlog_is_exact() {
     let (mut c, _, first) = Cursor::new(s.clone(), Start::Backlog(0));
     assert!(first.is_empty());
     let mut out = Vec::new();
-    assert_eq!(c.poll(&mut out, 1 << 20), 0);
+    assert_eq!(c.poll(&mut out, 1 << 20), Ok(0));
     publish(&s, 7, 1).await;
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     assert_eq!(decode(&out), vec![("lines".into(), 7, vec!["l7".into()])]);
 }
 
@@ -65,7 +65,7 @@ async fn since_resumes_exactly_and_reports_lost_lines() {
     // The ring holds lines 7..=10 (two frames).
     let (mut c, _, first) = Cursor::new(s.clone(), Start::Since(7));
     let mut out = first;
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     assert_eq!(
         decode(&out),
         vec![
@@ -73,9 +73,21 @@ async fn since_resumes_exactly_and_reports_lost_lines() {
             ("lines".into(), 9, vec!["l9".into(), "l10".into()])
         ]
     );
+    // Lines 3..=6 are older than the ring: for the session to read from disk,
+    // or, where they are gone, to tell as a gap.
     let (mut c, _, first) = Cursor::new(s.clone(), Start::Since(2));
-    let mut out = first;
-    c.poll(&mut out, 1 << 20);
+    assert!(first.is_empty());
+    let mut out = Vec::new();
+    assert_eq!(
+        c.poll(&mut out, 1 << 20),
+        Err(Behind {
+            from: 3,
+            to: 7,
+            after: None
+        })
+    );
+    c.skip(7, &mut out);
+    c.poll(&mut out, 1 << 20).unwrap();
     let d = decode(&out);
     assert_eq!((d[0].0.as_str(), d[0].1, d[0].2[0].as_str()), ("gap", 3, "4"));
     assert_eq!(d[1].1, 7);
@@ -84,22 +96,48 @@ async fn since_resumes_exactly_and_reports_lost_lines() {
 }
 
 #[tokio::test]
-async fn slow_reader_gets_a_gap_and_continues() {
+async fn slow_reader_falls_behind_and_continues_exactly_once() {
     let h = hub(4, 1 << 20);
     let s = h.streams()[0].clone();
     let (mut slow, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
     let (mut fast, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
     let mut sink = Vec::new();
-    for i in 0..5 {
+    publish(&s, 1, 2).await;
+    fast.poll(&mut sink, 1 << 20).unwrap();
+    // The slow reader stands at line 1 and stops counting as live.
+    tokio::time::sleep(readers::LIVE_WINDOW * 2).await;
+    for i in 1..5 {
         publish(&s, 1 + 2 * i, 2).await;
-        fast.poll(&mut sink, 1 << 20);
+        fast.poll(&mut sink, 1 << 20).unwrap();
     }
     let mut out = Vec::new();
-    slow.poll(&mut out, 1 << 20);
+    assert_eq!(
+        slow.poll(&mut out, 1 << 20),
+        Err(Behind {
+            from: 1,
+            to: 7,
+            after: None
+        })
+    );
+    // Its session sent lines 1..=4 from disk; 5 and 6 come next, after line 4's place.
+    let place = |offset| crate::archive::Cursor {
+        dev: 1,
+        ino: 2,
+        head_len: 0,
+        head: 0,
+        offset,
+    };
+    slow.took(5, place(30));
+    let after = Some(place(30));
+    assert_eq!(slow.poll(&mut out, 1 << 20), Err(Behind { from: 5, to: 7, after }));
+    slow.took(7, place(50));
+    slow.poll(&mut out, 1 << 20).unwrap();
     let d = decode(&out);
-    assert_eq!((d[0].0.as_str(), d[0].1, d[0].2[0].as_str()), ("gap", 1, "6"));
-    assert_eq!(d[1].1, 7);
-    assert_eq!(d.len(), 3);
+    assert_eq!(
+        d.iter().map(|d| (d.0.as_str(), d.1)).collect::<Vec<_>>(),
+        [("lines", 7), ("lines", 9)]
+    );
+    assert_eq!(s.counters.from_disk.load(Ordering::Relaxed), 6);
 }
 
 #[tokio::test]
@@ -110,10 +148,10 @@ async fn publisher_waits_for_the_fastest_reader() {
     publish(&s, 1, 2).await;
     publish(&s, 3, 2).await;
     // The ring is full and the reader took nothing: the next publish waits.
-    let blocked = tokio::time::timeout(Duration::from_millis(100), publish(&s, 5, 2)).await;
+    let blocked = tokio::time::timeout(readers::LIVE_WINDOW / 5, publish(&s, 5, 2)).await;
     assert!(blocked.is_err(), "publish must wait for the reader");
     let mut out = Vec::new();
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     tokio::time::timeout(Duration::from_secs(5), publish(&s, 5, 2))
         .await
         .expect("room after the reader took its frames");
@@ -136,7 +174,7 @@ async fn events_are_ordered_with_lines() {
     assert!(first.is_empty());
     let (mut c, _, _) = Cursor::new(s.clone(), Start::Since(1));
     let mut out = Vec::new();
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     let types: Vec<_> = decode(&out).into_iter().map(|d| d.0).collect();
     assert_eq!(types, ["event", "lines"]);
 }
@@ -211,7 +249,7 @@ async fn since_the_largest_number_neither_overflows_nor_replays() {
     assert_eq!((last, first.len()), (3, 0));
     publish(&s, 4, 1).await;
     let mut out = Vec::new();
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     assert!(out.is_empty(), "the client said it has every line");
 }
 
@@ -227,7 +265,7 @@ async fn since_past_the_newest_line_skips_what_is_read_again() {
     s.publish_event(EventKind::Rotated, "x").await;
     publish(&s, 6, 2).await;
     let mut out = Vec::new();
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     let d = decode(&out);
     assert_eq!(d[0], ("lines".into(), 5, vec!["l5".into()]));
     assert_eq!(d[1].0, "event");
@@ -244,14 +282,14 @@ async fn a_new_page_sees_the_events_of_a_stream_without_lines() {
     assert_eq!(decode(&first), vec![]);
     let (mut c, _, _) = Cursor::new(s.clone(), Start::Backlog(10));
     let mut out = Vec::new();
-    c.poll(&mut out, 1 << 20);
+    c.poll(&mut out, 1 << 20).unwrap();
     assert_eq!(decode(&out)[0].0, "event");
     let (mut live, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
     let mut none = Vec::new();
-    live.poll(&mut none, 1 << 20);
+    live.poll(&mut none, 1 << 20).unwrap();
     assert!(none.is_empty());
     publish(&s, 1, 1).await;
-    live.poll(&mut none, 1 << 20);
+    live.poll(&mut none, 1 << 20).unwrap();
     assert_eq!(decode(&none), vec![("lines".into(), 1, vec!["l1".into()])]);
 }
 

@@ -88,11 +88,16 @@ pub fn truncation_marker(dropped: usize) -> String {
 impl LinesBuilder {
     /// Adds a line (raw bytes, already capped) of which `dropped` further bytes were cut.
     pub fn push(&mut self, line: &[u8], dropped: usize) {
+        self.push_text(&line_text(line, dropped));
+    }
+
+    /// Adds a line whose text was made by [`line_text`] already (read from disk).
+    pub fn push_text(&mut self, text: &str) {
         if !self.offsets.is_empty() {
             self.body.push(b',');
         }
         self.offsets.push(self.body.len() as u32);
-        push_string(&mut self.body, &line_text(line, dropped));
+        push_string(&mut self.body, text);
     }
 
     pub fn count(&self) -> usize {

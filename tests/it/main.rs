@@ -26,5 +26,6 @@ mod rotation;
 mod search;
 mod search_bounds;
 mod search_cpu;
+mod slow;
 mod soak;
 mod systemd;

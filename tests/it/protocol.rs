@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use logmon::protocol::Gap;
-
 use crate::harness::*;
 
 const STREAM: &str = "access";
@@ -163,34 +161,6 @@ async fn client_messages_are_ignored() {
     fx.dir.writer("access.log").numbered("a", 0..10);
     let got = c.expect_lines(STREAM, 10, LINES_TIMEOUT).await;
     assert_exact(&got, &numbered_range("a", 0..10));
-}
-
-#[tokio::test]
-async fn since_older_than_history_reports_one_gap() {
-    let fx = Setup::new()
-        .stream_with(("web", "web.log"), "format = \"plain\"\nhistory_lines = 5")
-        .start();
-    let mut live = Client::connect_live(&fx).await;
-    // One line at a time, each read before the next is written, so that the
-    // history holds single lines and keeps exactly the last 5.
-    for i in 0..20 {
-        fx.dir.append("web.log", &[numbered("a", i)]);
-        live.expect_lines("web", 1, LINES_TIMEOUT).await;
-    }
-
-    // Lines 4..=15 left the history (it keeps 16..=20).
-    let mut c = Client::connect(&fx, "since=web:3").await;
-    c.allow_gaps = true;
-    let got = c.expect_lines("web", 5, LINES_TIMEOUT).await;
-    let gap = Gap {
-        stream: "web".to_string(),
-        seq: 4,
-        count: 12,
-    };
-    assert_eq!(c.gaps, [gap], "lines: {got:?}");
-    assert_eq!(got[0].0, 16);
-    assert_exact(&got, &numbered_range("a", 15..20));
-    c.expect_no_lines("web", Duration::from_millis(500)).await;
 }
 
 #[tokio::test]
