@@ -31,6 +31,10 @@
 //!   `write` per line; every line carries its write time (a monotonic clock
 //!   shared by the writer and the clients of this process), so each client
 //!   measures the latency of every line: p50, p99, max, and the server's CPU.
+//! - **slow**: 20,000 lines/s to one fast client, alone and then beside a
+//!   slow reader (8 KiB receive buffer, one 8 KiB read every 0.5 s): the
+//!   fast client's latency both times, and the lines the slow one got from
+//!   disk and the gaps it was told of (from `/metrics`).
 //! - **idle**: 100 clients connected for 60 s with no writes: the server's
 //!   CPU time (only the WebSocket pings, every 30 s, should cost anything),
 //!   its wake-ups (context switches) and RSS.
@@ -87,6 +91,7 @@ mod procfs;
 mod report;
 mod search;
 mod servers;
+mod slow;
 mod steady;
 mod table;
 mod workload;
@@ -139,6 +144,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Steady) {
         report::steady(&mut table, &steady::run(bench).await?);
+    }
+    if bench.opts.runs(Section::Slow) {
+        report::slow(&mut table, &slow::run(bench).await?);
     }
     if bench.opts.runs(Section::Idle) {
         report::idle(&mut table, &idle::run(bench).await?);

@@ -12,7 +12,11 @@ pub struct Opts {
     #[arg(long)]
     pub quick: bool,
     /// Sections to run
-    #[arg(long, value_delimiter = ',', default_value = "burst,steady,idle,follower,parsing")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "burst,steady,slow,idle,follower,parsing"
+    )]
     pub sections: Vec<Section>,
     /// Do not install and measure frontail
     #[arg(long)]
@@ -63,6 +67,8 @@ pub struct Opts {
 pub enum Section {
     Burst,
     Steady,
+    /// A fast client alone and beside a slow reader.
+    Slow,
     Idle,
     Follower,
     Parsing,

@@ -10,6 +10,7 @@ use crate::idle::Idle;
 use crate::meter::Span;
 use crate::parsing::Parsing;
 use crate::search::{Count, Newest, Search};
+use crate::slow::{self, Slow};
 use crate::steady::{self, Steady};
 use crate::table::{self, Better, Row, Table, Verdict};
 use crate::{procfs, servers};
@@ -225,6 +226,31 @@ pub fn steady(table: &mut Table, s: &Versus<Steady>) {
     if let Some(s) = theirs {
         saturation_note(table, &format!("{w}, frontail"), &s.span);
     }
+}
+
+pub fn slow(table: &mut Table, s: &Slow) {
+    for (what, run) in [("alone", &s.alone), ("beside a slow reader", &s.beside)] {
+        let w = format!("{} lines/s → 1 fast client, {what}", table::count(run.rate));
+        for (metric, q) in [("latency p50", 0.5), ("latency p99", 0.99), ("latency max", 1.0)] {
+            let mut row = Row::new(&w, metric, latency(run.quantile(q)));
+            if q == 0.99 && what != "alone" {
+                row = row.target("≤ 100 ms", Verdict::of(run.quantile(q).is_some_and(|v| v <= 100_000)));
+            }
+            table.push(row);
+        }
+    }
+    let w = format!(
+        "{} lines/s → 1 fast client, beside a slow reader",
+        table::count(s.beside.rate)
+    );
+    table.push(Row::new(&w, "slow reader: lines from disk", table::count(s.from_disk)));
+    table.push(Row::new(&w, "slow reader: gaps", s.gaps.to_string()).target("0", Verdict::of(s.gaps == 0)));
+    table.note(format!(
+        "{w}: the slow reader has an {} KiB receive buffer and reads {} KiB every {} ms",
+        slow::SLOW_BYTES / 1024,
+        slow::SLOW_BYTES / 1024,
+        slow::PACE.as_millis()
+    ));
 }
 
 /// A latency, or `> 10 s` when that quantile falls among lines that never came.

@@ -6,7 +6,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::client::Outcome;
-use crate::harness::{Bench, Kind, Versus};
+use crate::harness::{Bench, Kind, Target, Versus};
 use crate::meter::{Meter, Span};
 use crate::workload;
 
@@ -48,8 +48,14 @@ async fn once(bench: &mut Bench, kind: Kind) -> io::Result<Steady> {
     let (rate, secs, k) = (bench.opts.rate, bench.opts.steady_secs(), bench.opts.steady_clients);
     eprintln!("steady: {rate} lines/s for {secs} s to {k} {} clients", kind.name());
     let t = bench.start(kind).await?;
+    measure(bench, &t, rate, secs, k).await
+}
+
+/// `rate` lines a second for `secs` to `k` new clients of `t`, each
+/// measuring every line's latency.
+pub async fn measure(bench: &Bench, t: &Target, rate: u64, secs: f64, k: usize) -> io::Result<Steady> {
     let per_client = (rate as f64 * secs) as u64;
-    let clients = bench.connect(&t, k, per_client, true).await?;
+    let clients = bench.connect(t, k, per_client, true).await?;
     tokio::time::sleep(SETTLE).await;
     let meter = Meter::start(&t.server);
     let log = t.log.clone();
