@@ -138,7 +138,7 @@ impl std::error::Error for ConfigError {}
 const DEFAULT_MAX_LINE_BYTES: u64 = 64 << 10;
 const DEFAULT_HISTORY_LINES: u64 = 10_000;
 const DEFAULT_HISTORY_BYTES: u64 = 4 << 20;
-const DEFAULT_MAX_CLIENTS: u64 = 1024;
+const DEFAULT_MAX_CLIENTS: u64 = 10_000;
 const DEFAULT_PING_SECS: u64 = 30;
 const DEFAULT_MAX_SEARCHES: u64 = 4;
 const DEFAULT_SEARCH_MAX_BYTES: u64 = 64 << 30;
