@@ -18,7 +18,7 @@ use super::State;
 use super::catchup;
 use crate::civil;
 use crate::hub::{Behind, Cursor, Hub, Start};
-use crate::protocol::{self, Hello, Query, StreamInfo, VERSION};
+use crate::protocol::{self, ClientMessage, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
@@ -128,6 +128,15 @@ impl Subs {
         }
         self.poll_stats(hub, batch);
         behind
+    }
+
+    /// `stats` messages on or off; turned on, every point kept comes first.
+    fn set_stats(&mut self, on: bool, batch: &mut Vec<Utf8Bytes>) {
+        if on && !self.wanted.stats {
+            let now = civil::unix_now();
+            batch.extend(self.cursors.iter().map(|c| c.stream().stats.full(now)));
+        }
+        self.wanted.stats = on;
     }
 
     /// The streams' newest `stats` messages, once each.
@@ -301,6 +310,13 @@ impl Session<'_> {
     async fn received(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), String> {
         match msg {
             Some(Ok(Message::Close(_))) | None => Err("client closed".to_string()),
+            Some(Ok(Message::Text(text))) => {
+                self.last_seen = Instant::now();
+                if let Some(ClientMessage::Stats { on }) = ClientMessage::parse(&text) {
+                    self.subs.set_stats(on, &mut self.batch);
+                }
+                Ok(())
+            }
             Some(Ok(_)) => {
                 self.last_seen = Instant::now();
                 Ok(())

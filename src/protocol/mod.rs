@@ -43,6 +43,21 @@ pub enum Message {
     Unknown,
 }
 
+/// One client message. Anything else a client sends is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ClientMessage {
+    /// `stats` messages from now on, or no more (as `stats=0` at connect).
+    Stats { on: bool },
+}
+
+impl ClientMessage {
+    /// The message in `text`, if it is one this version knows.
+    pub fn parse(text: &str) -> Option<ClientMessage> {
+        serde_json::from_str(text).ok()
+    }
+}
+
 /// First message of a connection, and again whenever what it says changes:
 /// the set of streams, a stream's layout or format, a stream's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,3 +165,25 @@ async fn stats_can_be_turned_off_and_come_once_a_second() {
         quiet.stats.len()
     );
 }
+
+#[tokio::test]
+async fn a_client_turns_stats_on_and_off_by_message() {
+    let fx = Fixture::new(&[ACCESS]);
+    let mut c = Client::connect(&fx, "backlog=0&stats=0").await;
+    c.send_text(r#"{"type":"stats","on":true}"#).await;
+    let full = c.wait_stats("access", STATS_TIMEOUT, |_| true).await;
+    assert!(full.is_some(), "no stats message after turning them on");
+    c.wait_stats("access", STATS_TIMEOUT, |s| s.seconds.len() == 1)
+        .await
+        .expect("then one a second");
+    c.send_text(r#"{"type":"stats","on":false}"#).await;
+    // What was on its way may still come; after that, nothing.
+    c.expect_no_lines("access", Duration::from_millis(300)).await;
+    c.stats.clear();
+    c.expect_no_lines("access", Duration::from_millis(2500)).await;
+    assert!(
+        c.stats.is_empty(),
+        "{} stats messages after turning them off",
+        c.stats.len()
+    );
+}
