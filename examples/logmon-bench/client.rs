@@ -102,11 +102,8 @@ impl Tally {
         }
     }
 
-    /// Lines in a `lines` frame: the `","` between the items of its array, plus
-    /// one. (Inside a JSON string a quote is escaped, so `","` only appears
-    /// between items, or in a line that ends with `",`, which these don't.)
     fn items(&self, text: &[u8]) -> u64 {
-        memmem::find(text, b"\"lines\":[").map_or(0, |at| self.sep.find_iter(&text[at..]).count() as u64 + 1)
+        items(&self.sep, text)
     }
 
     /// A line event or frame that holds `lines` lines.
@@ -166,13 +163,27 @@ impl Tally {
 
     fn record_latency(&mut self, text: &[u8]) {
         let now = now_ns();
-        for at in self.mark.find_iter(text) {
-            let digits = text.get(at + TS_MARK.len()..at + TS_MARK.len() + TS_DIGITS);
-            if let Some(ts) = digits.and_then(parse_u64) {
-                self.out.latency.record(now.saturating_sub(ts) / 1000);
-            }
+        for ts in write_times(&self.mark, text) {
+            self.out.latency.record(now.saturating_sub(ts) / 1000);
         }
     }
+}
+
+/// Lines in a `lines` frame: the `","` (found by `sep`) between the items
+/// of its array, plus one. (Inside a JSON string a quote is escaped, so
+/// `","` only appears between items, or in a line that ends with `",`,
+/// which these don't.)
+pub fn items(sep: &memmem::Finder, text: &[u8]) -> u64 {
+    memmem::find(text, b"\"lines\":[").map_or(0, |at| sep.find_iter(&text[at..]).count() as u64 + 1)
+}
+
+/// The write times (ns, `now_ns`'s clock) embedded in a frame's lines,
+/// found by `mark` (a finder of `TS_MARK`).
+pub fn write_times<'a>(mark: &'a memmem::Finder, text: &'a [u8]) -> impl Iterator<Item = u64> + 'a {
+    mark.find_iter(text).filter_map(|at| {
+        let digits = text.get(at + TS_MARK.len()..at + TS_MARK.len() + TS_DIGITS);
+        digits.and_then(parse_u64)
+    })
 }
 
 /// The decimal number right after the first `key` in `text`.
@@ -222,7 +233,7 @@ pub async fn logmon(url: String, job: Job) -> io::Result<Outcome> {
 }
 
 /// The newest `seq` of the benchmark's stream, as `hello` announces it.
-fn hello_seq(text: &str) -> io::Result<u64> {
+pub fn hello_seq(text: &str) -> io::Result<u64> {
     let hello = match protocol::Message::decode(text) {
         Ok(protocol::Message::Hello(h)) => h,
         _ => return Err(io::Error::other(format!("expected hello, got {text:?}"))),

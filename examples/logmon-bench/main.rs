@@ -35,6 +35,10 @@
 //!   slow reader (8 KiB receive buffer, one 8 KiB read every 0.5 s): the
 //!   fast client's latency both times, and the lines the slow one got from
 //!   disk and the gaps it was told of (from `/metrics`).
+//! - **many**: 100 lines/s (`--many-rate`) to 10,000 clients (`--many`;
+//!   2,000 with `--quick`) for the steady run's seconds, the clients all on
+//!   one thread of raw sockets: the server's CPU in cores, each frame's
+//!   latency, the server's memory per client, and the clients' own CPU.
 //! - **idle**: 100 clients connected for 60 s with no writes: the server's
 //!   CPU time (only the WebSocket pings, every 30 s, should cost anything),
 //!   its wake-ups (context switches) and RSS.
@@ -84,6 +88,7 @@ mod harness;
 mod histogram;
 mod history;
 mod idle;
+mod many;
 mod meter;
 mod opts;
 mod parsing;
@@ -147,6 +152,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Slow) {
         report::slow(&mut table, &slow::run(bench).await?);
+    }
+    if bench.opts.runs(Section::Many) {
+        report::many(&mut table, &many::run(bench).await?);
     }
     if bench.opts.runs(Section::Idle) {
         report::idle(&mut table, &idle::run(bench).await?);

@@ -15,7 +15,7 @@ pub struct Opts {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "burst,steady,slow,idle,follower,parsing"
+        default_value = "burst,steady,slow,many,idle,follower,parsing"
     )]
     pub sections: Vec<Section>,
     /// Do not install and measure frontail
@@ -39,6 +39,12 @@ pub struct Opts {
     /// Clients of the steady run
     #[arg(long, default_value_t = 100)]
     pub steady_clients: usize,
+    /// Clients of the many run [default: 10000, 2000 with --quick]
+    #[arg(long)]
+    pub many: Option<usize>,
+    /// Lines per second of the many run
+    #[arg(long, default_value_t = 100)]
+    pub many_rate: u64,
     /// Seconds of the idle run [default: 60, 10 with --quick]
     #[arg(long)]
     pub idle_secs: Option<f64>,
@@ -69,6 +75,8 @@ pub enum Section {
     Steady,
     /// A fast client alone and beside a slow reader.
     Slow,
+    /// Thousands of clients held by one cheap thread.
+    Many,
     Idle,
     Follower,
     Parsing,
@@ -91,6 +99,10 @@ impl Opts {
 
     pub fn steady_secs(&self) -> f64 {
         self.steady_secs.unwrap_or(if self.quick { 5.0 } else { 20.0 })
+    }
+
+    pub fn many(&self) -> usize {
+        self.many.unwrap_or(if self.quick { 2_000 } else { 10_000 })
     }
 
     pub fn idle_secs(&self) -> f64 {

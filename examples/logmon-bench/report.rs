@@ -7,6 +7,7 @@ use crate::burst::{Burst, Bursts};
 use crate::follower::{self, Followers};
 use crate::harness::Versus;
 use crate::idle::Idle;
+use crate::many::Many;
 use crate::meter::Span;
 use crate::parsing::Parsing;
 use crate::search::{Count, Newest, Search};
@@ -251,6 +252,45 @@ pub fn slow(table: &mut Table, s: &Slow) {
         slow::SLOW_BYTES / 1024,
         slow::PACE.as_millis()
     ));
+}
+
+pub fn many(table: &mut Table, m: &Many) {
+    let w = format!(
+        "{} clients × {} lines/s for {:.0} s",
+        table::count(m.clients as u64),
+        table::count(m.rate),
+        m.secs
+    );
+    let cores = m.span.server_share();
+    table.push(Row::new(&w, "server CPU (cores)", format!("{cores:.2}")).target("≤ 0.5", Verdict::of(cores <= 0.5)));
+    let q = |q: f64| m.seen.latency.quantile(q, m.seen.frames);
+    let p99 = q(0.99);
+    table.push(Row::new(&w, "frame latency p50", latency(q(0.5))));
+    table.push(
+        Row::new(&w, "frame latency p99", latency(p99))
+            .target("≤ 250 ms", Verdict::of(p99.is_some_and(|v| v <= 250_000))),
+    );
+    let received = m.seen.lines as f64 / m.expected.max(1) as f64;
+    table.push(Row::new(&w, "lines received", table::percent(received)));
+    table.push(Row::new(
+        &w,
+        "lines skipped (gap), seq errors",
+        format!("{}, {}", m.seen.skipped, m.seen.seq_errors),
+    ));
+    let per_client = m.rss_after_kib.saturating_sub(m.rss_before_kib) as f64 / m.clients.max(1) as f64;
+    table.push(
+        Row::new(&w, "server memory per client", format!("{per_client:.1} KiB"))
+            .target("≤ 16 KiB", Verdict::of(per_client <= 16.0)),
+    );
+    table.push(Row::new(
+        &w,
+        "the clients' thread CPU",
+        format!("{:.2} s", m.clients_cpu.as_secs_f64()),
+    ));
+    table.note(format!(
+        "{w}: a frame's latency is from the write of its oldest line; memory per client is the server's RSS with every client in, less before, over the clients"
+    ));
+    saturation_note(table, &w, &m.span);
 }
 
 /// A latency, or `> 10 s` when that quantile falls among lines that never came.
