@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use logmon::parts::{COMBINED, Escape, Layout, Stats};
+use logmon::protocol::LinesBuilder;
 
 use crate::harness::Bench;
 
@@ -18,6 +19,8 @@ const DISTINCT_PER_MINUTE: u64 = 5_000;
 pub struct Parsing {
     pub lines: u64,
     pub split_ns: f64,
+    /// A line's text into a `lines` frame (UTF-8 check, JSON string).
+    pub encode_ns: f64,
     pub stats_ns: f64,
     pub memory_workload: usize,
     pub distinct_per_minute: u64,
@@ -30,12 +33,14 @@ pub fn run(bench: &mut Bench) -> Parsing {
     eprintln!("parsing: {} lines", lines.len());
     let layout = Layout::text("nginx-combined", COMBINED, Escape::Default);
     let split_ns = per_line(&lines, || split_all(&layout, &lines));
+    let encode_ns = per_line(&lines, || encode_all(&lines));
     let stats = Stats::new("bench");
     let stats_ns = per_line(&lines, || record_all(&stats, &layout, &lines));
     stats.tick(1);
     Parsing {
         lines: lines.len() as u64,
         split_ns,
+        encode_ns,
         stats_ns,
         memory_workload: stats.memory(),
         distinct_per_minute: DISTINCT_PER_MINUTE,
@@ -57,6 +62,20 @@ fn per_line(lines: &[&[u8]], mut pass: impl FnMut() -> usize) -> f64 {
 fn split_all(layout: &Layout, lines: &[&[u8]]) -> usize {
     let mut spans = Vec::new();
     lines.iter().filter(|l| layout.split(l, &mut spans)).count()
+}
+
+/// As many lines as `lines` into `lines` frames of `CHUNK` lines, as the
+/// follower makes them from its read buffer: the same first `CHUNK` lines
+/// each time, in the cache as a read's lines are.
+fn encode_all(lines: &[&[u8]]) -> usize {
+    let mut b = LinesBuilder::default();
+    let chunk = &lines[..CHUNK.min(lines.len())];
+    let mut bytes = 0;
+    for i in 0..lines.len() / chunk.len().max(1) {
+        chunk.iter().for_each(|l| b.push(l, 0));
+        bytes += b.finish("bench", 1 + (i * CHUNK) as u64).text.len();
+    }
+    bytes
 }
 
 fn record_all(stats: &Stats, layout: &Layout, lines: &[&[u8]]) -> usize {

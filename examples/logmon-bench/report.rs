@@ -362,6 +362,11 @@ pub fn follower(table: &mut Table, f: &Followers) {
 pub fn parsing(table: &mut Table, p: &Parsing) {
     let w = format!("parsing {} nginx-combined lines, in process", table::count(p.lines));
     table.push(Row::new(&w, "layout split per line", format!("{:.0} ns", p.split_ns)));
+    table.push(Row::new(
+        &w,
+        "frame encoding per line",
+        format!("{:.0} ns", p.encode_ns),
+    ));
     let met = Verdict::of(p.stats_ns <= 200.0);
     table.push(Row::new(&w, "split + statistics per line", format!("{:.0} ns", p.stats_ns)).target("≤ 0.2 µs", met));
     table.push(Row::new(&w, "statistics memory after them", kib(p.memory_workload)));

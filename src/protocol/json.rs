@@ -1,8 +1,10 @@
 //! JSON string literals written by hand for the hot path (`lines` messages).
 //!
-//! Runs of bytes that need no escape are found eight at a time and copied
-//! whole; log lines rarely need escapes. The output is byte for byte what
-//! `serde_json` writes for the same string.
+//! Runs of bytes that need no escape are found sixteen at a time with SSE2
+//! on x86_64 (three compares and a mask per block), eight at a time
+//! elsewhere and for the rest, and copied whole; log lines rarely need
+//! escapes. The output is byte for byte what `serde_json` writes for the
+//! same string.
 
 /// Appends `s` as a JSON string literal.
 pub fn push_string(out: &mut Vec<u8>, s: &str) {
@@ -10,26 +12,60 @@ pub fn push_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8)
-            && !needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes")))
-        {
-            i += 8;
-            continue;
-        }
-        let b = bytes[i];
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            i += 1;
-            continue;
-        }
+    loop {
+        let i = next_special(bytes, start);
         out.extend_from_slice(&bytes[start..i]);
+        let Some(&b) = bytes.get(i) else { break };
         push_escape(out, b);
-        i += 1;
-        start = i;
+        start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// The index of the first byte at or after `i` that needs an escape (`"`,
+/// `\` or a control character), or the end.
+#[cfg(target_arch = "x86_64")]
+fn next_special(bytes: &[u8], mut i: usize) -> usize {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    while i + 16 <= bytes.len() {
+        // SAFETY: SSE2 is part of every x86_64 CPU, and the unaligned load
+        // reads the 16 bytes at `i`, which the loop's bound keeps in `bytes`.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(i).cast());
+            let ctl = _mm_set1_epi8(0x1f);
+            // max(v, 0x1f) == 0x1f: v is at most 0x1f, unsigned.
+            let low = _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl);
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, slash)))
+        };
+        if mask != 0 {
+            return i + mask.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    next_special_swar(bytes, i)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn next_special(bytes: &[u8], i: usize) -> usize {
+    next_special_swar(bytes, i)
+}
+
+/// The same, eight bytes at a time in a `u64`.
+fn next_special_swar(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(word) = bytes.get(i..i + 8) {
+        if needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes"))) {
+            break;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(bytes.len() - i)
 }
 
 /// True if any byte of `w` may be `"`, `\` or a control character (false positives are fine).
@@ -70,6 +106,26 @@ mod tests {
             let mut ours = Vec::new();
             push_string(&mut ours, &s);
             prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+    }
+
+    #[test]
+    fn both_scans_find_the_same_byte() {
+        for b in [0u8, 0x1f, 0x20, b'"', b'\\', 0x7f, 0x80, 0xff] {
+            for len in [0, 1, 7, 8, 15, 16, 17, 40] {
+                for pos in 0..=len {
+                    let mut v = vec![b'x'; len];
+                    if pos < len {
+                        v[pos] = b;
+                    }
+                    for from in 0..=len {
+                        let special = v[from..].iter().position(|&c| c < 0x20 || c == b'"' || c == b'\\');
+                        let want = special.map_or(len, |p| from + p);
+                        assert_eq!(next_special(&v, from), want, "{b:#x} at {pos} of {len}, from {from}");
+                        assert_eq!(next_special_swar(&v, from), want);
+                    }
+                }
+            }
         }
     }
 
