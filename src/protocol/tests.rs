@@ -37,6 +37,10 @@ fn every_documented_example_is_a_known_message_with_no_extra_field() {
         let again = if section == "## History and search" {
             bodies += 1;
             history_body(&original, &text)
+        } else if section.is_empty() {
+            // Before the first section: the one client message.
+            let msg = ClientMessage::parse(&text).unwrap_or_else(|| panic!("{text}: not a client message"));
+            serde_json::to_value(msg).unwrap()
         } else if original.get("type").is_some() {
             let msg = Message::decode(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_ne!(msg, Message::Unknown, "{text}");
