@@ -17,6 +17,7 @@
 
 mod feed;
 mod histogram;
+mod places;
 mod sketch;
 #[cfg(test)]
 mod tests;
@@ -31,7 +32,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use feed::{Counted, Feed};
 pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
-use values::Values;
+use values::{Fields, Values};
 use window::{WINDOW_MINUTES, Window};
 
 use crate::layout::{Kind, Layout};
@@ -74,6 +75,7 @@ impl Stats {
         Recorder {
             inner: self.lock(),
             layout,
+            fields: Fields::of(layout),
             spans: Vec::with_capacity(layout.fields.len()),
         }
     }
@@ -134,6 +136,7 @@ impl Stats {
 pub struct Recorder<'a> {
     inner: MutexGuard<'a, Inner>,
     layout: &'a Layout,
+    fields: Fields,
     spans: Vec<Range<usize>>,
 }
 
@@ -142,7 +145,7 @@ impl Recorder<'_> {
         let w = &mut self.inner.window;
         match self.layout.kind {
             Kind::Text if self.layout.split(line, &mut self.spans) => {
-                w.add(&Values::of_fields(self.layout, line, &self.spans))
+                w.add(&Values::of_fields(&self.fields, line, &self.spans))
             }
             Kind::Json => match values::json_texts(line) {
                 Some(texts) => w.add(&Values::of_json(&texts)),

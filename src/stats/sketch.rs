@@ -5,10 +5,12 @@
 //! more distinct values than places.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 
-/// Values held per sketch.
-pub const CAPACITY: usize = 64;
+use super::places::{Found, PLACES, Places};
+
+/// Values held per sketch: as many as the index has places.
+pub const CAPACITY: usize = PLACES;
 /// Longer values are counted by their first this many bytes.
 pub const MAX_VALUE: usize = 256;
 
@@ -17,7 +19,7 @@ pub struct Sketch {
     /// Hash of a value to its place. A value is known by its 64-bit hash
     /// alone: two values with the same hash (a chance of 2⁻⁶⁴ for any pair,
     /// the hasher's keys being random) would share a count.
-    places: HashMap<u64, u8, BuildHasherDefault<Hashed>>,
+    places: Places,
     values: Vec<Vec<u8>>,
     hashes: Vec<u64>,
     counts: Vec<u64>,
@@ -31,24 +33,27 @@ impl Sketch {
     pub fn add(&mut self, value: &[u8]) {
         let value = &value[..value.len().min(MAX_VALUE)];
         let hash = self.hasher.hash_one(value);
-        if let Some(&i) = self.places.get(&hash) {
-            self.counts[i as usize] += 1;
-            return;
+        match self.places.find(hash, &self.hashes) {
+            Found::Place(i) => self.counts[i] += 1,
+            Found::Empty(slot) if self.values.len() < CAPACITY => {
+                self.places.insert(slot, self.values.len());
+                self.values.push(value.to_vec());
+                self.hashes.push(hash);
+                self.counts.push(1);
+            }
+            Found::Empty(_) => self.replace_least(hash, value),
         }
-        if self.values.len() < CAPACITY {
-            self.places.insert(hash, self.values.len() as u8);
-            self.values.push(value.to_vec());
-            self.hashes.push(hash);
-            self.counts.push(1);
-            return;
-        }
-        self.replace_least(hash, value);
     }
 
+    /// Puts `value`, whose `hash` is not held, in the place of a least counted one.
     fn replace_least(&mut self, hash: u64, value: &[u8]) {
         let i = self.least();
-        self.places.remove(&self.hashes[i]);
-        self.places.insert(hash, i as u8);
+        self.places.remove(i, &self.hashes);
+        // The removal may have moved the slots of the new hash's run.
+        let Found::Empty(slot) = self.places.find(hash, &self.hashes) else {
+            unreachable!("a hash looked for and not found is found after a removal");
+        };
+        self.places.insert(slot, i);
         self.hashes[i] = hash;
         self.values[i].clear();
         self.values[i].extend_from_slice(value);
@@ -62,11 +67,12 @@ impl Sketch {
     fn least(&mut self) -> usize {
         loop {
             let n = self.counts.len();
-            let found = (0..n)
-                .map(|k| (self.cursor + k) % n)
+            // From the cursor to the end, then from the start: no division per place.
+            let found = (self.cursor..n)
+                .chain(0..self.cursor)
                 .find(|&i| self.counts[i] == self.least);
             if let Some(i) = found {
-                self.cursor = (i + 1) % n;
+                self.cursor = if i + 1 == n { 0 } else { i + 1 };
                 return i;
             }
             self.least = self.counts.iter().copied().min().expect("the sketch is full");
@@ -81,7 +87,7 @@ impl Sketch {
     /// Bytes held: the values' buffers, the counts and the index.
     pub fn memory(&self) -> usize {
         let values: usize = self.values.iter().map(|v| v.capacity() + size_of::<Vec<u8>>()).sum();
-        let index = self.places.capacity() * (size_of::<(u64, u8)>() + 1);
+        let index = self.places.memory();
         values + (self.counts.capacity() + self.hashes.capacity()) * 8 + index
     }
 
@@ -91,24 +97,6 @@ impl Sketch {
         self.hashes.clear();
         self.counts.clear();
         (self.least, self.cursor) = (0, 0);
-    }
-}
-
-/// The places' keys are hashes already: they are used as they are.
-#[derive(Default)]
-struct Hashed(u64);
-
-impl Hasher for Hashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = bytes.iter().fold(self.0, |h, &b| h.rotate_left(8) ^ u64::from(b));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
@@ -137,6 +125,7 @@ pub fn top<'a>(sketches: impl Iterator<Item = &'a Sketch>, n: usize) -> Vec<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn exact_while_there_are_places() {
@@ -173,5 +162,38 @@ mod tests {
         b.add(b"y");
         let t = top([&a, &b].into_iter(), 10);
         assert_eq!(t, vec![("x".repeat(MAX_VALUE), 2), ("y".into(), 1)]);
+    }
+
+    proptest! {
+        /// Space-saving's guarantees, against exact counts of a stream
+        /// whose values recur at every rate: the counts add up to the
+        /// values added, none is below its value's true count, and a value
+        /// seen more often than once per place is held.
+        #[test]
+        fn counts_keep_the_space_saving_guarantees(
+            stream in proptest::collection::vec((0u32..3, 0u32..400), 0..3000)
+        ) {
+            let mut s = Sketch::default();
+            let mut exact: HashMap<Vec<u8>, u64> = HashMap::new();
+            for (kind, n) in stream {
+                // Kind 0 repeats a few values, 1 some more, 2 many.
+                let v = format!("v{}", n % [4, 40, 400][kind as usize]).into_bytes();
+                s.add(&v);
+                *exact.entry(v).or_default() += 1;
+            }
+            let total: u64 = exact.values().sum();
+            prop_assert_eq!(s.entries().map(|(_, c)| c).sum::<u64>(), total);
+            let held: HashMap<&[u8], u64> = s.entries().collect();
+            for (v, &n) in &exact {
+                match held.get(v.as_slice()) {
+                    Some(&c) => prop_assert!(c >= n, "{c} < {n}"),
+                    None => prop_assert!(n * CAPACITY as u64 <= total, "{n} of {total} not held"),
+                }
+            }
+            if exact.len() <= CAPACITY {
+                prop_assert_eq!(held.len(), exact.len());
+                prop_assert!(exact.iter().all(|(v, n)| held[v.as_slice()] == *n));
+            }
+        }
     }
 }

@@ -3,7 +3,32 @@
 
 use std::ops::Range;
 
-use crate::layout::{Layout, Role, fields, json};
+use crate::layout::fields::without_query;
+use crate::layout::{Layout, Role, json};
+
+/// The fields of a text layout that play a role, with the role: found once
+/// for many lines, so that a line's values are taken from these alone
+/// rather than by asking the layout about every role.
+pub struct Fields {
+    found: [(Role, usize); Role::ALL.len()],
+    len: usize,
+}
+
+impl Fields {
+    pub fn of(layout: &Layout) -> Fields {
+        let mut fields = Fields {
+            found: [(Role::Status, 0); Role::ALL.len()],
+            len: 0,
+        };
+        for role in Role::ALL {
+            if let Some(i) = layout.roles.get(role) {
+                fields.found[fields.len] = (role, i);
+                fields.len += 1;
+            }
+        }
+        fields
+    }
+}
 
 /// A line's value for each role (`None`: no such field, or `-`).
 #[derive(Default)]
@@ -20,11 +45,11 @@ impl<'a> Values<'a> {
         }
     }
 
-    /// The values of a line split by a text layout.
-    pub fn of_fields(layout: &Layout, line: &'a [u8], spans: &[Range<usize>]) -> Values<'a> {
+    /// The values of a line split into `spans` by the text layout of `fields`.
+    pub fn of_fields(fields: &Fields, line: &'a [u8], spans: &[Range<usize>]) -> Values<'a> {
         let mut values = Values::default();
-        for role in Role::ALL {
-            if let Some(span) = layout.roles.get(role).and_then(|i| spans.get(i)) {
+        for &(role, i) in &fields.found[..fields.len] {
+            if let Some(span) = spans.get(i) {
                 values.set(role, &line[span.clone()]);
             }
         }
@@ -42,18 +67,21 @@ impl<'a> Values<'a> {
         values
     }
 
-    /// The request's method: `$request_method`, else `$request`'s (the field table's rule).
-    pub fn method(&self) -> Option<&'a [u8]> {
-        self.get(Role::Method)
-            .or_else(|| Some(fields::request_method(self.get(Role::Request)?)).filter(|m| !m.is_empty()))
-    }
-
-    /// The request's path without its query: from `$request_uri`/`$uri`, else `$request`'s.
-    pub fn path(&self) -> Option<&'a [u8]> {
-        match self.get(Role::Uri) {
-            Some(uri) => Some(fields::without_query(uri)),
-            None => Some(fields::request_path(self.get(Role::Request)?)).filter(|p| !p.is_empty()),
-        }
+    /// The request's method and its path without the query (the field
+    /// table's rules): `$request_method`, and `$request_uri`/`$uri`, else
+    /// `$request`'s, which is then split once for both.
+    pub fn method_and_path(&self) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+        let (method, uri) = (self.get(Role::Method), self.get(Role::Uri));
+        let request = match (method, uri) {
+            (Some(_), Some(_)) => None,
+            _ => self.get(Role::Request).map(split_request),
+        };
+        let method = method.or_else(|| request.map(|r| r.0).filter(|m| !m.is_empty()));
+        let path = match uri {
+            Some(uri) => Some(without_query(uri)),
+            None => request.map(|r| r.1).filter(|p| !p.is_empty()),
+        };
+        (method, path)
     }
 
     /// The client: `$remote_addr`, else the first address of `$http_x_forwarded_for`.
@@ -64,6 +92,20 @@ impl<'a> Values<'a> {
             Some(first.trim_ascii()).filter(|a| !a.is_empty())
         })
     }
+}
+
+/// A request line's method (before its first space; none without one) and
+/// its path without the query: between its first and last space
+/// (`GET /a b HTTP/1.1` is `/a b`), after the only one (`GET /a`), or all of
+/// a request without spaces. The field table's `request_method` and
+/// `request_path` each look for the first space; this looks once.
+fn split_request(req: &[u8]) -> (&[u8], &[u8]) {
+    let Some(a) = memchr::memchr(b' ', req) else {
+        return (&req[..0], without_query(req));
+    };
+    let b = memchr::memrchr(b' ', req).unwrap_or(a);
+    let path = if b == a { &req[a + 1..] } else { &req[a + 1..b] };
+    (&req[..a], without_query(path))
 }
 
 /// The text of each role's key in a JSON line, or `None` if the line is
@@ -132,6 +174,8 @@ pub fn sum_millis(v: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::fields;
+    use proptest::prelude::*;
 
     #[test]
     fn numbers_and_times() {
@@ -147,5 +191,18 @@ mod tests {
         assert_eq!((millis(b"-"), millis(b".5"), millis(b"1.x")), (None, None, None));
         assert_eq!(sum_millis(b"0.010, 0.020 : 0.005"), Some(35));
         assert_eq!((sum_millis(b"-"), sum_millis(b"- , 0.004")), (None, Some(4)));
+    }
+
+    proptest! {
+        /// The request is split for both parts at once as the field table
+        /// splits it for each.
+        #[test]
+        fn a_request_splits_as_the_field_table_says(
+            req in proptest::collection::vec(prop_oneof![Just(b' '), Just(b'?'), Just(b'a'), Just(b'/')], 0..80)
+        ) {
+            let (method, path) = split_request(&req);
+            prop_assert_eq!(method, fields::request_method(&req));
+            prop_assert_eq!(path, fields::request_path(&req));
+        }
     }
 }

@@ -144,9 +144,10 @@ impl Window {
         let ut = v.get(Role::UpstreamTime).and_then(values::sum_millis);
         rt.inspect(|&ms| s.rt.add(ms));
         ut.inspect(|&ms| s.ut.add(ms));
+        let (method, path) = v.method_and_path();
         let top = &mut self.minute.top;
         let found = [
-            v.path(),
+            path,
             v.get(Role::Host),
             v.addr(),
             v.get(Role::Ua),
@@ -155,7 +156,7 @@ impl Window {
         for (sketch, value) in top.iter_mut().zip(found) {
             value.inspect(|x| sketch.add(x));
         }
-        self.totals.add(status, v.method(), bytes, rt, ut);
+        self.totals.add(status, method, bytes, rt, ut);
     }
 
     /// Ends the second before `now`: returns its point, and the minute's if `now` starts a new one.
