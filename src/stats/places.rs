@@ -9,7 +9,7 @@
 
 /// Places indexed at most.
 pub const PLACES: usize = 64;
-/// Slots: twice the places, so that a run of probes stays short.
+/// Slots: four times the places, so that a run of probes stays short.
 const SLOTS: usize = 4 * PLACES;
 const MASK: usize = SLOTS - 1;
 
