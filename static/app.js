@@ -61,6 +61,8 @@ function showStreams(list) {
   series.keep(store.streams().map((st) => st.id));
   if (view.stream !== view.ALL && !store.stream(view.stream)) view.setStream(view.ALL);
   renderTabs(store.streams());
+  controls.showStreamChoice();
+  controls.showFilterProblems();
   logStatus.showStreamNotes();
   stats.render();
   renderColhead();

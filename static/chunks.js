@@ -3,7 +3,7 @@
  *
  * Rows are grouped in chunks of CHUNK rows. Chunks off screen skip style,
  * layout and paint (content-visibility: auto in app.css, with an intrinsic
- * size estimated from ROW_PX per row), which keeps a full DOM of rows cheap.
+ * size estimated from the row height per row), which keeps a full DOM of rows cheap.
  * The DOM is written once per chunk (fragments), never once per row, and
  * never holds more than the row cap (view.rowsCap): the oldest rows are
  * trimmed as new ones come.
@@ -15,8 +15,8 @@ import { buildRow } from './rows.js';
 import * as view from './view.js';
 
 export const CHUNK = 64;
-/** --row-h in app.css: the height of a row in columns mode. */
-export const ROW_PX = 18;
+/** --row-h in app.css: the height of a row in columns mode, in px (it follows the browser's font size). */
+let rowPx = 18;
 
 const log = document.getElementById('log');
 const colhead = document.getElementById('colhead');
@@ -32,7 +32,7 @@ function newChunk() {
 
 /** Size estimate of a chunk while it is off screen (content-visibility). */
 function sizeChunk(c) {
-  c.style.containIntrinsicSize = 'auto ' + (c.childElementCount * ROW_PX) + 'px';
+  c.style.containIntrinsicSize = 'auto ' + (c.childElementCount * rowPx) + 'px';
 }
 
 /** Builds rows for list[from, to) into `parent`, in the current view's way. */
@@ -137,7 +137,7 @@ export function firstEntry() {
 
 /** True when the top of the log is within a few screens of what is shown. */
 export function nearTop(screenRows) {
-  return log.scrollTop < 3 * Math.max(log.clientHeight, screenRows * ROW_PX);
+  return log.scrollTop < 3 * Math.max(log.clientHeight, screenRows * rowPx);
 }
 
 /** Marks the log for the view: the stream column shown, raw lines. */
@@ -172,9 +172,10 @@ export function scrollToEnd() {
 
 /** Keeps the pacing's idea of a screenful in step with the log's height. */
 export function watchSize() {
+  rowPx = parseFloat(getComputedStyle(log).lineHeight) || rowPx;
   new ResizeObserver((entries) => {
     const box = entries[entries.length - 1].contentRect;
-    setViewRows(Math.max(1, Math.ceil(box.height / ROW_PX)));
+    setViewRows(Math.max(1, Math.ceil(box.height / rowPx)));
     if (reading.following) scrollToEnd();
   }).observe(log);
 }

@@ -6,10 +6,12 @@
  * (url-state.js) and back; adds the filter terms that clicks on cells and
  * statistics ask for (addFilter); starts a search of the history (search.js)
  * and opens lines from disk (history.js) for the time picker, a search's
- * matches and a link's line. Owns only the debounce timer of the filter box.
+ * matches and a link's line; says under the filter box what is wrong with
+ * the filter. Owns the debounce timer of the filter box and, on the "all
+ * streams" tab, the choice of the stream search and jump read (#hist-stream).
  */
 import * as connection from './connection.js';
-import { addTerm } from './filter.js';
+import { addTerm, termWarnings } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
 import * as reading from './reading.js';
@@ -33,13 +35,42 @@ const rowsSelect = $('rows');
 const panelButton = $('panel-toggle');
 const jumpBox = $('jump');
 const jumpError = $('jump-error');
+const histStream = $('hist-stream');
 let filterTimer = 0;
 
+const FILTER_HELP = filterBox.title;
+
+/**
+ * Applies a filter text; what is wrong with it (an error: nothing is
+ * filtered) or doubtful (termWarnings) is said under the box, which is marked
+ * invalid. The syntax help stays in the box's tooltip.
+ */
 function setFilterText(text) {
   view.setFilterText(text);
-  filterError.textContent = view.filter.error ? (/regex/.test(view.filter.error) ? 'invalid regex' : 'invalid') : '';
-  filterBox.classList.toggle('invalid', !!view.filter.error);
-  filterBox.title = view.filter.error || '';
+  showFilterProblems();
+}
+
+/** Says under the filter box what is wrong with the filter, for the streams in view (they change what is a field). */
+export function showFilterProblems() {
+  const error = view.filter.error;
+  const why = error ? [error + ': nothing is filtered'] : termWarnings(view.filterText, fieldNames());
+  filterError.textContent = why.join('; ');
+  filterError.classList.toggle('warn', !error);
+  filterBox.classList.toggle('invalid', why.length > 0);
+  if (why.length) filterBox.setAttribute('aria-invalid', 'true'); else filterBox.removeAttribute('aria-invalid');
+  filterBox.title = (why.length ? why.join('\n') + '\n\n' : '') + FILTER_HELP;
+}
+
+/** The field names of the lines in view, or null when any name may be a field (a JSON stream). */
+function fieldNames() {
+  if (!store.streams().length) return null;
+  const names = new Set();
+  for (const st of store.streams()) {
+    if (view.stream !== view.ALL && st.id !== view.stream) continue;
+    if (st.layout.kind === 'json') return null;
+    if (st.layout.kind === 'text') for (const n of st.layout.names) names.add(n);
+  }
+  return [...names];
 }
 
 function setRowsCap(n) {
@@ -62,7 +93,30 @@ export function syncControls() {
   }
   rowsSelect.value = String(view.rowsCap);
   tabs.syncTabs();
+  showStreamChoice();
+  showFilterProblems();
   reading.show();
+}
+
+/**
+ * The stream the history features (search, jump) read on the "all streams"
+ * tab: a choice beside them, shown on that tab only, the first stream unless
+ * the reader chose another.
+ */
+export function showStreamChoice() {
+  const list = store.streams();
+  const ids = list.map((st) => st.id);
+  if ([...histStream.options].map((o) => o.value).join('\n') !== ids.join('\n')) {
+    const was = histStream.value;
+    histStream.replaceChildren(...ids.map((id) => new Option(id, id)));
+    histStream.value = ids.includes(was) ? was : (ids[0] || '');
+  }
+  histStream.hidden = view.stream !== view.ALL || ids.length < 2;
+}
+
+/** The stream search and jump read: the one shown, the only one, or the one chosen on "all streams". */
+function historyStream() {
+  return history.streamFor() || (store.stream(histStream.value) ? histStream.value : null);
 }
 
 /** Takes the view from the URL; on a change (or `initial`ly) the controls follow, and the rows too after start. */
@@ -97,23 +151,42 @@ export function openLine(id, cursor) {
   history.open(id, { around: cursor });
 }
 
-/** The time picker's moment: the lines there, in the stream shown (or the only one). */
+/**
+ * A search's match in its context: the lines around it on disk as they are,
+ * so the filter and quick filters are cleared (the search keeps its query),
+ * the match highlighted.
+ */
+function openMatch(id, cursor) {
+  clearTimeout(filterTimer);
+  if (!view.unfiltered() || filterBox.value) {
+    filterBox.value = '';
+    setFilterText('');
+    view.setQuick([]);
+    syncControls();
+    saveHash();
+    if (!id || id === view.stream) rebuild();
+  }
+  openLine(id, cursor);
+}
+
+/** The time picker's moment: the lines there, in the stream shown (or the only one, or the one chosen: its tab is shown). */
 export function jump() {
   const m = parseMoment(jumpBox.value, new Date());
   jumpError.textContent = m.error ? 'invalid' : '';
   jumpBox.title = m.error || '';
   jumpBox.classList.toggle('invalid', !!m.error);
   if (m.error) return;
-  const id = history.streamFor();
-  if (!id) { jumpError.textContent = 'choose a stream'; return; }
+  const id = historyStream();
+  if (!id) { jumpError.textContent = 'no stream yet'; return; }
+  if (view.stream === view.ALL) showStream(id);
   history.open(id, { at: m.t });
 }
 
-/** Searches the history of the stream shown (or the only one) for the filter box's text. */
+/** Searches the history of the stream shown (or the only one, or the one chosen) for the filter box's text. */
 export function searchHistory() {
   clearTimeout(filterTimer);
   if (filterBox.value !== view.filterText) { setFilterText(filterBox.value); saveHash(); rebuild(); }
-  search.start(history.streamFor(), filterBox.value);
+  search.start(historyStream(), filterBox.value);
 }
 
 export function isJumpBox(target) { return target === jumpBox; }
@@ -169,6 +242,8 @@ function showStream(id) {
   if (history.leave()) { reading.release(); reading.setFollowing(true); }
   view.setStream(id);
   tabs.syncTabs();
+  showStreamChoice();
+  showFilterProblems();
   saveHash();
   rebuild();
   renderStats();
@@ -217,6 +292,11 @@ export function install() {
   $('newlines').addEventListener('click', () => { setPaused(false); setFollowing(true); });
   $('conn').addEventListener('click', () => connection.retryNow());
   $('search-btn').addEventListener('click', searchHistory);
-  search.install(openLine);
+  // The history note's stream buttons (history.js, on "all streams"): show that stream.
+  $('hist-note').addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('button[data-stream]');
+    if (b && store.stream(b.dataset.stream)) showStream(b.dataset.stream);
+  });
+  search.install(openMatch);
   window.addEventListener('hashchange', () => applyHash(false));
 }

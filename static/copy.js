@@ -1,6 +1,7 @@
 /* copy.js: copying log lines and links to them. Owns the copy and link
- * buttons that follow the mouse from row to row (and, on the same hover, the full timestamp as the time
- * column's tooltip), copying a selection across rows as the lines themselves,
+ * buttons that follow the mouse from row to row (and, on the same hover, the
+ * full timestamp as the time column's tooltip, the full text as the tooltip of
+ * a cell cut short), copying a selection across rows as the lines themselves,
  * one a line, and the "Copied" toast.
  */
 import { fullTime } from './parse.js';
@@ -46,8 +47,11 @@ export function install() {
 
 function onHover(ev) {
   const row = ev.target.closest && ev.target.closest('.row');
-  if (ev.target.classList.contains('c-time') && !ev.target.title && row && row._e && row._e.s) {
-    ev.target.title = fullTime(row._e.s.layout, row._e.t);
+  const cell = (ev.target.closest && ev.target.closest('#log .row > span')) || ev.target;
+  if (cell.classList.contains('c-time') && !cell.title && row && row._e && row._e.s) {
+    cell.title = fullTime(row._e.s.layout, row._e.t);
+  } else if (row && cell.parentElement === row && !cell.title && cut(cell, row)) {
+    cell.title = cell.textContent;
   }
   if (!row || row === copyRow || !row._e || row._e.k !== LINE) return;
   copyRow = row;
@@ -55,6 +59,12 @@ function onHover(ev) {
   row.appendChild(button);
   button.hidden = false;
   linkButton.hidden = false;
+}
+
+/** The cell's text is cut short: by its column's width, or (the last, inline one) by the row's. */
+function cut(cell, row) {
+  if (getComputedStyle(cell).display === 'inline') return row.scrollWidth > row.clientWidth;
+  return cell.scrollWidth > cell.clientWidth;
 }
 
 function copyText(text, what) {

@@ -194,6 +194,34 @@ function mergeRanges(lists) {
 }
 
 /**
+ * What is doubtful about the field terms of a filter text that compiles, as
+ * sentences: a status no line can have (`status:abc`, `status:999`), a field
+ * name with no value (`status:`), or a name that is neither a short name nor
+ * one of `names` (the fields of the lines in view; null when not known): the
+ * last two are matched as words, which is seldom what was meant. The terms
+ * keep their meaning (the server's `filter=` means the same), but the reader
+ * is told.
+ */
+export function termWarnings(src, names) {
+  const out = [];
+  for (const tok of tokenize(src || '')) {
+    const s = tok.text[0] === '!' ? tok.text.slice(1) : tok.text;
+    const fm = FIELD.exec(s);
+    if (!fm || fm[3].startsWith('//')) continue;
+    const known = isShortName(fm[1]) || (names !== null && names.includes(fm[1]));
+    const doubt = fm[1] === 'status' && fm[2] === ':' && fm[3] !== '' ? statusDoubt(fm[3]) : '';
+    if (doubt) out.push(doubt);
+    else if (fm[2] === ':' && fm[3] === '' && known) out.push(s + ' has no value: matched as a word (as in ' + fm[1] + ':' + example(fm[1]) + ')');
+    else if (!known && names !== null) out.push(fm[1] + ' is not a field of these lines: ' + s + ' is matched as a word');
+  }
+  return out;
+}
+
+function example(key) {
+  return { status: '5xx', path: '/api/*', method: 'post', time: '14:02', rt: '0.5', ut: '0.1', bytes: '1000' }[key] || 'value';
+}
+
+/**
  * A field term: {field: true, match(text, rec)}; a line without a value never
  * matches. A name that is neither a short name nor a field of the line is
  * looked for as a word (`localhost:8080`).
@@ -247,6 +275,14 @@ function anyOf(v, test) {
   if (test(v)) return true;
   if (v.indexOf(',') < 0 && v.indexOf(' : ') < 0) return false;
   return v.split(LIST).some((x) => test(x.trim()));
+}
+
+/** Why a status:VALUE can match no line (status:abc, status:999), or ''. */
+function statusDoubt(value) {
+  const v = unquote(value);
+  if (/^\d{3}$/.test(v) && (+v < 100 || +v > 599)) return 'status:' + value + ' matches no line: there is no status ' + v + ' (100 to 599)';
+  if (!/^[1-5x][0-9x]{0,2}$/i.test(v)) return 'status:' + value + ' matches no line: a status is a code such as 404 or a class such as 5xx';
+  return '';
 }
 
 /** 404, 4xx, 40x, 5: digit by digit, `x` for any digit; fewer digits match as a prefix. */

@@ -19,7 +19,7 @@
 import * as chunks from './chunks.js';
 import { setFollowing } from './follow.js';
 import * as logStatus from './log-status.js';
-import { checkPage, historyQuery, olderThan, trimWindow, withoutHeld } from './pages.js';
+import { checkPage, historyQuery, landing, olderThan, trimWindow, withoutHeld } from './pages.js';
 import { fullTime } from './parse.js';
 import * as reading from './reading.js';
 import { rebuild } from './render.js';
@@ -59,6 +59,19 @@ function say(text, err) {
   noteBox.textContent = text;
   noteBox.hidden = !text;
   noteBox.classList.toggle('err', !!err);
+}
+
+/** Offers the streams to read older lines of: a button per stream (data-stream, controls.js shows it). */
+function offerStreams() {
+  say('Older lines from disk are read one stream at a time: show ');
+  for (const st of store.streams()) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'btn pick c' + st.color;
+    b.dataset.stream = st.id;
+    b.textContent = st.id;
+    noteBox.appendChild(b);
+  }
 }
 
 function setMode(m) {
@@ -126,7 +139,7 @@ async function firstOlder(st) {
   cutSeq = oldest.q;
   if (res.status !== 400) return res;
   const t = unixTime(fullTime(st.layout, oldest.t));
-  if (t === null) return { error: res.error + ' (and the line has no time to go by)' };
+  if (t === null) return { error: 'the oldest line shown is no longer in a file on disk, and it has no time to find its place by' };
   const at = await get({ stream: st.id, at: t });
   if (!at.page) return at;
   return { page: { ...at.page, lines: olderThan(at.page, oldest.q, at.page.index) } };
@@ -148,7 +161,7 @@ export async function loadOlder(chain = 0) {
   if (mode !== 'jump' && reading.following) return;
   const id = mode === 'off' ? streamFor() : sid;
   const st = id && store.stream(id);
-  if (!st) { say('Older lines from disk: choose a stream first'); return; }
+  if (!st) { offerStreams(); return; }
   if (before === null) { say('The oldest line on disk is shown'); return; }
   if (entries.length >= store.capacity()) { say('History: ' + entries.length + ' lines kept (the most); use the time picker to go further'); return; }
   say('Loading older lines…');
@@ -209,9 +222,18 @@ async function olderInWindow() {
   sayWindow();
 }
 
-function sayWindow() {
+/** Says which window is shown; `where` says first where a jump landed instead of the time asked for. */
+function sayWindow(where = '') {
   const t = target && target.tm !== null && target.tm !== undefined ? ' around ' + localText(target.tm) : '';
-  say('History of ' + sid + t + ': lines from disk' + (after === null ? ', up to the live end' : '') + ' · End: back to live');
+  say(where + 'History of ' + sid + t + ': lines from disk' + (after === null ? ', up to the live end' : '') + ' · End: back to live');
+}
+
+/** What to say when a jump to `at` did not land at that time (pages.js landing). */
+function landed(page, at) {
+  const where = landing(page, at);
+  if (where === 'before') return 'Nothing on disk before ' + localText(at) + ': the oldest line on disk is shown. ';
+  if (where === 'after') return 'Nothing on disk after ' + localText(at) + ': the newest lines are shown. ';
+  return '';
 }
 
 /** Scrolling: near the top loads older lines, near the bottom of a window newer ones. True when the history took the scroll. */
@@ -277,7 +299,7 @@ export async function open(id, params) {
   reading.show();
   logStatus.showEmpty();
   logStatus.showFooter();
-  sayWindow();
+  sayWindow(params.at !== undefined ? landed(res.page, params.at) : '');
   return true;
 }
 

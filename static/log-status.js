@@ -36,7 +36,7 @@ export function showEmpty() {
   if (none) {
     empty.textContent = view.unfiltered()
       ? (connection.state === 'live' ? 'No lines yet. Waiting for new lines…' : 'Waiting for lines…')
-      : 'No lines match the filter.';
+      : 'No matching lines for ' + view.filterSummary();
   }
 }
 

@@ -118,6 +118,18 @@ export function withoutHeld(newer, held) {
 }
 
 /**
+ * Where an `at=TIME` page landed: 'before' (TIME is before the oldest line on
+ * disk: the page starts with that line, later than TIME), 'after' (TIME is
+ * after every line: the page holds the newest ones, with no index), else 'at'.
+ */
+export function landing(page, at) {
+  if (page.index < 0) return page.lines.length ? 'after' : 'at';
+  const first = page.lines[0];
+  if (page.before === null && page.index === 0 && first.time !== null && first.time > at) return 'before';
+  return 'at';
+}
+
+/**
  * How many items to drop from each end of a window of `length` items to keep
  * at most `cap`, dropping on the side away from where the reader went
  * (`grew`: 'older' drops the newest, 'newer' the oldest): {head, tail}.

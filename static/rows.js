@@ -176,10 +176,27 @@ export function renderColhead() {
   head.replaceChildren();
   const h = view.mode === 'columns' ? headColumns() : null;
   head.hidden = !h;
-  if (!h) return;
+  const pane = head.parentElement;
+  if (!h) { pane.style.removeProperty('--row-w'); return; }
   const row = document.createElement('div');
   row.className = 'row head-row k-' + h.kind;
   if (view.stream === view.ALL) row.appendChild(span('c-stream', 'stream'));
   for (const [c, label] of h.cols) row.appendChild(span('c-' + c, label));
   head.appendChild(row);
+  pane.style.setProperty('--row-w', rowWidth(row));
+}
+
+/**
+ * The width of the header's columns, in em of the log's font (the same as the
+ * header's): every row of the log is at least this wide, so that its cells
+ * stay under their headers and the log scrolls sideways when the pane is narrower.
+ */
+function rowWidth(row) {
+  row.style.width = 'max-content';
+  row.style.minWidth = '0';
+  const w = row.getBoundingClientRect().width;
+  const em = parseFloat(getComputedStyle(row).fontSize) || 12;
+  row.style.width = '';
+  row.style.minWidth = '';
+  return (Math.ceil(w) + 1) / em + 'em';
 }

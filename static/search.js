@@ -39,7 +39,8 @@ function showCounts(extra) {
   const pct = total > 0 ? Math.min(100, Math.floor((scanned / total) * 100)) : 0;
   count.textContent = fmtCount(matches) + (matches === 1 ? ' match' : ' matches')
     + (total > 0 ? ' · ' + pct + '% of ' + fmtBytes(total) + ' scanned' : '') + (extra ? ' · ' + extra : '');
-  if (total > 0) { bar.max = total; bar.value = Math.min(scanned, total); } else bar.removeAttribute('value');
+  // Indeterminate (animated) only while a search runs and its size is not known yet.
+  if (total > 0) { bar.max = total; bar.value = Math.min(scanned, total); } else if (state === 'running') bar.removeAttribute('value'); else bar.value = 0;
   pane.dataset.state = state;
   cancelButton.hidden = state !== 'running';
 }
@@ -118,8 +119,8 @@ export async function start(id, text) {
   list.replaceChildren();
   matches = 0; scanned = 0; total = 0;
   stream = id;
-  title.textContent = 'Search ' + (id || '') + ': ' + String(text || '').trim();
-  if (!id) { state = 'failed'; showCounts('choose a stream first'); return; }
+  title.textContent = 'Search' + (id ? ' ' + id : '') + ': ' + String(text || '').trim();
+  if (!id) { state = 'failed'; showCounts('no stream to search'); return; }
   if (!s.q && !s.filter) { state = 'failed'; showCounts('type words or a /regex/ in the filter box'); return; }
   const c = new AbortController();
   ctrl = c;

@@ -1,7 +1,9 @@
 /* tabs.js: the stream tabs ("all streams", then one per stream, each with a
  * coloured dot, its live rate, and a mark when its file is not read or its
  * lines are shown as plain: labels.js tabMark). Owns the tab buttons and
- * their rate slots; which tab is selected follows view.stream.
+ * their rate slots; which tab is selected follows view.stream. A tab list
+ * as ARIA has it: the selected tab is the one in the Tab order, the arrow
+ * keys (and Home, End) move to the next tab and show it.
  */
 import { tabMark, tabTitle } from './labels.js';
 import { span } from './rows.js';
@@ -41,6 +43,7 @@ export function syncTabs() {
   for (const b of tabs.children) {
     const sel = b.dataset.view === view.stream;
     b.setAttribute('aria-selected', sel ? 'true' : 'false');
+    b.tabIndex = sel ? 0 : -1;
     b.classList.toggle('active', sel);
   }
 }
@@ -51,10 +54,29 @@ export function setRate(id, text) {
   if (r) r.textContent = text;
 }
 
-/** Calls `fn(view id)` when a tab is clicked. */
+/** The tab an arrow key, Home or End moves to from tab `i` of `n`, or -1 for other keys. */
+export function moveTo(key, i, n) {
+  if (key === 'ArrowRight' || key === 'ArrowDown') return (i + 1) % n;
+  if (key === 'ArrowLeft' || key === 'ArrowUp') return (i - 1 + n) % n;
+  if (key === 'Home') return 0;
+  if (key === 'End') return n - 1;
+  return -1;
+}
+
+/** Calls `fn(view id)` when a tab is clicked, or moved to with the keys. */
 export function onSelect(fn) {
   tabs.addEventListener('click', (ev) => {
     const b = ev.target.closest('.tab');
     if (b) fn(b.dataset.view);
+  });
+  tabs.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.shiftKey) return;
+    const list = [...tabs.children];
+    const j = moveTo(ev.key, list.indexOf(ev.target.closest('.tab')), list.length);
+    if (j < 0 || !list.length) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    fn(list[j].dataset.view);
+    list[j].focus();
   });
 }

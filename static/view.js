@@ -70,9 +70,12 @@ export function inView(e) {
   return stream === ALL || (e.s !== null && e.s.id === stream) || e.k === NOTE;
 }
 
-/** The entry passes the filters: lines are filtered, gaps, events and notes always pass. */
+/**
+ * The entry passes the filters: lines are filtered; gaps, events and notes
+ * show in the unfiltered view only (a filtered view is its matching lines).
+ */
 export function matches(e) {
-  if (e.k !== LINE) return true;
+  if (e.k !== LINE) return filter.empty && !quickFn;
   if (quickFn && !quickFn(e.v)) return false;
   return filter.empty || filter.test(e.t, filter.fields ? recordOf(e) : null);
 }
@@ -82,6 +85,11 @@ export function countMatches(list) {
   let n = 0;
   for (let i = 0; i < list.length; i++) if (list[i].k === LINE && matches(list[i])) n++;
   return n;
+}
+
+/** The filters on, as typed: the filter text and the quick filters (`5xx`). */
+export function filterSummary() {
+  return [filterText.trim(), ...[...quick].map((q) => (q === 'error' ? 'error+' : q))].filter(Boolean).join(' ');
 }
 
 /** The filter whose matches are highlighted in rows, or null. */

@@ -124,12 +124,16 @@ export async function launchBrowser() {
 }
 
 /**
- * A page with guards: collects console errors, CSP violations, uncaught
+ * A page with guards (`viewport`, `deviceScaleFactor`, `colorScheme` of its
+ * context): collects console errors, CSP violations, uncaught
  * exceptions and dialogs so tests can assert on them.
  */
-export async function openPage(browser, url, { colorScheme = 'light', viewport = { width: 1440, height: 860 } } = {}) {
-  const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 });
+export async function openPage(browser, url, { colorScheme = 'light', viewport = { width: 1440, height: 860 }, deviceScaleFactor = 1, setup } = {}) {
+  const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor });
   const page = await context.newPage();
+  // `setup(page, context)` runs before the page loads (a browser setting such as its default font size).
+  if (setup) await setup(page, context);
+  if (process.env.LOGMON_UI_DIR) await serveUi(page, url, process.env.LOGMON_UI_DIR);
   const problems = { console: [], errors: [], dialogs: [], csp: [] };
   page.on('console', (m) => { if (m.type() === 'error') problems.console.push(m.text()); });
   page.on('pageerror', (e) => problems.errors.push(String(e)));
@@ -141,6 +145,28 @@ export async function openPage(browser, url, { colorScheme = 'light', viewport =
   const response = await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => window.logmon && window.logmon.connection === 'live', null, { timeout: 15000 });
   return { page, context, problems, response };
+}
+
+/**
+ * LOGMON_UI_DIR=DIR: the UI's files are taken from DIR instead of those the
+ * daemon embeds (with the daemon's headers, its content security policy
+ * included), to try a change of static/ without building the daemon again.
+ */
+async function serveUi(page, url, dir) {
+  const base = new URL(url);
+  base.hash = '';
+  // Not the worker (ingest.js, and what it imports): a worker whose script was intercepted does not connect.
+  await page.route((u) => u.origin === base.origin && u.pathname.startsWith(base.pathname) && !u.pathname.endsWith('/ingest.js'), async (route) => {
+    const rel = new URL(route.request().url()).pathname.slice(base.pathname.length) || 'index.html';
+    const file = path.join(dir, rel);
+    if (!/^[\w./-]+$/.test(rel) || rel.includes('..') || !fs.existsSync(file) || !fs.statSync(file).isFile()) return route.continue();
+    try {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: fs.readFileSync(file) });
+    } catch {
+      // the page closed meanwhile
+    }
+  });
 }
 
 // ---------------------------------------------------------------- log lines

@@ -267,3 +267,21 @@ describe('termText and addTerm', () => {
     assert.equal(addTerm('ua:"a b" x', 'ua:c'), 'ua:c x');
   });
 });
+
+describe('doubtful terms, said under the filter box', async () => {
+  const { termWarnings } = await import('../../static/filter.js');
+  const names = ['remote_addr', 'time_local', 'request', 'status', 'http_user_agent'];
+  it('statuses no line can have', () => {
+    assert.match(termWarnings('status:abc', names)[0], /^status:abc matches no line: a status is a code such as 404/);
+    assert.match(termWarnings('status:999', names)[0], /no status 999 \(100 to 599\)/);
+    assert.match(termWarnings('!status:099', names)[0], /no status 099/);
+    assert.deepEqual(termWarnings('status:5xx status:404 status:2 status:40x', names), []);
+  });
+  it('a field with no value, a name that is no field', () => {
+    assert.deepEqual(termWarnings('status:', names), ['status: has no value: matched as a word (as in status:5xx)']);
+    assert.deepEqual(termWarnings('foo:bar', names), ['foo is not a field of these lines: foo:bar is matched as a word']);
+    assert.deepEqual(termWarnings('request:GET remote_addr:10.0.0.1 ua:curl', names), [], 'fields of the lines and short names');
+    assert.deepEqual(termWarnings('foo:bar', null), [], 'any name may be a field (JSON lines)');
+    assert.deepEqual(termWarnings('http://example.com/ /a:b/ word', names), [], 'URLs, regexes and words');
+  });
+});

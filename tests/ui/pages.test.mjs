@@ -87,3 +87,18 @@ describe('line links', () => {
       'http://h/logmon/?x=1#line=c9&filter=a%20b&stream=error&mode=raw');
   });
 });
+
+describe('where a jump landed', () => {
+  const page = (lines, index, before = 'c0') => ({ lines, index, before, after: null });
+  it('before the oldest line on disk, after the newest, or at the time', async () => {
+    const { landing } = await import('../../static/pages.js');
+    const lines = [line('a', null, 1000), line('b', null, 1010), line('c', null, 1020)];
+    assert.equal(landing(page(lines, 0, null), 500), 'before', 'earlier than the oldest line');
+    assert.equal(landing(page(lines, 0, null), 1000), 'at', 'exactly the oldest line');
+    assert.equal(landing(page(lines, 0, 'c0'), 500), 'at', 'older lines remain: the server found the place');
+    assert.equal(landing(page(lines, 1, null), 1005), 'at');
+    assert.equal(landing(page(lines, -1), 9999), 'after', 'later than every line: no index');
+    assert.equal(landing(page([], -1), 9999), 'at', 'an empty page says nothing of where');
+    assert.equal(landing(page([line('a')], 0, null), 500), 'at', 'a line without a time');
+  });
+});

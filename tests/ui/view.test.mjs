@@ -42,12 +42,12 @@ describe('view', () => {
     assert.deepEqual([a, e, note].map(view.inView), [false, true, true]);
   });
 
-  it('filters lines by the filter box, never gaps, events or notes', () => {
+  it('filters lines by the filter box; gaps, events and notes show only unfiltered', () => {
     const lines = [line(access, 'GET /api/orders', 200), line(access, 'GET /healthz', 200), line(error, 'upstream timed out', -5)];
     const marks = [{ k: GAP, s: access, t: '3 lines skipped', v: 0 }, { k: NOTE, s: null, t: 'note', v: 0 }];
     view.setFilterText('/api|upstream/');
     assert.deepEqual(lines.map(view.matches), [true, false, true]);
-    assert.deepEqual(marks.map(view.matches), [true, true]);
+    assert.deepEqual(marks.map(view.matches), [false, false], 'a filtered view is its matching lines');
     assert.equal(view.countMatches([...lines, ...marks]), 2, 'only lines are counted');
     assert.equal(view.highlighter(), view.filter);
     assert.equal(view.unfiltered(), false);
@@ -57,6 +57,9 @@ describe('view', () => {
     view.setFilterText('/(bad/');
     assert.ok(view.filter.error);
     assert.deepEqual(lines.map(view.matches), [true, true, true]);
+    assert.deepEqual(marks.map(view.matches), [true, true], 'a filter in error filters nothing');
+    view.setFilterText('');
+    assert.deepEqual(marks.map(view.matches), [true, true]);
   });
 
   it('filters lines by quick filters on their severity, with the filter box', () => {
