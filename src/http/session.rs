@@ -26,20 +26,6 @@ type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;
 
-/// How long a woken client lets frames gather, per client connected: the
-/// more clients, the fewer sends each makes, so that the daemon's sends a
-/// second stay near `1 / COALESCE_PER_CLIENT` (100,000) however many
-/// clients there are, while a lone client still sees its lines at once.
-const COALESCE_PER_CLIENT: Duration = Duration::from_micros(10);
-/// The most a frame waits for others to go with it.
-const COALESCE_MAX: Duration = Duration::from_millis(100);
-
-/// How long a client woken by new frames waits for more before it sends,
-/// with `clients` connected.
-fn coalesce(clients: usize) -> Duration {
-    COALESCE_PER_CLIENT.saturating_mul(clients as u32).min(COALESCE_MAX)
-}
-
 /// The streams a client reads and where it stands in each.
 struct Subs {
     wanted: Query,
@@ -285,25 +271,9 @@ impl Session<'_> {
             biased;
             _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
             msg = self.ws.next() => self.received(msg).await,
-            r = wake.changed() => {
-                r.map_err(|_| "hub closed".to_string())?;
-                self.gather().await
-            }
+            r = wake.changed() => r.map_err(|_| "hub closed".to_string()),
             _ = ticker.tick() => self.tick().await,
         }
-    }
-
-    /// Lets more frames come before sending, as long as `coalesce` says
-    /// (nothing with few clients); shutdown cuts it short.
-    async fn gather(&mut self) -> Result<(), String> {
-        let wait = coalesce(self.state.clients.count());
-        if wait >= Duration::from_millis(1) {
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                _ = self.shutdown.requested() => {}
-            }
-        }
-        Ok(())
     }
 
     /// A message from the client (pongs included): it is alive.
@@ -364,28 +334,4 @@ async fn send_all(
         ws.feed(Message::Ping(Default::default())).await?;
     }
     ws.flush().await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn coalescing_grows_with_clients_and_is_bounded() {
-        assert!(
-            coalesce(1) < Duration::from_millis(1),
-            "a lone client waits for nothing"
-        );
-        assert_eq!(coalesce(1_000), Duration::from_millis(10));
-        assert_eq!(coalesce(10_000), COALESCE_MAX);
-        assert_eq!(coalesce(usize::MAX), COALESCE_MAX);
-        // Sends a second, all clients together, stay bounded up to 10,000 clients.
-        for clients in [100, 1_000, 10_000] {
-            let per_second = clients as f64 / coalesce(clients).as_secs_f64();
-            assert!(
-                per_second <= 100_000.0 * 1.001,
-                "{clients} clients: {per_second} sends/s"
-            );
-        }
-    }
 }
