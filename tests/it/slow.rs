@@ -126,18 +126,24 @@ async fn a_slow_reader_catches_up_from_disk_and_never_slows_a_fast_one() {
     );
 }
 
-#[tokio::test]
-async fn since_older_than_the_ring_is_read_from_disk() {
+/// A daemon whose ring keeps 5 lines, after 20 lines `a 0`..`a 19`
+/// written one at a time, each read by the returned live client before the
+/// next is written (so that the ring holds single lines: exactly the last 5).
+async fn ring_of_five() -> (Fixture, Client) {
     let fx = Setup::new()
         .stream_with(("web", "web.log"), "format = \"plain\"\nhistory_lines = 5")
         .start();
     let mut live = Client::connect_live(&fx).await;
-    // One line at a time, each read before the next is written, so that the
-    // ring holds single lines and keeps exactly the last 5.
     for i in 0..20 {
         fx.dir.append("web.log", &[numbered("a", i)]);
         live.expect_lines("web", 1, LINES_TIMEOUT).await;
     }
+    (fx, live)
+}
+
+#[tokio::test]
+async fn since_older_than_the_ring_is_read_from_disk() {
+    let (fx, _live) = ring_of_five().await;
     // Lines 4..=15 left the ring (it keeps 16..=20), but not the file.
     let mut c = Client::connect(&fx, "since=web:3").await;
     let got = c.expect_lines("web", 17, LINES_TIMEOUT).await;
@@ -148,14 +154,7 @@ async fn since_older_than_the_ring_is_read_from_disk() {
 
 #[tokio::test]
 async fn lines_no_longer_on_disk_are_one_gap() {
-    let fx = Setup::new()
-        .stream_with(("web", "web.log"), "format = \"plain\"\nhistory_lines = 5")
-        .start();
-    let mut live = Client::connect_live(&fx).await;
-    for i in 0..20 {
-        fx.dir.append("web.log", &[numbered("a", i)]);
-        live.expect_lines("web", 1, LINES_TIMEOUT).await;
-    }
+    let (fx, mut live) = ring_of_five().await;
     // The file is replaced by one that holds none of them.
     std::fs::remove_file(fx.dir.path("web.log")).unwrap();
     fx.dir.append("web.log", &[numbered("b", 0)]);
