@@ -1,14 +1,19 @@
 //! Embeds every file under static/ into the binary, with its content type and ETag.
-//! The files are named from the crate's directory at compile time, so a
-//! build that moved (the package's build tree, a target directory shared
-//! with another checkout) never reads a path that is gone.
+//! The files are found and named from the crate's directory as cargo gives
+//! it to this script's run, so a build that moved (the package's build
+//! tree, a target directory shared with another checkout) never reads a
+//! path that is gone; a `static/` that cannot be read fails the build
+//! rather than embed no UI.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo:rerun-if-changed=static");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    // Read when the script runs (not `env!`, fixed when it was compiled: a
+    // script compiled in another tree would look for files that are gone).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("static");
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
@@ -36,7 +41,7 @@ fn main() {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
