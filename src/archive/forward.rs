@@ -60,6 +60,12 @@ impl Chunk {
         (i <= self.to).then_some(i)
     }
 
+    /// The offset after the line that ends at `end` (past its `\n`, if it
+    /// has one: every line but an unfinished last).
+    pub fn after(&self, end: usize) -> u64 {
+        self.offset(end) + u64::from(end < self.to || self.newline)
+    }
+
     /// Each line's `start..end` in the buffer (`end` at its `\n` or the
     /// chunk's end), in order.
     pub fn lines<'b>(&self, buf: &'b [u8]) -> impl Iterator<Item = (usize, usize)> + 'b {
@@ -231,7 +237,7 @@ mod tests {
                 Step::Lines(c) => c,
             };
             for (from, to) in c.lines(chunks.buf()) {
-                let end = c.offset(to) + u64::from(to < c.to || c.newline);
+                let end = c.after(to);
                 assert_eq!(c.index(c.offset(from)), Some(from));
                 let text = &chunks.buf()[from..to.min(from + cap + 1)];
                 got.push((c.offset(from), text.to_vec(), end));

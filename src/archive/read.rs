@@ -133,7 +133,7 @@ pub fn scan<R: Read>(
             if dropped == 0 && bytes.last() == Some(&b'\r') {
                 bytes.pop();
             }
-            let end = c.offset(to) + u64::from(to < c.to || c.newline);
+            let end = c.after(to);
             if !visit(Line {
                 offset,
                 end,
