@@ -22,6 +22,7 @@ mod logging;
 mod metrics;
 mod nginx;
 pub mod protocol;
+mod report;
 mod search;
 mod shutdown;
 mod state;

@@ -42,7 +42,7 @@ fn text_field(layout: &Layout, line: &[u8]) -> Option<f64> {
 /// A value of the time field `name`: by its nginx variable's format, or for
 /// another name (a JSON log's `timestamp`, ...) as ISO 8601, `$time_local`
 /// or unix seconds.
-fn by_name(name: &str, value: &str) -> Option<f64> {
+pub(crate) fn by_name(name: &str, value: &str) -> Option<f64> {
     let seconds = |v: &str| v.parse::<f64>().ok().filter(|v| v.is_finite());
     match name {
         "time_local" => time_local(value),

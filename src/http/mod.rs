@@ -4,6 +4,8 @@ mod assets;
 mod catchup;
 mod conns;
 mod history;
+mod ndjson;
+mod report;
 mod search;
 mod session;
 mod ws;
@@ -252,6 +254,7 @@ impl Server {
                 "/healthz" => healthz(&self.state.hub),
                 "/history" => history::respond(req.uri().query(), &self.state).await,
                 "/search" => search::respond(req.uri().query(), &self.state, &self.shutdown).await,
+                "/report" => report::respond(req.uri().query(), &self.state, &self.shutdown).await,
                 "/metrics" => metrics(&self.state),
                 path => match assets::find(path) {
                     Some(asset) => assets::respond(&req, asset),
@@ -265,7 +268,7 @@ impl Server {
 }
 
 /// A response: a whole body, or one streamed as it is made (`/search`).
-type Resp = Response<Either<Full<Bytes>, search::Ndjson>>;
+type Resp = Response<Either<Full<Bytes>, ndjson::Ndjson>>;
 
 /// A short text response.
 fn plain(status: StatusCode, text: &'static str) -> Resp {

@@ -17,6 +17,7 @@ mod frame;
 pub mod history;
 mod json;
 mod query;
+pub mod report;
 mod stats;
 
 use serde::{Deserialize, Serialize};

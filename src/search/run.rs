@@ -55,9 +55,10 @@ pub struct Bounds {
     pub max_line: usize,
 }
 
-/// Where a search's answer goes, in order. `Break`: nobody listens any more.
-pub trait Sink {
-    fn send(&mut self, item: &SearchItem) -> ControlFlow<()>;
+/// Where a search's answer goes, in order (its items; a report's, which
+/// rides on a search). `Break`: nobody listens any more.
+pub trait Sink<T = SearchItem> {
+    fn send(&mut self, item: &T) -> ControlFlow<()>;
     /// What was sent should reach the client now.
     fn flush(&mut self) -> ControlFlow<()>;
 }

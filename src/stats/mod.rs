@@ -16,13 +16,13 @@
 //! The counts since start ([`Totals`]) feed `/metrics`.
 
 mod feed;
-mod histogram;
+pub(crate) mod histogram;
 mod places;
 mod sketch;
 #[cfg(test)]
 mod tests;
 mod totals;
-mod values;
+pub(crate) mod values;
 mod window;
 
 use std::ops::Range;

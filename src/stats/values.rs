@@ -112,15 +112,17 @@ fn split_request(req: &[u8]) -> (&[u8], &[u8]) {
 /// not a JSON object (read as every reader reads one, `layout/json.rs`).
 pub fn json_texts(line: &[u8]) -> Option<[Option<String>; Role::ALL.len()]> {
     let mut pairs = Vec::new();
-    if !json::pairs(line, &mut pairs) {
-        return None;
-    }
+    json::pairs(line, &mut pairs).then(|| json_texts_of(&pairs))
+}
+
+/// The text of each role's key among a JSON object's pairs.
+pub fn json_texts_of(pairs: &[(String, String)]) -> [Option<String>; Role::ALL.len()] {
     let mut texts: [Option<String>; Role::ALL.len()] = Default::default();
     for role in Role::ALL {
         let found = role.names().iter().find_map(|n| pairs.iter().find(|(k, _)| k == n));
         texts[role as usize] = found.map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
     }
-    Some(texts)
+    texts
 }
 
 /// A three-digit status.
