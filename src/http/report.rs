@@ -26,7 +26,7 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     };
     let (stream, running, bounds) = match admit(state, &query.stream) {
         Ok(admitted) => admitted,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (ready, compiled) = oneshot::channel();
     let (mut out, rx) = Channel::new(shutdown.clone(), bounds.max_time);

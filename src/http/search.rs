@@ -38,7 +38,7 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     };
     let (stream, running, bounds) = match admit(state, &query.stream) {
         Ok(admitted) => admitted,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (ready, compiled) = oneshot::channel();
     let (sink, rx) = Channel::new(shutdown.clone(), bounds.max_time);
@@ -64,21 +64,24 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
 
 /// The stream, a place among `max_searches` (reports take one too) and
 /// the bounds of one search; or the refusal (400, 403, 429).
-pub(super) fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Resp> {
+pub(super) fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Box<Resp>> {
     let Some(stream) = state.hub.stream(stream) else {
-        return Err(refusal(StatusCode::BAD_REQUEST, &format!("no stream {stream:?}")));
+        return Err(Box::new(refusal(
+            StatusCode::BAD_REQUEST,
+            &format!("no stream {stream:?}"),
+        )));
     };
     let settings = state.settings();
     let limits = settings.search;
     if limits.max_searches == 0 {
         let off = "searching is turned off (max_searches = 0)";
-        return Err(refusal(StatusCode::FORBIDDEN, off));
+        return Err(Box::new(refusal(StatusCode::FORBIDDEN, off)));
     }
     let Some(running) = state.searches.try_enter(limits.max_searches) else {
         let busy = format!("{} searches run already; try again shortly", limits.max_searches);
         let mut resp = refusal(StatusCode::TOO_MANY_REQUESTS, &busy);
         resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        return Err(resp);
+        return Err(Box::new(resp));
     };
     let bounds = Bounds {
         max_bytes: limits.max_bytes,

@@ -3,7 +3,7 @@
 //! latency histograms, the hours, the series and the panels.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -255,9 +255,8 @@ impl Counter {
     }
 
     fn visitor(&mut self, addr: Option<&[u8]>, day: Option<Day>, ua: Option<&[u8]>) {
-        let mut h = foldhash::fast::FixedState::with_seed(0x6c6f676d6f6e).build_hasher();
-        (addr.unwrap_or(b"-"), day, ua.unwrap_or(b"-")).hash(&mut h);
-        let key = h.finish();
+        let seed = foldhash::fast::FixedState::with_seed(0x6c6f676d6f6e);
+        let key = seed.hash_one((addr.unwrap_or(b"-"), day, ua.unwrap_or(b"-")));
         if self.visitors.len() < MAX_VISITORS || self.visitors.contains(&key) {
             self.visitors.insert(key);
         } else {

@@ -22,20 +22,11 @@ struct Tally {
     bytes: u64,
 }
 
+#[derive(Default)]
 pub struct Panel {
     counts: HashMap<Box<[u8]>, Tally, foldhash::fast::RandomState>,
     held: usize,
     untracked: u64,
-}
-
-impl Default for Panel {
-    fn default() -> Panel {
-        Panel {
-            counts: HashMap::default(),
-            held: 0,
-            untracked: 0,
-        }
-    }
 }
 
 impl Panel {
