@@ -16,6 +16,9 @@
                             the webhook's LOG gets NAME firing with those
                             labels and its annotations filled in; prints
                             when it fired and when it was delivered
+  routed --alertmanager URL --alert NAME --label K=V... --receiver R...
+                            NAME with those labels is active in Alertmanager,
+                            routed to exactly the receivers R
   delivered LOG --allow NAME...
                             every alert delivered is one of NAME
 
@@ -180,6 +183,23 @@ def report(args, rec, alert):
     )
 
 
+def routed(args):
+    want = dict(kv.split("=", 1) for kv in args.label)
+    want["alertname"] = args.alert
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        for a in get_json(f"{args.alertmanager}/api/v2/alerts"):
+            if all(a["labels"].get(k) == v for k, v in want.items()):
+                receivers = sorted(r["name"] for r in a["receivers"])
+                if receivers != sorted(args.receiver):
+                    fail(f"{args.alert} went to {receivers}, expected {sorted(args.receiver)}")
+                print(f"{args.alert}: in Alertmanager {time.time() - args.since:.1f} s after the start, "
+                      f"routed to {receivers}; labels {json.dumps(a['labels'], sort_keys=True)}")
+                return
+        time.sleep(0.2)
+    fail(f"{args.alert} {want} not in Alertmanager within {args.timeout} s")
+
+
 def delivered(args):
     seen = {a["labels"]["alertname"] for rec in deliveries(args.log) for a in rec["body"]["alerts"]}
     extra = seen - set(args.allow)
@@ -209,12 +229,19 @@ def main():
     p.add_argument("--label", action="append", default=[])
     p.add_argument("--since", type=float, required=True)
     p.add_argument("--timeout", type=float, required=True)
+    p = sub.add_parser("routed")
+    p.add_argument("--alertmanager", required=True)
+    p.add_argument("--alert", required=True)
+    p.add_argument("--label", action="append", default=[])
+    p.add_argument("--receiver", action="append", required=True)
+    p.add_argument("--since", type=float, required=True)
+    p.add_argument("--timeout", type=float, required=True)
     p = sub.add_parser("delivered")
     p.add_argument("log")
     p.add_argument("--allow", nargs="+", required=True)
     args = ap.parse_args()
     {"coverage": coverage, "names": names, "queries": queries, "quiet": quiet,
-     "wait-alert": wait_alert, "delivered": delivered}[args.cmd](args)
+     "wait-alert": wait_alert, "routed": routed, "delivered": delivered}[args.cmd](args)
 
 
 if __name__ == "__main__":

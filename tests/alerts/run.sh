@@ -29,8 +29,10 @@
 #     and annotations; the times it fired and was delivered are printed;
 #  5. every metric name of the rules and the dashboard is in the real
 #     /metrics, and every query of the dashboard returns series;
-#  6. logmon is stopped: LogmonDown reaches the webhook; no other alert was
-#     delivered. About 30 s, plus the build and, the first time, the packages.
+#  6. 60 lines that fit no layout are appended to the log: Alertmanager gets
+#     LogmonParseFailures and routes it (a warning) to the mail receiver only;
+#  7. logmon is stopped: LogmonDown reaches the webhook; no other alert was
+#     delivered. About 35 s, plus the build and, the first time, the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -253,10 +255,18 @@ kill -0 "$traffic_pid" 2>/dev/null || fail "the traffic generator stopped"
 run_bg check names "$shipped/logmon-rules.yml" "$dashboard" --metrics "http://127.0.0.1:$logmon_port/metrics" ||
   fail "a metric name of the rules or the dashboard is not in /metrics"
 run_bg check queries "$dashboard" --prometheus "$prom" || fail "a query of the dashboard returns nothing"
+
+# ---- 6. lines that fit no layout, among the traffic: a warning, by mail only
+echo "== 60 lines that are not nginx's"
+start=$(date +%s.%N)
+for i in $(seq 60); do echo "not a line of nginx's format $i"; done >>"$work/logs/access.log"
+run_bg check routed --alertmanager "http://127.0.0.1:$am_port" --alert LogmonParseFailures --since "$start" \
+  --timeout 30 --label severity=warning --label stream=web --label "instance=127.0.0.1:$logmon_port" \
+  --receiver ops-mail || fail "LogmonParseFailures did not reach Alertmanager's mail route"
 kill "$traffic_pid"
 wait "$traffic_pid" || fail "the traffic generator failed"
 
-# ---- 6. logmon down
+# ---- 7. logmon down
 echo "== logmon stopped"
 start=$(date +%s.%N)
 kill "$logmon_pid"
