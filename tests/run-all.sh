@@ -7,8 +7,11 @@
 #   4. nginx: a real nginx writing three log_formats that logmon finds in its
 #      configuration; the stats messages, /metrics (promtool) and a real
 #      Prometheus checked against the test's own reading of the logs;
-#   5. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
-#   6. system: the .deb built, linted, installed and exercised on booted Debian
+#   5. alerts: the shipped alerting rules (promtool test rules), Alertmanager
+#      route and Grafana dashboard; a real nginx's 5xx burst fires a rule in a
+#      real Prometheus and a real Alertmanager delivers it to a webhook;
+#   6. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
+#   7. system: the .deb built, linted, installed and exercised on booted Debian
 #      bookworm and trixie containers with systemd, nginx and logrotate (needs root).
 # Each part installs what it needs on a fresh Debian machine. Long runs are
 # opt-in: LOGMON_SOAK_SECS=600 (the soak test) and FUZZ_SECONDS.
@@ -25,6 +28,7 @@ cargo test --all-targets
 as_root cargo test --test it limits -- --ignored --test-threads=1
 tests/browser/run.sh
 tests/nginx/run.sh
+tests/alerts/run.sh
 node --test tests/ui/
 tests/fuzz.sh
 as_root tests/system/run.sh
