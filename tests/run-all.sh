@@ -18,10 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-# The history tests (tests/it/history.rs) rotate files with the real logrotate.
-if ! command -v logrotate >/dev/null && [ ! -x /usr/sbin/logrotate ]; then
+# The history tests (tests/it/history.rs) rotate files with the real
+# logrotate; the report tests (tests/it/report.rs) compare with GoAccess.
+missing=()
+command -v logrotate >/dev/null || [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
+command -v goaccess >/dev/null || missing+=(goaccess)
+if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends logrotate
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 cargo test --all-targets
 # Tests that change system-wide inotify sysctls run alone, as root.

@@ -13,7 +13,7 @@
 const STATIC: &[&str] = &[
     ".css", ".js", ".jpg", ".png", ".gif", ".ico", ".jpeg", ".pdf", ".csv", ".mpeg", ".mpg", ".swf", ".woff", ".woff2",
     ".xls", ".xlsx", ".doc", ".docx", ".ppt", ".pptx", ".txt", ".zip", ".ogg", ".mp3", ".mp4", ".exe", ".iso", ".gz",
-    ".rar", ".svg", ".bmp", ".tar", ".tgz", ".tiff", ".tif", ".ttf", ".flv", ".avi",
+    ".rar", ".svg", ".bmp", ".tar", ".tgz", ".tiff", ".tif", ".ttf", ".flv", ".dmg", ".xz", ".zst",
 ];
 
 /// A request line's method, URL and protocol; `None` for one of another shape.

@@ -21,6 +21,7 @@ mod limits;
 mod lines;
 mod load;
 mod protocol;
+mod report;
 mod restart;
 mod rotation;
 mod search;
