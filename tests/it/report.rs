@@ -121,7 +121,7 @@ async fn report(fx: &Fixture, query: &str) -> (Vec<(u64, u64)>, Report) {
 /// GoAccess's JSON report of the files, oldest first, read as one log.
 fn goaccess(fx: &Fixture, files: &[&str]) -> Value {
     let paths: Vec<_> = files.iter().map(|f| fx.dir.path(f)).collect();
-    let zcat = Command::new("zcat")
+    let mut zcat = Command::new("zcat")
         .arg("-f")
         .args(&paths)
         .stdout(Stdio::piped())
@@ -137,10 +137,11 @@ fn goaccess(fx: &Fixture, files: &[&str]) -> Value {
             "-o",
         ])
         .arg(&out)
-        .stdin(zcat.stdout.unwrap())
+        .stdin(zcat.stdout.take().unwrap())
         .stderr(Stdio::null())
         .status()
         .expect("goaccess is not installed: apt-get install goaccess (tests/run-all.sh installs it)");
+    assert!(zcat.wait().unwrap().success());
     assert!(status.success());
     serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
 }
