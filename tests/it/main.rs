@@ -22,6 +22,7 @@ mod lines;
 mod load;
 mod protocol;
 mod report;
+mod report_bounds;
 mod restart;
 mod rotation;
 mod search;

@@ -102,7 +102,7 @@ fn line(rng: &mut Rng, i: u64, n: u64) -> String {
 }
 
 /// The report's answer: progress lines, then one report.
-async fn report(fx: &Fixture, query: &str) -> (Vec<(u64, u64)>, Report) {
+pub async fn report(fx: &Fixture, query: &str) -> (Vec<(u64, u64)>, Report) {
     let resp = get(fx, &format!("/report?{query}")).await;
     let body = String::from_utf8(resp.body).unwrap();
     assert_eq!(resp.status, 200, "{query}: {body}");
