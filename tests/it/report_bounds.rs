@@ -1,8 +1,9 @@
 //! `GET /report`'s bounds on hostile files: values that are all distinct
 //! (every path, address and user agent new) keep the report's memory
-//! bounded and say how many hits went untracked; the byte and time
-//! budget stops a report and says so (the time budget is the same walk's, tested with search); reports take `/search`'s places
-//! (`max_searches`), and a report whose client leaves stops.
+//! bounded and say how many hits went untracked; the byte budget stops a
+//! report and says so (its time budget is the search walk's, tested in
+//! search_bounds.rs); reports take `/search`'s places (`max_searches`),
+//! and a report whose client leaves stops.
 
 use std::time::{Duration, Instant};
 
