@@ -192,7 +192,7 @@ impl Bench {
 }
 
 /// `<target>` of the running example (`<target>/<profile>/examples/<exe>`).
-fn target_dir() -> io::Result<PathBuf> {
+pub fn target_dir() -> io::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     exe.ancestors()
         .nth(3)

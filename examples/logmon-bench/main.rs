@@ -53,6 +53,11 @@
 //!   `<target>/bench-search/`: throughput side by side, the engine's
 //!   newest-first mode, and its memory. About 1.5 minutes once the files
 //!   exist.
+//! - **goaccess** (only when named: `--sections goaccess`): `/report` of a
+//!   whole log of `--goaccess-mib` MiB (default 256, 64 with `--quick`;
+//!   the current file, a plain rotation and two `.gz`, made once in
+//!   `<target>/bench-goaccess/`) beside GoAccess 1.7 on the same files:
+//!   lines/s and peak memory. About a minute; GoAccess takes most of it.
 //! - **history** (only when named: `--sections history`): `/history`'s
 //!   pages in process, 20 pages of 200 lines back from the middle of a
 //!   `.gz` rotation of `--history-mib` MiB of text (default 200, its gzip
@@ -84,6 +89,7 @@
 mod burst;
 mod client;
 mod follower;
+mod goaccess;
 mod harness;
 mod histogram;
 mod history;
@@ -170,6 +176,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::History) {
         report::history(&mut table, &history::run(bench.opts.history_mib)?);
+    }
+    if bench.opts.runs(Section::Goaccess) {
+        report::goaccess(&mut table, &goaccess::run(bench, bench.opts.goaccess_mib()).await?);
     }
     Ok(table)
 }

@@ -63,6 +63,9 @@ pub struct Opts {
     /// MiB of the history section's log, before gzip (made once in target/bench-history/)
     #[arg(long, default_value_t = 200)]
     pub history_mib: u64,
+    /// MiB of the goaccess section's log [default: 256, 64 with --quick] (made once in target/bench-goaccess/)
+    #[arg(long)]
+    pub goaccess_mib: Option<u64>,
     /// The logmon binary to measure (default: build target/release/logmon)
     #[arg(long)]
     pub logmon: Option<PathBuf>,
@@ -84,6 +87,8 @@ pub enum Section {
     Search,
     /// Not in the default list: it makes a 200 MiB log's gzip once.
     History,
+    /// Not in the default list: GoAccess takes about a minute.
+    Goaccess,
 }
 
 impl Opts {
@@ -107,6 +112,10 @@ impl Opts {
 
     pub fn idle_secs(&self) -> f64 {
         self.idle_secs.unwrap_or(if self.quick { 10.0 } else { 60.0 })
+    }
+
+    pub fn goaccess_mib(&self) -> u64 {
+        self.goaccess_mib.unwrap_or(if self.quick { 64 } else { 256 })
     }
 
     pub fn runs(&self, s: Section) -> bool {

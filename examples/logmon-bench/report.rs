@@ -15,8 +15,10 @@ use crate::table::{self, Better, Row, Table, Verdict};
 use crate::{procfs, servers};
 
 mod fanout;
+mod goaccess;
 mod history;
 pub use fanout::{many, slow};
+pub use goaccess::goaccess;
 pub use history::history;
 
 /// The first line printed: the arguments, the machine and what is measured.

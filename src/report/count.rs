@@ -68,8 +68,6 @@ struct Sums {
     not_found: Panel,
     hosts: Panel,
     sites: Panel,
-    os: Panel,
-    browsers: Panel,
     vhosts: Panel,
     bandwidth: Panel,
 }
@@ -208,9 +206,7 @@ impl Counter {
             s.vhosts.add(h, bytes);
         }
         if let Some(ua) = v.get(Role::Ua) {
-            let agent = self.agents.of(ua);
-            s.os.add(agent.os.as_bytes(), bytes);
-            s.browsers.add(agent.browser.as_bytes(), bytes);
+            self.agents.add(ua, bytes);
         }
         self.request(v, more, status, bytes);
         if !status.is_some_and(|st| (400..500).contains(&st)) {
@@ -273,8 +269,6 @@ impl Counter {
             &s.not_found,
             &s.hosts,
             &s.sites,
-            &s.os,
-            &s.browsers,
             &s.vhosts,
             &s.bandwidth,
         ];
@@ -285,14 +279,15 @@ impl Counter {
     /// The report of the lines counted, with the `top` values of each panel.
     pub fn report(&self, top: usize) -> Report {
         let s = &self.sums;
+        let (os, browsers) = self.agents.panels(top);
         let panels = Panels {
             requests: s.requests_panel.top(top, request_item),
             statics: s.statics.top(top, request_item),
             not_found: s.not_found.top(top, request_item),
             hosts: s.hosts.top(top, panel::text),
             referring_sites: s.sites.top(top, panel::text),
-            os: s.os.top(top, panel::text),
-            browsers: s.browsers.top(top, panel::text),
+            os,
+            browsers,
             vhosts: s.vhosts.top(top, panel::text),
             bandwidth: bandwidth(&s.bandwidth, top),
         };

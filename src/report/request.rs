@@ -33,19 +33,22 @@ pub fn protocol(p: &[u8]) -> &[u8] {
 }
 
 /// `url` percent-decoded once into `out` (a `%` not followed by two hex digits stays).
-pub fn decode(url: &[u8], out: &mut Vec<u8>) {
+pub fn decode(mut url: &[u8], out: &mut Vec<u8>) {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut i = 0;
-    while i < url.len() {
-        let decoded = match url[i..] {
-            [b'%', h, l, ..] => hex(h).zip(hex(l)).map(|(h, l)| h << 4 | l),
-            _ => None,
-        };
-        match decoded {
-            Some(b) => (out.push(b), i += 3).1,
-            None => (out.push(url[i]), i += 1).1,
+    while let Some(i) = memchr::memchr(b'%', url) {
+        out.extend_from_slice(&url[..i]);
+        match url[i..] {
+            [_, h, l, ..] if hex(h).is_some() && hex(l).is_some() => {
+                out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
+                url = &url[i + 3..];
+            }
+            _ => {
+                out.push(b'%');
+                url = &url[i + 1..];
+            }
         }
     }
+    out.extend_from_slice(url);
 }
 
 /// True for a URL that names a static file.
