@@ -38,7 +38,7 @@ struct More<'a> {
 
 /// The counts of the lines seen so far.
 pub struct Counter {
-    layout: Arc<Layout>,
+    pub(super) layout: Arc<Layout>,
     fields: Fields,
     extra: Extra,
     spans: Vec<Range<usize>>,

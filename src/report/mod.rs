@@ -8,7 +8,8 @@
 //! terms ([`Counter`], `count.rs`) and keeps none. So a report has the
 //! search's plan (files outside the range not read), its bounds (bytes,
 //! time, `max_searches` places, the client leaving) and its progress, and
-//! the range is applied by each line's own time.
+//! the range is applied by each line's own time. The lines are counted on
+//! a second thread beside the reading (`pipe.rs`).
 //!
 //! What is counted, and how it compares with GoAccess:
 //!
@@ -30,6 +31,7 @@
 mod agent;
 mod count;
 mod panel;
+mod pipe;
 mod request;
 mod series;
 
@@ -43,7 +45,7 @@ use crate::layout::Layout;
 use crate::protocol::history::SearchItem;
 use crate::protocol::report::ReportItem;
 use crate::search::{self, Bounds, Matcher, SearchQuery, Sink};
-use crate::terms::{Scratch, Terms};
+use crate::terms::Terms;
 
 /// Items of each top list unless `top=` says otherwise, and the most it may say.
 pub const DEFAULT_TOP: usize = 10;
@@ -100,7 +102,6 @@ impl ReportQuery {
 /// Reports on `q`'s range of `stream`'s files: progress, then the report,
 /// to `out` (nothing more once `out` breaks off). Blocking.
 pub fn run(stream: &Stream, q: &ReportQuery, terms: &Terms, bounds: Bounds, out: &mut impl Sink<ReportItem>) {
-    let mut counter = Counter::new(stream.layout());
     let every = SearchQuery {
         stream: q.stream.clone(),
         q: String::new(),
@@ -110,15 +111,14 @@ pub fn run(stream: &Stream, q: &ReportQuery, terms: &Terms, bounds: Bounds, out:
         filter: String::new(),
         limit: 1,
     };
-    let mut scratch = Scratch::default();
-    let mut keep = |layout: &Layout, line: &[u8]| {
-        if terms.is_empty() || terms.test(layout, line, &mut scratch) {
-            counter.line(line);
-        }
-        false
-    };
     let mut relay = Relay { out, done: None };
-    search::run(stream, &every, &Matcher::literal(b""), &mut keep, bounds, &mut relay);
+    let ((), counter) = pipe::counted(stream.layout(), terms, |each| {
+        let mut keep = |_: &Layout, line: &[u8]| {
+            each(line);
+            false
+        };
+        search::run(stream, &every, &Matcher::literal(b""), &mut keep, bounds, &mut relay);
+    });
     let Some(SearchItem::Done {
         scanned,
         total,
