@@ -6,14 +6,12 @@
 
 use std::sync::Arc;
 
-use hyper::StatusCode;
-use tokio::sync::oneshot;
-
-use super::history::{refusal, refused};
-use super::ndjson::{Channel, streamed};
-use super::search::admit;
+use super::history::refused;
+use super::ndjson::Channel;
+use super::search::answer;
 use super::{Resp, State};
 use crate::history::Refused;
+use crate::hub::Stream;
 use crate::report::{self, ReportQuery};
 use crate::shutdown::Shutdown;
 use crate::terms::Terms;
@@ -24,25 +22,13 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
         Ok(q) => q,
         Err(r) => return refused(r),
     };
-    let (stream, running, bounds) = match admit(state, &query.stream) {
-        Ok(admitted) => admitted,
-        Err(resp) => return *resp,
+    let stream = query.stream.clone();
+    let compiled = move || match Terms::parse(&query.filter) {
+        Ok(terms) => Ok((query, terms)),
+        Err(e) => Err(Refused::Invalid(format!("filter=: {e}"))),
     };
-    let (ready, compiled) = oneshot::channel();
-    let (mut out, rx) = Channel::new(shutdown.clone(), bounds.max_time);
-    tokio::task::spawn_blocking(move || {
-        let _running = running;
-        let terms = match Terms::parse(&query.filter) {
-            Ok(t) => t,
-            Err(e) => return drop(ready.send(Err(Refused::Invalid(format!("filter=: {e}"))))),
-        };
-        if ready.send(Ok(())).is_ok() {
-            report::run(&stream, &query, &terms, bounds, &mut out);
-        }
-    });
-    match compiled.await {
-        Ok(Ok(())) => streamed(rx),
-        Ok(Err(r)) => refused(r),
-        Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the report failed to start"),
-    }
+    let count = |(query, terms): (ReportQuery, Terms), stream: &Stream, bounds, out: &mut Channel| {
+        report::run(stream, &query, &terms, bounds, out);
+    };
+    answer(state, shutdown, &stream, compiled, count).await
 }

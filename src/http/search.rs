@@ -36,35 +36,55 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
         Ok(q) => q,
         Err(r) => return refused(r),
     };
-    let (stream, running, bounds) = match admit(state, &query.stream) {
+    let stream = query.stream.clone();
+    let compiled = move || compile(&query).map(|c| (query, c));
+    let search =
+        |(query, (matcher, terms)): (SearchQuery, (Matcher, Terms)), stream: &Stream, bounds, sink: &mut Channel| {
+            let mut scratch = Scratch::default();
+            let mut keep = |layout: &Layout, line: &[u8]| terms.test(layout, line, &mut scratch);
+            search::run(stream, &query, &matcher, &mut keep, bounds, sink);
+        };
+    answer(state, shutdown, &stream, compiled, search).await
+}
+
+/// Answers a request for `stream` that reads its files (a search, a
+/// report) with NDJSON streamed as it works: a place among `max_searches`
+/// and the bounds are taken (refusals are plain statuses), then on a
+/// blocking thread `prepare` compiles what the request asks (its refusal
+/// is still a plain status) and `work` writes the answer.
+pub(super) async fn answer<T>(
+    state: &State,
+    shutdown: &Shutdown,
+    stream: &str,
+    prepare: impl FnOnce() -> Result<T, Refused> + Send + 'static,
+    work: impl FnOnce(T, &Stream, Bounds, &mut Channel) + Send + 'static,
+) -> Resp {
+    let (stream, running, bounds) = match admit(state, stream) {
         Ok(admitted) => admitted,
         Err(resp) => return *resp,
     };
     let (ready, compiled) = oneshot::channel();
-    let (sink, rx) = Channel::new(shutdown.clone(), bounds.max_time);
+    let (mut sink, rx) = Channel::new(shutdown.clone(), bounds.max_time);
     tokio::task::spawn_blocking(move || {
         let _running = running;
-        let (matcher, terms) = match compile(&query) {
-            Ok(c) => c,
+        let prepared = match prepare() {
+            Ok(p) => p,
             Err(r) => return drop(ready.send(Err(r))),
         };
         if ready.send(Ok(())).is_ok() {
-            let mut scratch = Scratch::default();
-            let mut keep = |layout: &Layout, line: &[u8]| terms.test(layout, line, &mut scratch);
-            let mut sink = sink;
-            search::run(&stream, &query, &matcher, &mut keep, bounds, &mut sink);
+            work(prepared, &stream, bounds, &mut sink);
         }
     });
     match compiled.await {
         Ok(Ok(())) => streamed(rx),
         Ok(Err(r)) => refused(r),
-        Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the search failed to start"),
+        Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the request failed to start"),
     }
 }
 
 /// The stream, a place among `max_searches` (reports take one too) and
 /// the bounds of one search; or the refusal (400, 403, 429).
-pub(super) fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Box<Resp>> {
+fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Box<Resp>> {
     let Some(stream) = state.hub.stream(stream) else {
         return Err(Box::new(refusal(
             StatusCode::BAD_REQUEST,

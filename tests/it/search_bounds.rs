@@ -36,8 +36,8 @@ async fn bad_searches_are_refused_with_a_reason() {
     assert!(reason.contains("max_searches"), "{reason}");
 }
 
-/// `logmon_searches` in `/metrics`.
-async fn running(fx: &Fixture) -> u64 {
+/// `logmon_searches` in `/metrics`: searches and reports running.
+pub async fn running(fx: &Fixture) -> u64 {
     let m = String::from_utf8(get(fx, "/metrics").await.body).unwrap();
     let line = m
         .lines()
@@ -46,8 +46,8 @@ async fn running(fx: &Fixture) -> u64 {
     line[16..].parse().unwrap()
 }
 
-async fn wait_running(fx: &Fixture, n: u64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+pub async fn wait_running(fx: &Fixture, n: u64, within: Duration) {
+    let deadline = Instant::now() + within;
     while running(fx).await != n {
         assert!(Instant::now() < deadline, "logmon_searches never became {n}");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -73,7 +73,7 @@ async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
         "{}",
         String::from_utf8_lossy(&head[..n])
     );
-    wait_running(&fx, 1).await;
+    wait_running(&fx, 1, Duration::from_secs(10)).await;
     let resp = get(&fx, "/search?stream=access&q=x").await;
     assert_eq!(resp.status, 429, "{}", String::from_utf8_lossy(&resp.body));
     assert!(
@@ -83,7 +83,7 @@ async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
     );
     // The client that does not read goes away: its search stops.
     drop(stalled);
-    wait_running(&fx, 0).await;
+    wait_running(&fx, 0, Duration::from_secs(10)).await;
     let a = search(&fx, "stream=access&q=item00042%20").await;
     assert_eq!(a.texts, [line(42)]);
 }
