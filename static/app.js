@@ -8,14 +8,15 @@
  *   store.js       entries per stream and merged, bounded by the store cap
  *   view.js        what the reader asked to see: stream, mode, filters, row cap
  *   reading.js     paused, following, held back, unseen
- *   render.js      pending entries to rows, a batch per frame
+ *   shown.js       which rows the log shows: live, held, from disk; rebuilds, top-ups, scrolling
+ *   render.js      newly stored entries to rows, a batch per frame
  *   pacing.js      frames and the time budget of building rows
  *   chunks.js      the rows in the DOM, grouped in content-visibility chunks
- *   topup.js       older rows added back above, in budgeted slices
+ *   topup.js       which entries lie above or below the rows shown (pure)
  *   rows.js        the DOM of one row (log text as text nodes only)
  *   columns.js     the display columns of a line's fields, for any layout
  *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
- *   history.js     lines from disk: older ones above the live view, windows at a time or a link
+ *   history.js     lines from disk: pages older than the live view, windows at a time or a link
  *   search.js      a search of the history on disk, its results pane
  *   links.js       the cursor of a row's line, links to it
  *   pages.js, ndjson.js, when.js   the history API's queries and pages, NDJSON, times typed
@@ -42,6 +43,7 @@ import * as render from './render.js';
 import { colheadMissing, renderColhead } from './rows.js';
 import * as series from './series.js';
 import * as search from './search.js';
+import * as shown from './shown.js';
 import * as stats from './stats.js';
 import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
@@ -76,8 +78,8 @@ function onHello(list, how) {
   }
   showStreams(list);
   if (how === 'restart') note('logmon restarted: showing the new history');
-  if (how !== 'again') render.rebuild();
-  history.streamsKnown();
+  if (how !== 'again') shown.rebuild();
+  shown.streamsKnown();
 }
 
 const handlers = {

@@ -16,7 +16,7 @@
  */
 import { cellClass, cellOf, columnsOf } from './columns.js';
 import { errorFields, severityClass, TRUNCATED } from './parse.js';
-import { EVENT, GAP, LINE, recordOf } from './store.js';
+import { BOUNDARY, EVENT, GAP, LINE, recordOf } from './store.js';
 import * as store from './store.js';
 import * as view from './view.js';
 
@@ -49,14 +49,14 @@ function appendText(parent, text, a, b, ranges) {
   if (pos < b) parent.appendChild(document.createTextNode(text.slice(pos, b)));
 }
 
-/** A gap, event or note row. */
+/** A gap, event, note or boundary row. */
 function markRow(e, all) {
   const row = document.createElement('div');
   row._e = e;
-  const kind = e.k === GAP ? 'gap' : e.k === EVENT ? 'event' : 'note';
+  const kind = e.k === GAP ? 'gap' : e.k === EVENT ? 'event' : e.k === BOUNDARY ? 'boundary' : 'note';
   row.className = 'row mark-row ' + kind + (e.s ? ' c' + e.s.color : '');
   if (all) row.appendChild(span('c-stream', e.s ? e.s.id : 'logmon'));
-  row.appendChild(span('mark-icon', e.k === GAP ? '⋯' : e.k === EVENT ? '↻' : '•'));
+  row.appendChild(span('mark-icon', e.k === GAP ? '⋯' : e.k === EVENT ? '↻' : e.k === BOUNDARY ? '↑' : '•'));
   row.appendChild(span('mark-text', e.k === EVENT && e.s ? e.s.id + ' ' + e.t : e.t));
   return row;
 }

@@ -22,8 +22,12 @@ import { compileLayout, record } from './layout.js';
 import { severity } from './parse.js';
 import { gapText } from './labels.js';
 
-/** Entry kinds: a log line, skipped lines, a file event, a note from the page. */
-export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3;
+/**
+ * Entry kinds: a log line, skipped lines, a file event, a note from the page,
+ * and the boundary between lines read from disk and live ones (history.js;
+ * never stored here).
+ */
+export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3, BOUNDARY = 4;
 /** The least number of entries every view keeps. */
 export const STORE_PER_VIEW = 20000;
 const COLORS = 8;
@@ -202,6 +206,9 @@ export function addEvent(m) {
 export function addNote(text) {
   add(NOTE, null, 0, text, 0);
 }
+
+/** The arrival number of the newest entry stored (0: none yet). */
+export function newestN() { return nextN - 1; }
 
 /** The last sequence number had of each stream (null: none yet). */
 export function positions() {
