@@ -134,7 +134,7 @@ window.logmon = {
 
 copy.install();
 cells.install(controls.addFilter);
-statsPanel.install(controls.addFilter);
+statsPanel.install(controls.addFilter, controls.openAt);
 stats.onShown(statsPanel.render);
 follow.install();
 controls.install();

@@ -54,7 +54,9 @@ export function appendRows(list) {
     const part = document.createDocumentFragment();
     build(part, list, 0, i);
     last.appendChild(part);
-    sizeChunk(last);
+    // Its size estimate is not touched: a change of style lays out every row of
+    // the chunk again, and the last chunk is the one on screen while following.
+    // Off screen, `auto` keeps the size it last had on screen.
   }
   if (i < list.length) {
     const frag = document.createDocumentFragment();

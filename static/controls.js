@@ -182,6 +182,13 @@ export function jump() {
   openHistory(id, { at: m.t });
 }
 
+/** Opens the history of stream `id` at unix time `t` (a chart's point), on its tab. */
+export function openAt(id, t) {
+  if (!store.stream(id)) return;
+  if (id !== view.stream) showStream(id);
+  openHistory(id, { at: t });
+}
+
 /** Searches the history of the stream shown (or the only one, or the one chosen) for the filter box's text. */
 export function searchHistory() {
   clearTimeout(filterTimer);

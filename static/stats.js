@@ -1,7 +1,9 @@
 /* stats.js: the live figures in the page's header and tabs, from the
- * server's statistics (series.js): each stream's lines per second on its tab,
- * and for the access streams in view, requests per second and the share of
- * 4xx and 5xx responses over the last minute. Owns the timer that gathers
+ * server's statistics (series.js), all over the same last minute: each
+ * stream's lines per second on its tab, and for the access streams in view,
+ * requests per second and the share of 4xx and 5xx responses. Lines that do
+ * not fit the stream's format are lines but no requests: the only way the
+ * two rates differ, and the header then says so. Owns the timer that gathers
  * the stats messages of one second into one render, and the renders' count
  * and cost (the panel's included).
  */
@@ -28,12 +30,13 @@ export function changed() {
   if (!timer) timer = setTimeout(() => { timer = 0; render(); }, 50);
 }
 
-function streamStat(st, s) {
-  const r = series.recent(s, WINDOW);
+function streamStat(st, r) {
   const item = span('stat c' + st.color);
-  item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute';
+  item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute'
+    + (r.bad ? '; the tab counts every line, ' + fmtRate(r.bad / WINDOW) + ' a second more that did not fit the format' : '');
   item.append(span('stat-name', st.id), span('stat-val', fmtRate(r.n / WINDOW) + ' req/s'),
     span('stat-val st4', '4xx ' + fmtPct(r.c4, r.n)), span('stat-val st5', '5xx ' + fmtPct(r.c5, r.n)));
+  if (r.bad) item.append(span('stat-val stat-bad', '+' + fmtRate(r.bad / WINDOW) + '/s unparsed'));
   return item;
 }
 
@@ -49,10 +52,10 @@ export function render() {
   let any = false;
   for (const st of store.streams()) {
     const s = series.of(st.id);
-    const rate = series.lineRate(s);
-    setRate(st.id, rate === null ? '' : fmtRate(rate) + '/s');
+    const r = series.recent(s, WINDOW);
+    setRate(st.id, s ? fmtRate((r.n + r.bad) / WINDOW) + '/s' : '', st.id + ': lines a second over the last minute');
     if (!s || !hasFields(st.layout) || (view.stream !== view.ALL && view.stream !== st.id)) continue;
-    frag.append(streamStat(st, s));
+    frag.append(streamStat(st, r));
     any = true;
   }
   if (any) frag.append(span('stat-window', '1 min'));
