@@ -16,6 +16,7 @@
  *   rows.js        the DOM of one row (log text as text nodes only)
  *   columns.js     the display columns of a line's fields, for any layout
  *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
+ *   help.js, theme.js   the help screen (?), the colour theme (light, dark, system)
  *   history.js     lines from disk: pages older than the live view, windows at a time or a link
  *   search.js      a search of the history on disk, its results pane
  *   links.js       the cursor of a row's line, links to it
@@ -34,6 +35,7 @@ import * as connection from './connection.js';
 import * as controls from './controls.js';
 import * as copy from './copy.js';
 import * as follow from './follow.js';
+import * as help from './help.js';
 import * as history from './history.js';
 import * as input from './input.js';
 import * as logStatus from './log-status.js';
@@ -48,6 +50,7 @@ import * as stats from './stats.js';
 import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
 import { renderTabs } from './tabs.js';
+import * as theme from './theme.js';
 import * as view from './view.js';
 
 store.onEntry(render.enqueue);
@@ -132,6 +135,8 @@ window.logmon = {
   drop() { connection.drop(); },
 };
 
+theme.install(statsPanel.recolor);
+help.install();
 copy.install();
 cells.install(controls.addFilter);
 statsPanel.install(controls.addFilter, controls.openAt);

@@ -63,7 +63,7 @@ export function render() {
   const bad = series.recent(s, s.window).bad;
   note.textContent = bad ? fmtCount(bad) + (bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
   const full = series.chart(s);
-  const w = Math.max(200, body.clientWidth - 4);
+  const w = Math.max(160, chartWidth());
   const data = series.aggregate(full, series.pointWidth(full.to - full.from, w - 60));
   setText(reqWidth, 'points of ' + charts.widthText(data.width) + ', shaded: least to greatest');
   // A format without $request_time or $upstream_response_time has no latency to chart.
@@ -88,6 +88,12 @@ function showLatency(s) {
     frag.append(item);
   }
   latency.replaceChildren(frag);
+}
+
+/** The width the charts may take: the panel's content box, less a little room. */
+function chartWidth() {
+  const cs = getComputedStyle(body);
+  return Math.floor(body.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) - 4;
 }
 
 /** Sets an element's text, touching the DOM only when it changed. */
@@ -155,6 +161,12 @@ function showTables(s) {
   while (tables.childElementCount > want.length) tables.lastElementChild.remove();
 }
 
+/** The colours changed (theme.js): the charts are made anew in them. */
+export function recolor() {
+  charts.destroy();
+  render();
+}
+
 /** Wires the panel: `filter(term)` adds a term to the filter box, `openAt(id, t)` opens the history of stream `id` at unix time `t`. */
 export function install(filter, openAt) {
   addFilter = filter;
@@ -166,7 +178,6 @@ export function install(filter, openAt) {
     const st = panelStream();
     if (st) openAt(st.id, t);
   });
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { charts.destroy(); render(); });
   let w = 0;
   new ResizeObserver(() => {
     if (body.clientWidth === w) return;

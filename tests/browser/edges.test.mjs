@@ -1,7 +1,8 @@
 // The UI at its edges, against the real daemon: every column reachable at
 // any window size, the browser's font size and zoom, history features on the
-// "all streams" tab, a search's match in its context, bad filter terms said
-// where the user looks, a jump before the oldest line, tabs by keyboard.
+// "all streams" tab, a search's match in its context (n and N to the next
+// and previous), bad filter terms said where the user looks, a jump before
+// the oldest line, tabs by keyboard, the help screen and the theme toggle.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
@@ -241,6 +242,27 @@ describe('the UI at its edges', () => {
     await context.close();
   });
 
+  it('item 6: n and N open the next and the previous match in its context', async () => {
+    const { page, problems, context } = await open('#stream=web');
+    await page.fill('#filter', '/needle');
+    await page.press('#filter', 'Shift+Enter');
+    await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search done' });
+    const found = LINES.filter((l) => l.includes('/needle')).reverse();   // the results: newest first
+    const hl = () => waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the match in context' });
+    await page.click('#search-results li:nth-child(2) button');
+    assert.equal(await hl(), found[1]);
+    await page.focus('#log');
+    await page.keyboard.press('n');
+    await waitFor(async () => (await hl()) === found[2], { what: 'the next match' });
+    assert.equal(await page.$eval('#search-results .result[aria-current="true"]', (b) => b.querySelector('.result-text').textContent), found[2]);
+    await page.keyboard.press('Shift+N');
+    await waitFor(async () => (await hl()) === found[1], { what: 'the previous match' });
+    const rows = await renderedLines(page);
+    assert.ok(rows.length > 50, 'in its context, unfiltered');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
   it('item 7: bad field terms are said under the filter box; an empty result says so; the syntax help stays', async () => {
     const { page, problems, context } = await open('');
     await waitFor(() => page.$$eval('#log .mark-row', (r) => r.length > 0), { what: 'a file event in the unfiltered view' });
@@ -281,6 +303,58 @@ describe('the UI at its edges', () => {
     assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), LINES[0]);
     assert.match(await page.textContent('#hist-note'), /^Nothing on disk before .*: the oldest line on disk is shown/);
     assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('item 13: ? opens a help screen with the filter language, the keys and links; Esc closes it', async () => {
+    const { page, problems, context } = await open('');
+    await page.focus('#log');
+    await page.keyboard.press('?');
+    await waitFor(() => page.isVisible('#help'), { what: 'the help screen' });
+    const text = await page.textContent('#help');
+    for (const want of ['status:5xx', 'path:/api/*', 'rt>0.5', 'a regular expression', 'Shift+Enter', 'Space', 'End', 'the next and the previous search match', 'metrics', 'healthz']) assert.ok(text.includes(want), `help tells ${want}`);
+    assert.deepEqual(await page.$$eval('#help a', (a) => a.map((x) => x.getAttribute('href'))), ['metrics', 'healthz']);
+    // keys meant for the log do nothing behind it
+    await page.keyboard.press('/');
+    assert.notEqual(await page.evaluate(() => document.activeElement.id), 'filter');
+    assert.equal(await page.isVisible('#help'), true);
+    await shot(page, 'edges-help');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => !(await page.isVisible('#help')), { what: 'the help screen closed' });
+    await page.click('#help-btn');
+    await waitFor(() => page.isVisible('#help'), { what: 'the help screen from its button' });
+    await page.click('#help-close');
+    await waitFor(async () => !(await page.isVisible('#help')), { what: 'closed by its button' });
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('item 13: a theme toggle, light, dark or the system\'s, remembered', async () => {
+    const bg = (page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const { page, problems, context } = await open('', { colorScheme: 'light' });
+    assert.equal(await page.$eval('#theme', (s) => s.value), 'system');
+    const light = await bg(page);
+    await page.selectOption('#theme', 'dark');
+    await waitFor(async () => (await bg(page)) !== light, { what: 'dark colours' });
+    const dark = await bg(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    // remembered: a new page of the same browser is dark on a light system
+    const again = await context.newPage();
+    await again.goto(daemon.url);
+    await again.waitForFunction(() => window.logmon && window.logmon.connection === 'live');
+    assert.equal(await bg(again), dark);
+    assert.equal(await again.$eval('#theme', (s) => s.value), 'dark');
+    await again.selectOption('#theme', 'system');
+    assert.equal(await bg(again), light);
+    await again.close();
+    // on a dark system, "light" wins
+    const d = await open('', { colorScheme: 'dark' });
+    const sysDark = await bg(d.page);
+    assert.equal(sysDark, dark);
+    await d.page.selectOption('#theme', 'light');
+    assert.equal(await bg(d.page), light);
+    assert.deepEqual([...problems.errors, ...d.problems.errors], []);
+    await d.context.close();
     await context.close();
   });
 
