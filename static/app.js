@@ -17,6 +17,7 @@
  *   columns.js     the display columns of a line's fields, for any layout
  *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
  *   help.js, theme.js   the help screen (?), the colour theme (light, dark, system)
+ *   colchooser.js, details.js   the columns shown and their order; a line's every field
  *   history.js     lines from disk: pages older than the live view, windows at a time or a link
  *   search.js      a search of the history on disk, its results pane
  *   links.js       the cursor of a row's line, links to it
@@ -31,9 +32,11 @@
  */
 import * as cells from './cells.js';
 import * as chunks from './chunks.js';
+import * as colchooser from './colchooser.js';
 import * as connection from './connection.js';
 import * as controls from './controls.js';
 import * as copy from './copy.js';
+import * as details from './details.js';
 import * as follow from './follow.js';
 import * as help from './help.js';
 import * as history from './history.js';
@@ -137,7 +140,9 @@ window.logmon = {
 
 theme.install(statsPanel.recolor);
 help.install();
-copy.install();
+copy.install(details.show);
+details.install();
+colchooser.install(() => { renderColhead(); shown.rebuild(); });
 cells.install(controls.addFilter);
 statsPanel.install(controls.addFilter, controls.openAt);
 stats.onShown(statsPanel.render);

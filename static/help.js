@@ -5,8 +5,6 @@
 const dialog = document.getElementById('help');
 const button = document.getElementById('help-btn');
 
-export function isOpen() { return dialog.open; }
-
 export function open() {
   if (!dialog.open) dialog.showModal();
 }

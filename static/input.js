@@ -24,7 +24,8 @@ function isTyping(t) {
 
 function onKey(ev) {
   lastInput = { type: 'keydown', key: ev.key, at: performance.now(), latency: performance.now() - ev.timeStamp };
-  if (ev.ctrlKey || ev.metaKey || ev.altKey || help.isOpen()) return;
+  // A dialog open (help, columns, a line's fields) has the keys: Esc closes it.
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || document.querySelector('dialog[open]')) return;
   const typing = isTyping(ev.target);
   if (ev.key === 'Escape' && search.running()) {
     search.cancel();

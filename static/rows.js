@@ -139,19 +139,29 @@ export function cellAt(cell) {
   return col ? { e: row._e, col, rec } : null;
 }
 
-/** The header's columns for the streams in view: the first with fields wins over error logs. */
-function headColumns() {
+/**
+ * The record (or text layout: it has the same names and types) whose
+ * columns the header shows for the streams in view: the first stream with
+ * fields; a JSON stream's from its newest line. Null when none has fields.
+ */
+export function viewRecord() {
   const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
   for (const st of shown) {
-    if (st.layout.kind === 'text') {
-      return { kind: 'text', cols: columnsOf(st.layout).map((c) => [c.cls, c.label]) };
-    }
+    if (st.layout.kind === 'text') return st.layout;
     if (st.layout.kind === 'json') {
       const e = newestLine(st);
       const rec = e && recordOf(e);
-      if (rec) return { kind: 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
+      if (rec) return rec;
     }
   }
+  return null;
+}
+
+/** The header's columns for the streams in view: those with fields win over error logs. */
+function headColumns() {
+  const rec = viewRecord();
+  if (rec) return { kind: rec.kind === 'text' ? 'text' : 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
+  const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
   return shown.some((st) => st.layout.kind === 'error') ? { kind: 'error', cols: ERROR_COLUMNS } : null;
 }
 

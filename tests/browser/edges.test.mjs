@@ -306,6 +306,53 @@ describe('the UI at its edges', () => {
     await context.close();
   });
 
+  it('columns: shown, hidden and reordered by the reader, kept for the next visit; a row shows every field', async () => {
+    const { page, problems, context } = await open('#stream=web');
+    const heads = () => page.$$eval('#colhead .c-' + 'time, #colhead .row > span', (s) => s.map((x) => x.textContent));
+    const cells = () => page.evaluate(() => {
+      const row = [...document.querySelectorAll('#log .row:not(.mark-row)')].pop();
+      return [...row.querySelectorAll(':scope > span')].map((x) => x.className.split(' ')[0]);
+    });
+    assert.deepEqual((await heads()).slice(0, 4), ['time', 'client', 'method', 'path']);
+    await page.click('#columns-btn');
+    await waitFor(() => page.isVisible('#columns'), { what: 'the column chooser' });
+    await page.uncheck('#columns-list input[data-label="client"]');
+    await page.click('#columns-list button[data-move="-1"][data-label="status"]');
+    await page.click('#columns-list button[data-move="-1"][data-label="status"]');
+    await page.keyboard.press('Escape');
+    const want = ['time', 'status', 'method', 'path'];
+    await waitFor(async () => JSON.stringify((await heads()).slice(0, 4)) === JSON.stringify(want), { what: 'the header rearranged' });
+    assert.ok(!(await heads()).includes('client'));
+    assert.deepEqual((await cells()).slice(0, 4), ['c-time', 'c-status', 'c-method', 'c-path'], 'the cells follow their header');
+    const r = await reach(page, 'status');
+    assert.ok(r && r.visible && Math.abs(r.dx) < 1, `status under its header: ${JSON.stringify(r)}`);
+    // kept: a new page of the same browser
+    const again = await context.newPage();
+    await again.goto(daemon.url + '#stream=web');
+    await again.waitForFunction(() => window.logmon && window.logmon.connection === 'live');
+    await waitFor(async () => (await again.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent))).slice(0, 4).join() === want.join(), { what: 'the arrangement kept' });
+    await again.close();
+    // every field of a row
+    const row = page.locator('#log .row:not(.mark-row)').last();
+    await row.hover();
+    await page.click('#fields-btn');
+    await waitFor(() => page.isVisible('#fields'), { what: 'the fields of the line' });
+    const fields = await page.$$eval('#fields-table tr', (rs) => rs.map((r) => [r.cells[0] ? r.querySelector('th').textContent : '', r.querySelector('td').textContent]));
+    const names = fields.map((f) => f[0]);
+    for (const n of ['stream', 'time', 'remote_addr', 'request', 'status', 'http_user_agent', 'request_time']) assert.ok(names.includes(n), `field ${n}: ${names}`);
+    assert.equal(fields.find((f) => f[0] === 'http_user_agent')[1], LONG_UA, 'the whole value, not cut');
+    assert.equal(await page.textContent('#fields-raw'), LINES[LINES.length - 1]);
+    await shot(page, 'edges-fields');
+    await page.keyboard.press('Escape');
+    // reset
+    await page.click('#columns-btn');
+    await page.click('#columns-reset');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => (await heads()).slice(0, 2).join() === 'time,client', { what: 'the columns as they were' });
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
   it('item 13: ? opens a help screen with the filter language, the keys and links; Esc closes it', async () => {
     const { page, problems, context } = await open('');
     await page.focus('#log');
