@@ -33,10 +33,10 @@ export function changed() {
 function streamStat(st, r) {
   const item = span('stat c' + st.color);
   item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute'
-    + (r.bad ? '; the tab counts every line, ' + fmtRate(r.bad / WINDOW) + ' a second more that did not fit the format' : '');
+    + (r.bad ? '; the tab counts every line, and ' + r.bad + (r.bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '');
   item.append(span('stat-name', st.id), span('stat-val', fmtRate(r.n / WINDOW) + ' req/s'),
     span('stat-val st4', '4xx ' + fmtPct(r.c4, r.n)), span('stat-val st5', '5xx ' + fmtPct(r.c5, r.n)));
-  if (r.bad) item.append(span('stat-val stat-bad', '+' + fmtRate(r.bad / WINDOW) + '/s unparsed'));
+  if (r.bad) item.append(span('stat-val stat-bad', '+' + r.bad + ' unparsed'));
   return item;
 }
 
