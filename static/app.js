@@ -57,6 +57,7 @@ import * as theme from './theme.js';
 import * as view from './view.js';
 
 store.onEntry(render.enqueue);
+let statsMessages = 0;   // stats messages received (none while the panel is closed)
 
 function note(text) {
   store.addNote(text);
@@ -96,6 +97,7 @@ const handlers = {
     render.schedule();
   },
   stats(m) {
+    statsMessages++;
     if (series.add(m)) stats.changed();
   },
   gap(m) { store.addGap(m); render.schedule(); },
@@ -117,6 +119,8 @@ window.logmon = {
   get lastInput() { return input.last(); },
   /** Where the WebSocket runs: 'worker' (ingest.js) while the worker is up. */
   get transport() { return connection.transport(); },
+  /** Stats messages received so far. */
+  get statsMessages() { return statsMessages; },
   counters() {
     const c = store.counters(), p = pacing.counters(), t = connection.timings(), s = stats.counters();
     return {

@@ -15,7 +15,7 @@ import { addTerm, termWarnings } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
 import * as reading from './reading.js';
-import { render as renderStats } from './stats.js';
+import { followPanel, render as renderStats } from './stats.js';
 import * as search from './search.js';
 import { open as openHistory, rebuild } from './shown.js';
 import { render as renderPanel } from './stats-panel.js';
@@ -130,6 +130,7 @@ export function applyHash(initial) {
   if (h.stream !== view.stream) { view.setStream(h.stream); changed = true; }
   const panelChanged = h.panel !== view.panel;
   if (panelChanged) view.setPanel(h.panel);
+  if (panelChanged || initial) followPanel();
   if (changed || initial || panelChanged) syncControls();
   if (changed && !initial) rebuild();
   if ((changed || panelChanged) && !initial) renderPanel();
@@ -258,6 +259,7 @@ function showStream(id) {
 
 function togglePanel() {
   view.setPanel(!view.panel);
+  followPanel();
   syncControls();
   saveHash();
   renderPanel();

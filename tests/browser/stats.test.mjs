@@ -152,6 +152,27 @@ describe('statistics panel', () => {
     assert.match(rates.points, /^points of \d+ (s|min)/);
   });
 
+  it('turns the server\'s statistics off while the panel is closed; the header and tab rates go on from the lines received', async () => {
+    const count = () => page.evaluate(() => window.logmon.statsMessages);
+    assert.ok(await count() > 0);
+    await page.click('#panel-toggle');
+    await sleep(1500);
+    const off = await count();
+    await sleep(3000);
+    assert.equal(await count(), off, 'no stats message while the panel is closed');
+    const figures = await page.evaluate(() => ({
+      header: document.getElementById('stats').textContent,
+      tab: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').textContent,
+      tabTitle: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').title,
+    }));
+    assert.match(figures.header, /shop\s*[1-9][\d.]*k? req\/s\s*4xx \d/, 'the header from the lines received');
+    assert.match(figures.tab, /^[1-9][\d.]*k?\/s$/);
+    assert.match(figures.tabTitle, /as received/);
+    await page.click('#panel-toggle');
+    await waitFor(async () => (await count()) > off, { what: 'stats messages again' });
+    await waitFor(() => page.isVisible('#panel-body'), { what: 'the panel' });
+  });
+
   it('follows the tab: a stream without fields shows none; the switch hides the panel and stays in the URL', async () => {
     await page.click('#tabs .tab[data-view="error"]');
     await waitFor(() => page.$eval('#panel-title', (e) => e.textContent === 'shop'), { what: 'still the access stream' });
