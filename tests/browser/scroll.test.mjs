@@ -55,6 +55,7 @@ describe('scrolling up', () => {
       new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(take); })
         .observe(document.getElementById('log'), { childList: true, subtree: true });
     });
+    await look();
     await page.hover('#log');
     await waitFor(async () => {
       await page.mouse.wheel(0, -600);
