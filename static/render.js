@@ -20,8 +20,6 @@ import * as store from './store.js';
 import * as view from './view.js';
 
 let pending = [];
-// A batch of more than this many tasks' worth of rows is a flood (applyFollowing).
-const FLOOD_TASKS = 4;
 
 pacing.drive(() => pending.length > 0, () => {
   const batch = pending;
@@ -59,7 +57,7 @@ function applyBatch(all) {
   for (let i = 0; i < batch.length; i++) if (view.matches(batch[i])) matched.push(batch[i]);
   const lastN = batch[batch.length - 1].n;
   if (!matched.length) { reading.shown(lastN); return; }
-  if (reading.following) applyFollowing(batch, matched, lastN);
+  if (reading.following) applyFollowing(matched, lastN);
   else applyScrolledUp(batch, matched, lastN);
 }
 
@@ -91,30 +89,21 @@ function applyScrolledUp(batch, matched, lastN) {
 
 /**
  * Following: rows beyond a screenful scroll out of sight in the same frame,
- * no more than a task may build (pacing.frameRows) a frame. A frame that came
- * late with a few tasks' worth adds the oldest of them now and the rest with
- * the next frames (replacing every row would cost more than adding them).
- * In a flood (more than that), only the newest screenful is worth building
- * now; the rows above are added back later (shown.js top-up), if still wanted.
+ * as many as a task may build (pacing.frameRows: a frame that came late with
+ * a few screenfuls adds them all, replacing every row would cost more). In a
+ * flood (more than that), only the newest screenful is worth building now;
+ * the rows above are added back later (shown.js top-up), if still wanted.
  */
-function applyFollowing(batch, matched, lastN) {
-  const limit = Math.min(view.rowsCap, pacing.frameRows());
-  if (matched.length > FLOOD_TASKS * limit) {
+function applyFollowing(matched, lastN) {
+  if (matched.length > Math.min(view.rowsCap, pacing.frameRows())) {
     pacing.flooded();
-    chunks.replaceRows(matched.slice(matched.length - Math.min(limit, pacing.floodRows())));
+    chunks.replaceRows(matched.slice(matched.length - pacing.floodRows()));
     if (chunks.rowCount < view.rowsCap) shown.scheduleTopUp();
-    reading.shown(lastN);
-  } else if (matched.length > limit) {
-    chunks.appendRows(matched.slice(0, limit));
-    chunks.trimTop(chunks.rowCount - view.rowsCap);
-    reading.shown(matched[limit - 1].n);
-    pending = batch.slice(batch.indexOf(matched[limit])).concat(pending);
-    pacing.flooded();
   } else {
     chunks.appendRows(matched);
     chunks.trimTop(chunks.rowCount - view.rowsCap);
-    reading.shown(lastN);
   }
+  reading.shown(lastN);
   chunks.scrollToEnd();
   logStatus.showEmpty();
 }
