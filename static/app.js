@@ -8,14 +8,17 @@
  *   store.js       entries per stream and merged, bounded by the store cap
  *   view.js        what the reader asked to see: stream, mode, filters, row cap
  *   reading.js     paused, following, held back, unseen
- *   render.js      pending entries to rows, a batch per frame
+ *   shown.js       which rows the log shows: live, held, from disk; rebuilds, top-ups, scrolling
+ *   render.js      newly stored entries to rows, a batch per frame
  *   pacing.js      frames and the time budget of building rows
  *   chunks.js      the rows in the DOM, grouped in content-visibility chunks
- *   topup.js       older rows added back above, in budgeted slices
+ *   topup.js       which entries lie above or below the rows shown (pure)
  *   rows.js        the DOM of one row (log text as text nodes only)
  *   columns.js     the display columns of a line's fields, for any layout
  *   controls.js, follow.js, input.js, tabs.js, copy.js, cells.js    what the reader does
- *   history.js     lines from disk: older ones above the live view, windows at a time or a link
+ *   help.js, theme.js   the help screen (?), the colour theme (light, dark, system)
+ *   colchooser.js, details.js   the columns shown and their order; a line's every field
+ *   history.js     lines from disk: pages older than the live view, windows at a time or a link
  *   search.js      a search of the history on disk, its results pane
  *   links.js       the cursor of a row's line, links to it
  *   pages.js, ndjson.js, when.js   the history API's queries and pages, NDJSON, times typed
@@ -29,10 +32,13 @@
  */
 import * as cells from './cells.js';
 import * as chunks from './chunks.js';
+import * as colchooser from './colchooser.js';
 import * as connection from './connection.js';
 import * as controls from './controls.js';
 import * as copy from './copy.js';
+import * as details from './details.js';
 import * as follow from './follow.js';
+import * as help from './help.js';
 import * as history from './history.js';
 import * as input from './input.js';
 import * as logStatus from './log-status.js';
@@ -42,13 +48,16 @@ import * as render from './render.js';
 import { colheadMissing, renderColhead } from './rows.js';
 import * as series from './series.js';
 import * as search from './search.js';
+import * as shown from './shown.js';
 import * as stats from './stats.js';
 import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
 import { renderTabs } from './tabs.js';
+import * as theme from './theme.js';
 import * as view from './view.js';
 
 store.onEntry(render.enqueue);
+let statsMessages = 0;   // stats messages received (none while the panel is closed)
 
 function note(text) {
   store.addNote(text);
@@ -76,8 +85,8 @@ function onHello(list, how) {
   }
   showStreams(list);
   if (how === 'restart') note('logmon restarted: showing the new history');
-  if (how !== 'again') render.rebuild();
-  history.streamsKnown();
+  if (how !== 'again') shown.rebuild();
+  shown.streamsKnown();
 }
 
 const handlers = {
@@ -88,6 +97,7 @@ const handlers = {
     render.schedule();
   },
   stats(m) {
+    statsMessages++;
     if (series.add(m)) stats.changed();
   },
   gap(m) { store.addGap(m); render.schedule(); },
@@ -109,6 +119,8 @@ window.logmon = {
   get lastInput() { return input.last(); },
   /** Where the WebSocket runs: 'worker' (ingest.js) while the worker is up. */
   get transport() { return connection.transport(); },
+  /** Stats messages received so far. */
+  get statsMessages() { return statsMessages; },
   counters() {
     const c = store.counters(), p = pacing.counters(), t = connection.timings(), s = stats.counters();
     return {
@@ -130,9 +142,13 @@ window.logmon = {
   drop() { connection.drop(); },
 };
 
-copy.install();
+theme.install(statsPanel.recolor);
+help.install();
+copy.install(details.show);
+details.install();
+colchooser.install(() => { renderColhead(); shown.rebuild(); });
 cells.install(controls.addFilter);
-statsPanel.install(controls.addFilter);
+statsPanel.install(controls.addFilter, controls.openAt);
 stats.onShown(statsPanel.render);
 follow.install();
 controls.install();

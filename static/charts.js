@@ -1,7 +1,9 @@
 /* charts.js: the statistics panel's two charts, drawn by uPlot (vendored in
  * static/vendor/ by scripts/vendor-ui.sh): requests per second stacked by
- * status class, and latency percentiles (p50, p95, p99 of $request_time,
- * and of $upstream_response_time when the log has it), over the last hour.
+ * status class with the least and greatest total of each point shaded
+ * behind, and latency percentiles (p50, p95, p99 of $request_time, and of
+ * $upstream_response_time when the log has it), over the last hour, in
+ * points of one width (series.js aggregate: at most a point a pixel).
  * Owns the uPlot instances, the data they show and the colours they were
  * made with (the theme's, read from app.css; a change of the colour scheme
  * makes them anew).
@@ -25,7 +27,7 @@ let width = 0;
 let span = [0, 1];    // the time shown (unix s)
 let pick = () => {};
 
-/** `fn(t, step)` is called when a point of a chart is clicked: its start (unix s) and length (s). */
+/** `fn(t, step)` is called when a point of a chart is clicked: its start (unix s) and width (s). */
 export function onPick(fn) { pick = fn; }
 
 function css(name) {
@@ -68,12 +70,17 @@ function baseOpts(h) {
   };
 }
 
-/** The time column of a legend: the point's time, and its length when a minute. */
+/** The time column of a legend: the point's time, and its width when more than a second. */
 function timeSeries() {
   return {
     label: 'time',
-    value: (u, t, si, i) => (t === null || t === undefined ? '–' : clock(t, true) + (shown && shown.step[i] === 60 ? ' (1 min)' : '')),
+    value: (u, t, si, i) => (t === null || t === undefined ? '–' : clock(t, true) + (shown && shown.step[i] > 1 ? ' (' + widthText(shown.step[i]) + ')' : '')),
   };
+}
+
+/** A point's width in words: "10 s", "1 min". */
+export function widthText(w) {
+  return w % 60 === 0 ? w / 60 + ' min' : w + ' s';
 }
 
 /** Series values in the legend: the point's own value, not the stacked sum. */
@@ -86,7 +93,12 @@ function makeReq(el) {
     label, stroke: colors[k], fill: alpha(colors[k], 0.35), width: 1, points: { show: false },
     value: rawValue(k, fmtRate),
   })));
-  o.bands = [1, 2, 3, 4].map((k) => ({ series: [k + 1, k] }));
+  // the least and greatest total of each point, a shaded band behind the stack
+  const edge = css('--fg-faint');
+  const fromShown = (key) => (u, v, si, i) => (i === null || !shown || shown[key][i] === undefined ? '–' : fmtRate(shown[key][i]));
+  o.series.push({ label: 'min', stroke: alpha(edge, 0.5), width: 1, points: { show: false }, value: fromShown('lo') });
+  o.series.push({ label: 'max', stroke: alpha(edge, 0.5), width: 1, points: { show: false }, value: fromShown('hi') });
+  o.bands = [1, 2, 3, 4].map((k) => ({ series: [k + 1, k] })).concat([{ series: [7, 6], fill: alpha(edge, 0.18) }]);
   o.scales.y = { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] };
   o.axes = axes(fmtRate, 40);
   return new uPlot(o, reqData(), el);
@@ -107,7 +119,7 @@ function makeLat(el, withUt) {
   return new uPlot(o, latData(withUt), el);
 }
 
-/** The stacked requests: [t, 1xx, 1xx+2xx, ..., all]. */
+/** The stacked requests, then the least and greatest totals: [t, 1xx, 1xx+2xx, ..., all, lo, hi]. */
 function reqData() {
   const d = [shown.t];
   let acc = null;
@@ -116,6 +128,7 @@ function reqData() {
     acc = acc ? acc.map((x, i) => x + c[i]) : c.slice();
     d.push(acc);
   }
+  d.push(shown.lo, shown.hi);
   return d;
 }
 
@@ -134,7 +147,7 @@ function listenClicks(u) {
 }
 
 /**
- * Shows `data` (series.chart()) from `data.from` to `data.to` in the elements
+ * Shows `data` (series.aggregate()) from `data.from` to `data.to` in the elements
  * `reqEl` and `latEl` (null: no latency chart), `w` pixels wide: the charts
  * are made on first use and when the upstream series come or go, updated
  * otherwise.

@@ -5,8 +5,8 @@
  * layout and paint (content-visibility: auto in app.css, with an intrinsic
  * size estimated from the row height per row), which keeps a full DOM of rows cheap.
  * The DOM is written once per chunk (fragments), never once per row, and
- * never holds more than the row cap (view.rowsCap): the oldest rows are
- * trimmed as new ones come.
+ * never holds more than the row cap (view.rowsCap): rows are trimmed at
+ * one end as others come at the other (shown.js says which).
  */
 import { hideCopy, releaseCopy } from './copy.js';
 import { measureRows, setViewRows } from './pacing.js';
@@ -54,7 +54,9 @@ export function appendRows(list) {
     const part = document.createDocumentFragment();
     build(part, list, 0, i);
     last.appendChild(part);
-    sizeChunk(last);
+    // Its size estimate is not touched: a change of style lays out every row of
+    // the chunk again, and the last chunk is the one on screen while following.
+    // Off screen, `auto` keeps the size it last had on screen.
   }
   if (i < list.length) {
     const frag = document.createDocumentFragment();
@@ -128,6 +130,36 @@ export function trimTop(n) {
   }
 }
 
+/** Removes the n newest rows. */
+export function trimBottom(n) {
+  if (n <= 0) return;
+  if (n >= rowCount) { replaceRows([]); return; }
+  releaseCopy();
+  rowCount -= n;
+  while (n > 0) {
+    const c = log.lastElementChild;
+    const k = c.childElementCount;
+    if (k <= n) {
+      c.remove();
+      n -= k;
+    } else {
+      const r = document.createRange();
+      r.setStart(c, k - n);
+      r.setEnd(c, k);
+      r.deleteContents();
+      sizeChunk(c);
+      n = 0;
+    }
+  }
+}
+
+/** The entry of the last row, or null. */
+export function lastEntry() {
+  const c = log.lastElementChild;
+  const row = c && c.lastElementChild;
+  return row && row._e ? row._e : null;
+}
+
 /** The entry of the first row, or null. */
 export function firstEntry() {
   const c = log.firstElementChild;
@@ -138,6 +170,13 @@ export function firstEntry() {
 /** True when the top of the log is within a few screens of what is shown. */
 export function nearTop(screenRows) {
   return log.scrollTop < 3 * Math.max(log.clientHeight, screenRows * rowPx);
+}
+
+/** About how many rows lie wholly above the log's viewport, and below it. */
+export function rowsOutside() {
+  const above = Math.floor(log.scrollTop / rowPx);
+  const below = rowCount - Math.ceil((log.scrollTop + log.clientHeight) / rowPx);
+  return { above: Math.max(0, Math.min(rowCount, above)), below: Math.max(0, below) };
 }
 
 /** Marks the log for the view: the stream column shown, raw lines. */

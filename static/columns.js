@@ -1,6 +1,7 @@
 /* columns.js: the display columns of a line with fields, for any field list.
- * Pure (no DOM, unit tested in tests/ui/); owns only a memo of the columns
- * of the field lists seen, bounded.
+ * Pure (no DOM, unit tested in tests/ui/); owns a memo of the columns of the
+ * field lists seen, bounded, and the reader's arrangement of them (columns
+ * hidden, and an order: colchooser.js sets it), by label.
  *
  * The time comes first, as its time of day; the other fields follow in the
  * order of the format ($remote_user, mostly `-`, only in raw lines): $request as method and path, the status (coloured by
@@ -45,17 +46,46 @@ const TYPED = {
 };
 
 const memo = new Map();
+let arrangement = { hidden: [], order: [] };
 
-/** The columns for a record's field list (memoised by the names). */
+/** The reader's arrangement: {hidden: [labels], order: [labels]}. */
+export function currentArrangement() { return arrangement; }
+
+/** Sets the arrangement (labels hidden, labels in order); bad input counts as none. */
+export function setArrangement(a) {
+  const labels = (x) => (Array.isArray(x) ? x.filter((l) => typeof l === 'string') : []);
+  arrangement = { hidden: labels(a && a.hidden), order: labels(a && a.order) };
+  memo.clear();
+}
+
+/**
+ * Columns `cols` arranged: those named in `order` first, in that order, the
+ * others after them in theirs; those in `hidden` left out, unless that would
+ * leave none.
+ */
+export function arrange(cols, { hidden, order }) {
+  const rank = (c) => { const i = order.indexOf(c.label); return i < 0 ? order.length : i; };
+  const sorted = cols.map((c, i) => [c, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
+  const shown = sorted.filter((c) => !hidden.includes(c.label));
+  return shown.length ? shown : sorted;
+}
+
+/** The columns for a record's field list (memoised by the names), arranged as the reader chose. */
 export function columnsOf(rec) {
   const key = rec.names.join('\n');
   let cols = memo.get(key);
   if (!cols) {
     if (memo.size >= 64) memo.clear();
-    cols = deriveColumns(rec.names, rec.types, timeIndex(rec));
+    cols = arrange(deriveColumns(rec.names, rec.types, timeIndex(rec)), arrangement);
     memo.set(key, cols);
   }
   return cols;
+}
+
+/** Every column of a field list in the reader's order, hidden ones too: [{label, shown}]. */
+export function choices(rec) {
+  const all = arrange(deriveColumns(rec.names, rec.types, timeIndex(rec)), { hidden: [], order: arrangement.order });
+  return all.map((c) => ({ label: c.label, shown: !arrangement.hidden.includes(c.label) }));
 }
 
 /** Columns for field `names` of `types`, with the time field (index `ti`, or -1) first. */

@@ -30,6 +30,7 @@ let reconnectAt = 0;
 let connectedOnce = false;
 let ingestMs = 0, maxIngestMs = 0;   // main-thread time spent handling messages
 let on = null;             // handlers and position providers, from start()
+let statsOn = true;        // the per-second stats messages are wanted (the server's default)
 
 /** The WebSocket URL next to the page: `ws` relative to it, with a backlog and resume positions. */
 export function socketUrl(page, backlog, since) {
@@ -84,10 +85,21 @@ function openSocket(url) {
     onmessages: null,
     onclose: null,
     close(code, reason) { w.postMessage({ op: 'close', id, code, reason }); },
+    send(text) { w.postMessage({ op: 'send', id, text }); },
   };
   conns.set(id, c);
   w.postMessage({ op: 'open', id, url });
   return c;
+}
+
+/**
+ * Turns the per-second `stats` messages on or off for this page (docs/protocol.md:
+ * turned on, each stream's full statistics come first); kept across reconnects.
+ */
+export function setStats(wanted) {
+  if (wanted === statsOn) return;
+  statsOn = wanted;
+  if (sock && sock.gotHello) sock.send(JSON.stringify({ type: 'stats', on: wanted }));
 }
 
 /**
@@ -167,6 +179,8 @@ function onHello(m, s) {
     // A later hello on the same socket says what changed (a reload, a stream's state): no reconnection.
     if (connectedOnce && !s.gotHello) on.note('reconnected, resuming');
   }
+  // A new socket starts with stats on: say so again when they are not wanted.
+  if (!s.gotHello && !statsOn) s.send(JSON.stringify({ type: 'stats', on: false }));
   s.gotHello = true;
   connectedOnce = true;
   attempt = 0;

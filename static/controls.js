@@ -15,9 +15,9 @@ import { addTerm, termWarnings } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
 import * as reading from './reading.js';
-import { rebuild } from './render.js';
-import { render as renderStats } from './stats.js';
+import { followPanel, render as renderStats } from './stats.js';
 import * as search from './search.js';
+import { open as openHistory, rebuild } from './shown.js';
 import { render as renderPanel } from './stats-panel.js';
 import * as store from './store.js';
 import * as tabs from './tabs.js';
@@ -130,6 +130,7 @@ export function applyHash(initial) {
   if (h.stream !== view.stream) { view.setStream(h.stream); changed = true; }
   const panelChanged = h.panel !== view.panel;
   if (panelChanged) view.setPanel(h.panel);
+  if (panelChanged || initial) followPanel();
   if (changed || initial || panelChanged) syncControls();
   if (changed && !initial) rebuild();
   if ((changed || panelChanged) && !initial) renderPanel();
@@ -148,7 +149,7 @@ function openLinked(hash) {
 /** Shows stream `id` and the lines around line `cursor` of its history, that line highlighted. */
 export function openLine(id, cursor) {
   if (id && id !== view.stream && store.stream(id)) showStream(id);
-  history.open(id, { around: cursor });
+  openHistory(id, { around: cursor });
 }
 
 /**
@@ -179,7 +180,14 @@ export function jump() {
   const id = historyStream();
   if (!id) { jumpError.textContent = 'no stream yet'; return; }
   if (view.stream === view.ALL) showStream(id);
-  history.open(id, { at: m.t });
+  openHistory(id, { at: m.t });
+}
+
+/** Opens the history of stream `id` at unix time `t` (a chart's point), on its tab. */
+export function openAt(id, t) {
+  if (!store.stream(id)) return;
+  if (id !== view.stream) showStream(id);
+  openHistory(id, { at: t });
 }
 
 /** Searches the history of the stream shown (or the only one, or the one chosen) for the filter box's text. */
@@ -251,6 +259,7 @@ function showStream(id) {
 
 function togglePanel() {
   view.setPanel(!view.panel);
+  followPanel();
   syncControls();
   saveHash();
   renderPanel();

@@ -1,5 +1,5 @@
-/* copy.js: copying log lines and links to them. Owns the copy and link
- * buttons that follow the mouse from row to row (and, on the same hover, the
+/* copy.js: copying log lines and links to them. Owns the copy, link and
+ * fields buttons (every field of the line: details.js) that follow the mouse from row to row (and, on the same hover, the
  * full timestamp as the time column's tooltip, the full text as the tooltip of
  * a cell cut short), copying a selection across rows as the lines themselves,
  * one a line, and the "Copied" toast.
@@ -12,16 +12,17 @@ import * as view from './view.js';
 const log = document.getElementById('log');
 const button = document.getElementById('copy');
 const linkButton = document.getElementById('link');
+const fieldsButton = document.getElementById('fields-btn');
 const toastBox = document.getElementById('toast');
 let copyRow = null;   // the row the button is in
 let toastTimer = 0;
 
 /** Takes the button out of the rows (before rows are removed, or when the mouse leaves). */
 export function hideCopy() {
-  button.hidden = true;
-  linkButton.hidden = true;
-  if (button.parentNode !== document.body) document.body.appendChild(button);
-  if (linkButton.parentNode !== document.body) document.body.appendChild(linkButton);
+  for (const b of [fieldsButton, linkButton, button]) {
+    b.hidden = true;
+    if (b.parentNode !== document.body) document.body.appendChild(b);
+  }
   copyRow = null;
 }
 
@@ -30,8 +31,13 @@ export function releaseCopy() {
   if (copyRow) hideCopy();
 }
 
-export function install() {
+/** Wires the buttons: `showFields(entry)` shows a line's every field. */
+export function install(showFields) {
   log.addEventListener('mouseover', onHover);
+  fieldsButton.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    if (copyRow && copyRow._e) showFields(copyRow._e);
+  });
   log.addEventListener('mouseleave', hideCopy);
   button.addEventListener('click', (ev) => {
     ev.stopPropagation();
@@ -55,10 +61,10 @@ function onHover(ev) {
   }
   if (!row || row === copyRow || !row._e || row._e.k !== LINE) return;
   copyRow = row;
-  row.appendChild(linkButton);
-  row.appendChild(button);
-  button.hidden = false;
-  linkButton.hidden = false;
+  for (const b of [fieldsButton, linkButton, button]) {
+    row.appendChild(b);
+    b.hidden = false;
+  }
 }
 
 /** The cell's text is cut short: by its column's width, or (the last, inline one) by the row's. */
@@ -104,7 +110,7 @@ function onCopy(ev) {
   if (a === b) {
     // Within one row: plain text of the selection (columns joined by spaces).
     if (view.mode === 'raw') return;
-    const whole = a && a._e && range.toString() === a.textContent.replace(/(link)?copy$/, '');
+    const whole = a && a._e && range.toString() === a.textContent.replace(/(fields)?(link)?copy$/, '');
     ev.clipboardData.setData('text/plain', whole ? a._e.t : sel.toString());
     ev.preventDefault();
     return;

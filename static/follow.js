@@ -2,15 +2,14 @@
  * time of the reader's last scrolling gesture on the log, which tells the
  * reader's scrolling (follow turns off when scrolled up, on again at the
  * bottom) from scrolling caused by rows changing size or being added above
- * (the view stays at the end). Scrolling above the oldest row, or within a
- * window of the history, is history.js's to handle; following again (End)
- * leaves the history.
+ * (the view stays at the end). Which rows come and go as the reader scrolls
+ * (older ones from memory and disk, a window of the history) is shown.js's;
+ * following again (End) leaves the history.
  */
 import * as chunks from './chunks.js';
 import * as history from './history.js';
 import * as reading from './reading.js';
-import { rebuild } from './render.js';
-import { isSparse, scheduleTopUp } from './topup.js';
+import * as shown from './shown.js';
 
 const log = document.getElementById('log');
 const colhead = document.getElementById('colhead');
@@ -21,11 +20,11 @@ export function setPaused(p) {
   if (p === reading.paused) return;
   if (p) {
     reading.pause();
-    if (isSparse()) scheduleTopUp(0);
+    if (shown.isSparse()) shown.scheduleTopUp(0);
   } else {
     history.leave();
     reading.resume();
-    rebuild();
+    shown.rebuild();
   }
   reading.show();
 }
@@ -34,11 +33,10 @@ export function setPaused(p) {
 export function setFollowing(f) {
   if (f === reading.following && !(f && reading.holding && !reading.paused)) return;
   reading.setFollowing(f);
-  if (!f && isSparse()) scheduleTopUp(0);
+  if (!f && shown.isSparse()) shown.scheduleTopUp(0);
   if (f) {
     userScrollAt = -Infinity;
-    const left = history.leave();
-    if (reading.holding || left) { reading.release(); rebuild(); }
+    shown.toLive();
     chunks.scrollToEnd();
   }
   reading.show();
@@ -51,29 +49,31 @@ export function markUserScroll() {
 
 function onScroll() {
   colhead.scrollLeft = log.scrollLeft;
+  const byReader = performance.now() - userScrollAt <= 1000;
+  const dy = shown.scrolled();
   if (history.detached()) {
     // Only the reader's own scrolling pages a window (not showing the linked line).
-    if (performance.now() - userScrollAt <= 1000) history.onScroll();
+    if (byReader && dy !== 0) shown.onScroll(dy);
     return;
   }
   const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-  if (performance.now() - userScrollAt > 1000) {
+  if (!byReader) {
     // Not the reader: rows changed size or were added above. Stay at the end.
     if (reading.following && !reading.holding && !atEnd) chunks.scrollToEnd();
     return;
   }
+  if (dy === 0) return; // rows changed (shown.js), not the reader's doing
   if (reading.following && !atEnd) setFollowing(false);
-  else if (!reading.following && atEnd && !reading.paused) setFollowing(true);
-  history.onScroll();
+  else if (!reading.following && atEnd && !reading.paused && !shown.showNewer()) setFollowing(true);
+  shown.onScroll(dy);
 }
 
-/** Wheel up at the top (also when the rows do not fill the log, so nothing scrolls): older lines from disk. */
+/** Wheel up at the top (also when the rows do not fill the log, so nothing scrolls): older lines. */
 function onWheel(ev) {
   markUserScroll();
   if (ev.deltaY >= 0 || log.scrollTop > 0) return;
-  if (history.detached()) { history.onScroll(); return; }
-  if (reading.following) setFollowing(false);
-  history.onScroll();
+  if (reading.following && !history.detached()) setFollowing(false);
+  shown.onScroll(0);
 }
 
 export function install() {

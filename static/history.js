@@ -1,30 +1,26 @@
 /* history.js: lines from disk (GET history, docs/protocol.md). Owns the
- * history view's state: its mode, the stream, the entries read from disk, the
- * cursors of the next older and newer pages, the request under way, the line
- * highlighted, a link waiting for the streams, and the note above the log.
+ * history's state: its mode, the stream, the entries read from disk, the
+ * boundary row above the live lines, the cursors of the next older and newer
+ * pages, the request under way, the line highlighted, a link waiting for the
+ * streams, and the note above the log. It reads pages and says what happened;
+ * which rows the log shows of them is shown.js's.
  *
  *   'off'   the live view alone
  *   'back'  the live view continued upwards: older lines from disk above the
- *           oldest row the page holds (before=seq:S, then before=CURSOR),
- *           across rotations; topup.js and render.js treat them as rows older
- *           than the store's
+ *           oldest line the page holds (before=seq:S, then before=CURSOR),
+ *           across rotations, below a boundary row ("older lines from disk")
  *   'jump'  a window of the file away from the live end (at=, around=):
  *           paged up and down, live lines held back meanwhile; reaching the
  *           live end (after: null) resumes the live view
  *
  * Entries from disk are entries as store.js makes them (historyEntry), with
- * arrival numbers of their own below every live one. At most the store cap of
- * them are kept; End (following again) drops them all.
+ * arrival numbers of their own below every live one (the boundary is 0). At
+ * most the store cap of them are kept; End (following again) drops them all.
  */
-import * as chunks from './chunks.js';
-import { setFollowing } from './follow.js';
-import * as logStatus from './log-status.js';
 import { checkPage, historyQuery, landing, olderThan, trimWindow, withoutHeld } from './pages.js';
 import { fullTime } from './parse.js';
-import * as reading from './reading.js';
-import { rebuild } from './render.js';
 import * as store from './store.js';
-import { LINE, historyEntry } from './store.js';
+import { BOUNDARY, LINE, historyEntry } from './store.js';
 import { setLine } from './url-state.js';
 import * as view from './view.js';
 import { localText, unixTime } from './when.js';
@@ -40,9 +36,9 @@ let lo = 0, hi = 0;      // arrival numbers of the next entry above and below
 let ctrl = null;         // the request under way
 let failedAt = -Infinity;
 let target = null;       // the entry highlighted
-let pending = null;      // {cursor, stream}: a link to open once the streams are known
+let pending = null;      // {id, params}: a link to open once the streams are known
+let boundary = null;     // 'back': the row between the lines from disk and the live ones
 
-const log = document.getElementById('log');
 const noteBox = document.getElementById('hist-note');
 const JUMP_BASE = -1e12;
 const RETRY_MS = 3000;
@@ -60,6 +56,9 @@ function say(text, err) {
   noteBox.hidden = !text;
   noteBox.classList.toggle('err', !!err);
 }
+
+/** Says `text` above the log (shown.js: what its reading from disk found). */
+export function note(text) { say(text); }
 
 /** Offers the streams to read older lines of: a button per stream (data-stream, controls.js shows it). */
 function offerStreams() {
@@ -79,16 +78,22 @@ function setMode(m) {
   document.documentElement.dataset.history = m;
 }
 
-/** Disk entries older than the live ones ('back' only), for topup.js. */
+/** The lines from disk above the live ones and their boundary ('back'; else none), oldest first. */
 export function olderEntries() { return mode === 'back' ? entries : []; }
-/** Rows the DOM may hold beyond the row cap: the disk entries shown above the live ones. */
-export function extraRows() { return mode === 'back' ? entries.length : 0; }
+export function boundaryEntry() { return mode === 'back' ? boundary : null; }
+/** Rows the DOM may hold beyond the row cap: the lines from disk above the live ones, and their boundary. */
+export function extraRows() { return mode === 'back' ? entries.length + 1 : 0; }
+/** The window's entries ('jump'), oldest first. */
+export function windowEntries() { return mode === 'jump' ? entries : []; }
 /** The live entry is shown from disk instead (it overlaps the lines read back). */
 export function hidesLive(e) {
-  return mode === 'back' && e.k === LINE && e.s !== null && e.s.id === sid && e.q > 0 && e.q < cutSeq;
+  return mode === 'back' && e.k === LINE && !e.h && e.s !== null && e.s.id === sid && e.q > 0 && e.q < cutSeq;
 }
 /** The view shows a window of the file instead of the live lines. */
 export function detached() { return mode === 'jump'; }
+/** The oldest line on disk has been read (nothing older to ask for). */
+export function atOldest() { return mode !== 'off' && before === null; }
+export function loading() { return ctrl !== null; }
 
 /** A /history page for `params`: {page} or {status, error}, {aborted} when a newer request replaced it. */
 async function fetchPage(params, signal) {
@@ -116,23 +121,17 @@ async function get(params) {
   return res;
 }
 
-export function loading() { return ctrl !== null; }
+/** May a request start now: none under way, none failed lately. */
+function ready() {
+  return !ctrl && performance.now() - failedAt >= RETRY_MS;
+}
 
 function entriesOf(st, lines, n0) {
   return lines.map((l, i) => historyEntry(st, l, n0 + i));
 }
 
-/** Inserts rows above the first one, the rows on screen staying where they are. */
-function prependKeeping(list) {
-  if (!list.length) return;
-  const h0 = log.scrollHeight, top0 = log.scrollTop;
-  chunks.prependRows(list);
-  if (log.scrollTop === top0) log.scrollTop = top0 + (log.scrollHeight - h0);
-}
-
-/** The first page back from the live view: before=seq:S, or at= the oldest row's time when S is no longer known. */
-async function firstOlder(st) {
-  const first = chunks.firstEntry();
+/** The first page back from the live view: before=seq:S, or at= the oldest line's time when S is no longer known. */
+async function firstOlder(st, first) {
   const oldest = first && first.k === LINE && first.s === st && first.q > 0 ? first : oldestLine(st);
   if (!oldest) return { error: 'no line to go back from yet' };
   const res = await get({ stream: st.id, before: 'seq:' + oldest.q });
@@ -152,74 +151,80 @@ function oldestLine(st) {
 }
 
 /**
- * Loads the next older page above the rows ('back', starting it from the live
- * view, or 'jump'). Failures say so above the log and are retried on a later
+ * Reads the next older page above the live view ('back', starting it from
+ * 'off'; `first`: the oldest line the view holds). The entries read, oldest
+ * first, or null when none could be (the note above the log says why, or
+ * that the oldest line on disk is shown). Failures are retried on a later
  * scroll, never sooner than RETRY_MS.
  */
-export async function loadOlder(chain = 0) {
-  if (ctrl || performance.now() - failedAt < RETRY_MS) return;
-  if (mode !== 'jump' && reading.following) return;
+export async function readOlder(first) {
+  if (mode === 'jump' || !ready()) return null;
   const id = mode === 'off' ? streamFor() : sid;
   const st = id && store.stream(id);
-  if (!st) { offerStreams(); return; }
-  if (before === null) { say('The oldest line on disk is shown'); return; }
-  if (entries.length >= store.capacity()) { say('History: ' + entries.length + ' lines kept (the most); use the time picker to go further'); return; }
-  say('Loading older lines…');
-  const res = mode === 'off' ? await firstOlder(st) : await get({ stream: id, before });
-  if (res.aborted) return;
-  if (!res.page) { say('Could not load older lines: ' + res.error, true); return; }
-  if (mode === 'off') { setMode('back'); sid = id; lo = 0; }
+  if (!st) { offerStreams(); return null; }
+  if (before === null) { say('The oldest line on disk is shown'); return null; }
+  if (entries.length >= store.capacity()) {
+    say('History: ' + entries.length.toLocaleString('en-US') + ' lines from disk kept (the most); use the time picker to go further back');
+    return null;
+  }
+  say('Loading older lines from disk…');
+  const res = mode === 'off' ? await firstOlder(st, first) : await get({ stream: id, before });
+  if (res.aborted) return null;
+  if (!res.page) { say('Could not load older lines: ' + res.error, true); return null; }
+  if (mode === 'off') {
+    setMode('back');
+    sid = id;
+    lo = 0;
+    boundary = { k: BOUNDARY, s: st, q: 0, t: 'older lines from disk', v: 0, n: 0, r: null };
+  }
   const fresh = entriesOf(st, withoutHeld(res.page.lines, entries), lo - res.page.lines.length);
   lo -= res.page.lines.length;
   entries = fresh.concat(entries);
   before = res.page.before;
-  const shown = fresh.filter(view.matches);
-  prependKeeping(shown);
   say(before === null ? 'The oldest line on disk is shown' : '');
-  logStatus.showFooter();
-  if (!shown.length && before !== null && chain < 10) loadOlder(chain + 1);
+  return fresh;
 }
 
-/** Loads the next newer page below the window ('jump'); at the live end, the live view resumes. */
-export async function loadNewer() {
-  if (mode !== 'jump' || ctrl || performance.now() - failedAt < RETRY_MS) return;
-  if (after === null) { backToLive(); return; }
+/**
+ * Reads the next page below the window ('jump'): {fresh, dropped} (the new
+ * entries, and how many of the oldest were dropped to stay within the store
+ * cap), {live: true} at the live end, or null.
+ */
+export async function readNewer() {
+  if (mode !== 'jump' || !ready()) return null;
+  if (after === null) return { live: true };
   const st = store.stream(sid);
   say('Loading newer lines…');
   const res = await get({ stream: sid, after });
-  if (res.aborted || mode !== 'jump') return;
-  if (!res.page) { say('Could not load newer lines: ' + res.error, true); return; }
+  if (res.aborted || mode !== 'jump') return null;
+  if (!res.page) { say('Could not load newer lines: ' + res.error, true); return null; }
   const fresh = entriesOf(st, withoutHeld(res.page.lines, entries), hi);
   hi += fresh.length;
   entries = entries.concat(fresh);
   after = res.page.after;
-  chunks.appendRows(fresh.filter(view.matches));
   const cut = trimWindow(entries.length, store.capacity(), 'newer').head;
-  if (cut) dropOldest(cut);
+  const gone = entries.splice(0, cut);
+  if (cut) before = entries.length ? entries[0].c : before;
   sayWindow();
+  return { fresh, dropped: gone };
 }
 
-/** Drops the `n` oldest entries of the window, and their rows. */
-function dropOldest(n) {
-  const gone = entries.splice(0, n);
-  before = entries.length ? entries[0].c : before;
-  chunks.trimTop(gone.filter(view.matches).length);
-}
-
-async function olderInWindow() {
+/** Reads the next page above the window ('jump'): {fresh, trimmed} (true when the newest were dropped), or null. */
+export async function readOlderInWindow() {
+  if (mode !== 'jump' || before === null || !ready()) return null;
   const st = store.stream(sid);
   say('Loading older lines…');
   const res = await get({ stream: sid, before });
-  if (res.aborted || mode !== 'jump') return;
-  if (!res.page) { say('Could not load older lines: ' + res.error, true); return; }
+  if (res.aborted || mode !== 'jump') return null;
+  if (!res.page) { say('Could not load older lines: ' + res.error, true); return null; }
   const fresh = entriesOf(st, withoutHeld(res.page.lines, entries), lo - res.page.lines.length);
   lo -= res.page.lines.length;
   entries = fresh.concat(entries);
   before = res.page.before;
-  prependKeeping(fresh.filter(view.matches));
   const cut = trimWindow(entries.length, store.capacity(), 'older').tail;
-  if (cut) { entries.splice(entries.length - cut); after = entries[entries.length - 1].c; rebuild(); }
+  if (cut) { entries.splice(entries.length - cut); after = entries[entries.length - 1].c; }
   sayWindow();
+  return { fresh, trimmed: cut > 0 };
 }
 
 /** Says which window is shown; `where` says first where a jump landed instead of the time asked for. */
@@ -236,43 +241,11 @@ function landed(page, at) {
   return '';
 }
 
-/** Scrolling: near the top loads older lines, near the bottom of a window newer ones. True when the history took the scroll. */
-export function onScroll() {
-  const screen = Math.max(log.clientHeight, 100);
-  const nearTop = log.scrollTop < screen;
-  if (mode === 'jump') {
-    if (nearTop && before !== null) { if (!ctrl) olderInWindow(); }
-    else if (log.scrollTop + log.clientHeight >= log.scrollHeight - screen / 2) loadNewer();
-    return true;
-  }
-  if (nearTop && !reading.following && atOldestRow()) loadOlder();
-  return false;
-}
-
-/** The first row is the oldest the page holds for the view (nothing older to top up from memory). */
-function atOldestRow() {
-  const first = chunks.firstEntry();
-  if (!first) return store.ring(view.stream).length === 0;
-  const ring = store.ring(view.stream);
-  for (let i = ring.first(); i < ring.items.length && ring.items[i].n < first.n; i++) {
-    const e = ring.items[i];
-    if (view.matches(e) && !hidesLive(e)) return false;
-  }
-  return mode !== 'back' || entries.length === 0 || first.n <= entries[0].n || !entries.some((e) => e.n < first.n && view.matches(e));
-}
-
-/** The window's rows (render.js, for 'jump'), the highlighted line scrolled to the middle. */
-export function renderWindow(scroll) {
-  chunks.replaceRows(entries.filter(view.matches));
-  if (!scroll) return;
-  const row = log.querySelector('.row.hl');
-  if (row) row.scrollIntoView({ block: 'center' });
-  else log.scrollTop = 0;
-}
-
 /**
- * Opens a window of stream `id`'s file: {at: unix seconds} or {around:
- * cursor}, the line at the page's `index` highlighted. False (and a note) on failure.
+ * Reads a window of stream `id`'s file: {at: unix seconds} or {around:
+ * cursor}, the line at the page's `index` highlighted. True when it became
+ * the window ('jump'); false (and a note) on failure, or when the streams are
+ * not known yet (the link is kept for streamsKnown).
  */
 export async function open(id, params) {
   const st = store.stream(id);
@@ -284,34 +257,27 @@ export async function open(id, params) {
   if (!res.page.lines.length) { say('No lines on disk there', true); return false; }
   setMode('jump');
   sid = id;
-  hi = res.page.lines.length;
-  lo = 0;
   entries = entriesOf(st, res.page.lines, JUMP_BASE);
   lo = JUMP_BASE; hi = JUMP_BASE + entries.length;
   before = res.page.before;
   after = res.page.after;
+  boundary = null;
   target = entries[Math.max(0, res.page.index)];
   target.hl = 1;
   setLine(target.c, id);
-  reading.setFollowing(false);
-  reading.hold();
-  renderWindow(true);
-  reading.show();
-  logStatus.showEmpty();
-  logStatus.showFooter();
   sayWindow(params.at !== undefined ? landed(res.page, params.at) : '');
   return true;
 }
 
-/** Opens a link's line once the streams of the first hello are known. */
-export function streamsKnown() {
-  if (!pending || !store.stream(pending.id)) return;
+/** The link waiting for the streams, once they are known ({id, params}), or null. */
+export function takePending() {
+  if (!pending || !store.stream(pending.id)) return null;
   const p = pending;
   pending = null;
-  open(p.id, p.params);
+  return p;
 }
 
-/** Forgets the lines from disk (the live view alone again); the caller rebuilds the rows. */
+/** Forgets the lines from disk (the live view alone again); true when there were any. The caller rebuilds the rows. */
 export function leave() {
   if (ctrl) ctrl.abort();
   ctrl = null;
@@ -322,15 +288,9 @@ export function leave() {
   after = null;
   cutSeq = Infinity;
   target = null;
+  boundary = null;
   failedAt = -Infinity;
   if (was === 'jump') setLine(null, null);
   say('');
   return was !== 'off';
-}
-
-/** The window reached the live end: the live view resumes, following. */
-function backToLive() {
-  leave();
-  setFollowing(true);
-  rebuild();
 }

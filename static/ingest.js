@@ -22,7 +22,10 @@ self.onmessage = (ev) => {
   const d = ev.data;
   if (!d || typeof d !== 'object') return;
   if (d.op === 'open') open(d.id, d.url);
-  else if (d.op === 'close') {
+  else if (d.op === 'send') {
+    const s = socks.get(d.id);
+    if (s && s.ws.readyState === WebSocket.OPEN) s.ws.send(d.text);
+  } else if (d.op === 'close') {
     const s = socks.get(d.id);
     if (s) {
       try { s.ws.close(d.code, d.reason); } catch (e) { s.ws.close(); }

@@ -1,11 +1,13 @@
 /* input.js: the keyboard shortcuts (/ filter, Esc clear or cancel a search,
  * Shift+Enter search the history, Enter in the time picker jump, Space pause,
- * End follow, Home/PageUp/PageDown/arrows scroll the log), and the input-latency
+ * End follow, Home/PageUp/PageDown/arrows scroll the log, n/N the next and
+ * previous search match in context, ? help), and the input-latency
  * probe: owns the last key or click seen, with the delay between the event and
  * its handler (window.logmon.lastInput, for diagnostics and the load test).
  */
 import * as controls from './controls.js';
 import { markUserScroll, setFollowing, setPaused } from './follow.js';
+import * as help from './help.js';
 import * as reading from './reading.js';
 import * as search from './search.js';
 
@@ -22,7 +24,8 @@ function isTyping(t) {
 
 function onKey(ev) {
   lastInput = { type: 'keydown', key: ev.key, at: performance.now(), latency: performance.now() - ev.timeStamp };
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  // A dialog open (help, columns, a line's fields) has the keys: Esc closes it.
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || document.querySelector('dialog[open]')) return;
   const typing = isTyping(ev.target);
   if (ev.key === 'Escape' && search.running()) {
     search.cancel();
@@ -63,6 +66,14 @@ function shortcut(ev) {
     case 'End':
       ev.preventDefault();
       setFollowing(true);
+      break;
+    case '?':
+      ev.preventDefault();
+      help.open();
+      break;
+    case 'n':
+    case 'N':
+      if (search.step(ev.key === 'n' ? 1 : -1)) ev.preventDefault();
       break;
     case 'Home':
     case 'PageUp':

@@ -8,9 +8,11 @@
  * layout and paint of what was built come on top, so this stays well under a
  * frame. At most FRAME_ROWS rows are built in one task, fewer when the
  * measured cost of a row says they would not fit the budget, never fewer than
- * a screenful. When more lines arrive for one frame than that (a flood), only
+ * a screenful, and fewer when the measured cost of a frame per row it added
+ * (its layout and paint too) says the frame would take more than
+ * TASK_BUDGET_MS. When more lines arrive for one frame than that (a flood), only
  * the newest screenful is built and replaces the rows; older rows are added
- * back above (topup.js) once the stream pauses, the reader scrolls up or
+ * back above (shown.js) once the stream pauses, the reader scrolls up or
  * pauses.
  *
  * Pacing: a message posted from a frame arrives once that frame's style,
@@ -21,6 +23,9 @@
  */
 
 export const FRAME_BUDGET_MS = 6;
+// A frame's whole cost (building, style, layout, paint) is kept under this,
+// below a long task (50 ms): rows are laid out and painted as they are added.
+const TASK_BUDGET_MS = 30;
 /** The most rows built in one task. */
 export const FRAME_ROWS = 400;
 const MIN_FRAME_ROWS = 32;
@@ -35,6 +40,8 @@ let nextFrameAt = 0;
 let frameStart = 0;
 let flooding = false;       // the current or last frame had more lines than it could build
 let rowCost = 0.05;         // measured ms to build one row (moving average)
+let frameRowCost = 0;       // measured ms of a frame per row it added, layout and paint included
+let frameRowsBuilt = 0;     // rows built by the current frame
 let viewRows = 48;          // rows that fit the log's height
 let frames = 0, renderMs = 0, maxRenderMs = 0;
 
@@ -65,7 +72,7 @@ export function flooded() { flooding = true; }
 
 /** How many rows one task may build: what fits the budget, at least a screenful. */
 export function frameRows() {
-  const fit = Math.floor(FRAME_BUDGET_MS / rowCost);
+  const fit = Math.min(Math.floor(FRAME_BUDGET_MS / rowCost), frameRowCost ? Math.floor(TASK_BUDGET_MS / frameRowCost) : Infinity);
   return Math.max(MIN_FRAME_ROWS, viewRows + 8, Math.min(FRAME_ROWS, fit));
 }
 
@@ -76,6 +83,7 @@ export function floodRows() {
 
 /** Keeps the per-row building cost up to date: `n` rows took `ms`. */
 export function measureRows(n, ms) {
+  frameRowsBuilt += n;
   if (n < 16) return;
   const c = Math.min(5, Math.max(0.002, ms / n));
   rowCost = rowCost * 0.7 + c * 0.3;
@@ -92,6 +100,7 @@ export function counters() {
 const afterFrame = new MessageChannel();
 afterFrame.port1.onmessage = () => {
   const cost = performance.now() - frameStart;
+  if (frameRowsBuilt >= 16) frameRowCost = frameRowCost * 0.7 + Math.min(5, cost / frameRowsBuilt) * 0.3;
   const wait = flooding ? Math.max(FLOOD_INTERVAL_MS, cost * 2) : cost > FRAME_BUDGET_MS * 2 ? cost : 0;
   nextFrameAt = Math.max(nextFrameAt, frameStart + cost + wait);
 };
@@ -103,6 +112,7 @@ function frame() {
   if (nextFrameAt - t0 > 1) { schedule(); return; }
   frames++;
   flooding = false;
+  frameRowsBuilt = 0;
   work();
   const spent = performance.now() - t0;
   renderMs += spent;

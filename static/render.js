@@ -1,8 +1,10 @@
-/* render.js: from stored entries to rows. Owns the entries of the current
- * view that no frame has handled yet (`pending`), and decides what each frame
- * does with them: count them as unseen while the view is held, append them
- * up to the row cap while scrolled up, or append them and trim the oldest
- * rows while following; and rebuilds the rows when the view changes.
+/* render.js: from newly stored entries to rows. Owns the entries of the
+ * current view that no frame has handled yet (`pending`), and decides what
+ * each frame does with them: count them as unseen while the view is held,
+ * append them up to the row cap while scrolled up, or append them and trim
+ * the oldest rows while following. Which rows are shown otherwise (a rebuild,
+ * scrolling, lines from disk) is shown.js's; entries it already accounted
+ * for (shown.settledUpTo) are skipped here.
  *
  * Entries are stored as they come (store.js) and applied to the DOM in
  * batches, one per frame (pacing.js), never one DOM write per line and never
@@ -13,11 +15,8 @@ import * as chunks from './chunks.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
 import * as reading from './reading.js';
-import * as history from './history.js';
-import { renderColhead } from './rows.js';
+import * as shown from './shown.js';
 import * as store from './store.js';
-import { LINE } from './store.js';
-import { scheduleTopUp, markFull } from './topup.js';
 import * as view from './view.js';
 
 let pending = [];
@@ -45,7 +44,9 @@ export function schedule() {
   pacing.schedule();
 }
 
-function applyBatch(batch) {
+function applyBatch(all) {
+  const batch = all[0].n > shown.settledUpTo ? all : all.filter((e) => e.n > shown.settledUpTo);
+  if (!batch.length) return;
   if (reading.holding) {
     reading.countUnseen(view.countMatches(batch));
     if (batch.length > pacing.FRAME_ROWS) pacing.flooded();
@@ -87,16 +88,17 @@ function applyScrolledUp(batch, matched, lastN) {
 }
 
 /**
- * Following: rows beyond a screenful scroll out of sight in the same frame.
- * When more than that arrive at once, only the newest are worth building now;
- * the others are added back above later (topup.js), if still wanted.
+ * Following: rows beyond a screenful scroll out of sight in the same frame,
+ * as many as a task may build (pacing.frameRows: a frame that came late with
+ * a few screenfuls adds them all, replacing every row would cost more). In a
+ * flood (more than that), only the newest screenful is worth building now;
+ * the rows above are added back later (shown.js top-up), if still wanted.
  */
 function applyFollowing(matched, lastN) {
-  const limit = Math.min(view.rowsCap, pacing.floodRows());
-  if (matched.length > limit) {
+  if (matched.length > Math.min(view.rowsCap, pacing.frameRows())) {
     pacing.flooded();
-    chunks.replaceRows(matched.slice(matched.length - limit));
-    if (chunks.rowCount < view.rowsCap) scheduleTopUp();
+    chunks.replaceRows(matched.slice(matched.length - pacing.floodRows()));
+    if (chunks.rowCount < view.rowsCap) shown.scheduleTopUp();
   } else {
     chunks.appendRows(matched);
     chunks.trimTop(chunks.rowCount - view.rowsCap);
@@ -104,61 +106,6 @@ function applyFollowing(matched, lastN) {
   reading.shown(lastN);
   chunks.scrollToEnd();
   logStatus.showEmpty();
-}
-
-/**
- * The newest `first` matching entries of the view (oldest first) the DOM may
- * show, and how many matching lines are newer than what it accounts for
- * while held.
- */
-function newestShown(first) {
-  const ring = store.ring(view.stream);
-  const items = ring.items;
-  const cut = reading.holding ? reading.shownUpTo : Infinity;
-  const out = [];
-  let unseen = 0;
-  for (let i = items.length - 1; i >= ring.first(); i--) {
-    const e = items[i];
-    if (e.n > cut) { if (e.k === LINE && view.matches(e)) unseen++; continue; }
-    if (out.length >= first) break;
-    if (view.matches(e) && !history.hidesLive(e)) out.push(e);
-  }
-  return { out: out.reverse(), unseen, newest: items.length ? items[items.length - 1].n : null };
-}
-
-/** Rebuilds the rows from the store, for a changed view: a screenful now, older rows in top-up slices. */
-export function rebuild() {
-  pending = [];
-  if (history.detached()) { rebuildWindow(); return; }
-  const first = Math.min(view.rowsCap, pacing.floodRows());
-  const { out, unseen, newest } = newestShown(first);
-  if (!reading.holding) {
-    if (newest !== null) reading.shown(newest);
-    reading.setUnseen(0);
-  } else {
-    reading.setUnseen(unseen);
-  }
-  chunks.showViewClasses();
-  chunks.replaceRows(out);
-  // Lines read from disk (history.js) lie above the store's: top up into them too.
-  if ((out.length >= first && first < view.rowsCap) || history.extraRows()) scheduleTopUp(0); else markFull();
-  renderColhead();
-  if (reading.following) chunks.scrollToEnd();
-  reading.show();
-  logStatus.showStreamNotes();
-  logStatus.showEmpty();
-  logStatus.showFooter();
-}
-
-/** Rebuilds the rows of a window of the history (history.js 'jump'): live lines stay held. */
-function rebuildWindow() {
-  chunks.showViewClasses();
-  history.renderWindow(false);
-  renderColhead();
-  reading.show();
-  logStatus.showStreamNotes();
-  logStatus.showEmpty();
-  logStatus.showFooter();
 }
 
 /** Forgets every row and pending entry (a new run of the daemon). */

@@ -16,7 +16,7 @@
  */
 import { cellClass, cellOf, columnsOf } from './columns.js';
 import { errorFields, severityClass, TRUNCATED } from './parse.js';
-import { EVENT, GAP, LINE, recordOf } from './store.js';
+import { BOUNDARY, EVENT, GAP, LINE, recordOf } from './store.js';
 import * as store from './store.js';
 import * as view from './view.js';
 
@@ -49,14 +49,14 @@ function appendText(parent, text, a, b, ranges) {
   if (pos < b) parent.appendChild(document.createTextNode(text.slice(pos, b)));
 }
 
-/** A gap, event or note row. */
+/** A gap, event, note or boundary row. */
 function markRow(e, all) {
   const row = document.createElement('div');
   row._e = e;
-  const kind = e.k === GAP ? 'gap' : e.k === EVENT ? 'event' : 'note';
+  const kind = e.k === GAP ? 'gap' : e.k === EVENT ? 'event' : e.k === BOUNDARY ? 'boundary' : 'note';
   row.className = 'row mark-row ' + kind + (e.s ? ' c' + e.s.color : '');
   if (all) row.appendChild(span('c-stream', e.s ? e.s.id : 'logmon'));
-  row.appendChild(span('mark-icon', e.k === GAP ? '⋯' : e.k === EVENT ? '↻' : '•'));
+  row.appendChild(span('mark-icon', e.k === GAP ? '⋯' : e.k === EVENT ? '↻' : e.k === BOUNDARY ? '↑' : '•'));
   row.appendChild(span('mark-text', e.k === EVENT && e.s ? e.s.id + ' ' + e.t : e.t));
   return row;
 }
@@ -139,19 +139,29 @@ export function cellAt(cell) {
   return col ? { e: row._e, col, rec } : null;
 }
 
-/** The header's columns for the streams in view: the first with fields wins over error logs. */
-function headColumns() {
+/**
+ * The record (or text layout: it has the same names and types) whose
+ * columns the header shows for the streams in view: the first stream with
+ * fields; a JSON stream's from its newest line. Null when none has fields.
+ */
+export function viewRecord() {
   const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
   for (const st of shown) {
-    if (st.layout.kind === 'text') {
-      return { kind: 'text', cols: columnsOf(st.layout).map((c) => [c.cls, c.label]) };
-    }
+    if (st.layout.kind === 'text') return st.layout;
     if (st.layout.kind === 'json') {
       const e = newestLine(st);
       const rec = e && recordOf(e);
-      if (rec) return { kind: 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
+      if (rec) return rec;
     }
   }
+  return null;
+}
+
+/** The header's columns for the streams in view: those with fields win over error logs. */
+function headColumns() {
+  const rec = viewRecord();
+  if (rec) return { kind: rec.kind === 'text' ? 'text' : 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
+  const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
   return shown.some((st) => st.layout.kind === 'error') ? { kind: 'error', cols: ERROR_COLUMNS } : null;
 }
 

@@ -2,7 +2,8 @@
  * search's state: the request under way (its AbortController), the query, the
  * stream, the counts (matches, bytes scanned of the total), how it ended; and
  * the results pane: progress bar, count, and the matches as they stream in,
- * newest first. A click on a match opens its context (history.js, around=).
+ * newest first. A click on a match opens its context (history.js, around=);
+ * n and N then open the next (older) and the previous match's.
  *
  * The response is read incrementally (fetch, ReadableStream, TextDecoder) and
  * split into lines by ndjson.js. Matches are shown in batches, one per chunk
@@ -154,15 +155,36 @@ export function close() {
   state = 'idle';
 }
 
-/** `open(stream, cursor)` is called when a match is clicked. */
+/** Opens match `b`'s context, marked as the one open. */
+function openResult(b) {
+  for (const x of list.querySelectorAll('.result.on')) { x.classList.remove('on'); x.removeAttribute('aria-current'); }
+  b.classList.add('on');
+  b.setAttribute('aria-current', 'true');
+  b.scrollIntoView({ block: 'nearest' });
+  onOpen(stream, b.dataset.cursor);
+}
+
+/**
+ * Opens the context of the match `step` places after the one open (1: the
+ * next, older; -1: the previous, newer), or of the first. False when there is
+ * no such match (none shown, or the end of the list).
+ */
+export function step(by) {
+  if (pane.hidden) return false;
+  const all = [...list.querySelectorAll('button.result')];
+  const i = all.findIndex((b) => b.classList.contains('on'));
+  const next = all[i < 0 ? 0 : i + by];
+  if (!next) return false;
+  openResult(next);
+  return true;
+}
+
+/** `open(stream, cursor)` is called when a match is clicked (or n, N: step). */
 export function install(open) {
   onOpen = open;
   list.addEventListener('click', (ev) => {
     const b = ev.target.closest && ev.target.closest('button.result');
-    if (!b) return;
-    for (const x of list.querySelectorAll('.result.on')) x.classList.remove('on');
-    b.classList.add('on');
-    onOpen(stream, b.dataset.cursor);
+    if (b) openResult(b);
   });
   cancelButton.addEventListener('click', cancel);
   $('search-close').addEventListener('click', close);

@@ -90,13 +90,6 @@ export function add(m) {
   return s;
 }
 
-/** Lines a second of a stream: those read in the last second that ended (parsed or not), or null. */
-export function lineRate(s) {
-  if (!s || !s.seconds.length) return null;
-  const p = s.seconds[s.seconds.length - 1];
-  return p.t >= s.now - 2 ? p.n + p.bad : 0;
-}
-
 /** Requests over the last `secs` seconds: {n, c4, c5, bad, secs}. */
 export function recent(s, secs) {
   const out = { n: 0, c4: 0, c5: 0, bad: 0, secs };
@@ -159,4 +152,66 @@ function push(out, p, step) {
 export function top(s, field) {
   const list = s && s.top && Array.isArray(s.top[field]) ? s.top[field] : [];
   return list.filter((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && Number.isFinite(x[1]));
+}
+
+/** Point widths (seconds) the charts use: the smallest that gives at most one point a pixel. */
+export const WIDTHS = [1, 2, 5, 10, 15, 30, 60, 120, 300];
+
+/** The point width for `span` seconds drawn `pixels` wide. */
+export function pointWidth(span, pixels) {
+  const need = span / Math.max(1, pixels);
+  return WIDTHS.find((w) => w >= need) || WIDTHS[WIDTHS.length - 1];
+}
+
+/**
+ * A chart's data (chart()) aggregated to points `w` seconds wide, aligned on
+ * multiples of `w`, so that a chart shows at most a point a pixel at any span
+ * and the same time axis for minutes and seconds: each class's rate is the
+ * point's average, `lo` and `hi` the least and greatest total rate among
+ * what it gathers (a minute's rate is all a minute tells), latencies the
+ * greatest. Points with nothing in them are left out. Same shape as chart(),
+ * with `lo`, `hi` and `width` (w).
+ */
+export function aggregate(c, w) {
+  const out = {
+    from: c.from, to: c.to, t: [], classes: [[], [], [], [], []], rt: [[], [], []], ut: [[], [], []],
+    hasRt: c.hasRt, hasUt: c.hasUt, step: [], lo: [], hi: [], width: w,
+  };
+  let cur = null;
+  const flush = () => {
+    if (!cur) return;
+    out.t.push(cur.t);
+    out.step.push(w);
+    for (let k = 0; k < CLASSES; k++) out.classes[k].push(cur.sum[k] / cur.cover);
+    for (let k = 0; k < 3; k++) { out.rt[k].push(cur.rt[k]); out.ut[k].push(cur.ut[k]); }
+    out.lo.push(cur.lo);
+    out.hi.push(cur.hi);
+  };
+  for (let i = 0; i < c.t.length; i++) {
+    const step = c.step[i];
+    let total = 0;
+    for (let k = 0; k < CLASSES; k++) total += c.classes[k][i];
+    for (let s = c.t[i]; s < c.t[i] + step; s += Math.min(w, step)) {
+      const b = Math.floor(s / w) * w;
+      if (!cur || cur.t !== b) {
+        flush();
+        cur = { t: b, sum: [0, 0, 0, 0, 0], cover: 0, lo: Infinity, hi: -Infinity, rt: [null, null, null], ut: [null, null, null] };
+      }
+      const part = Math.min(w, step);
+      for (let k = 0; k < CLASSES; k++) cur.sum[k] += c.classes[k][i] * part;
+      cur.cover += part;
+      cur.lo = Math.min(cur.lo, total);
+      cur.hi = Math.max(cur.hi, total);
+      for (let k = 0; k < 3; k++) {
+        cur.rt[k] = most(cur.rt[k], c.rt[k][i]);
+        cur.ut[k] = most(cur.ut[k], c.ut[k][i]);
+      }
+    }
+  }
+  flush();
+  return out;
+}
+
+function most(a, b) {
+  return b === null ? a : a === null ? b : Math.max(a, b);
 }

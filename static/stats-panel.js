@@ -4,21 +4,18 @@
  * counts and top-10 tables of the last 10 minutes, all from the server's
  * statistics (series.js). Owns the panel's DOM.
  *
- * Clicks filter the live view through the function given to install():
- * a table row by its value (`path:/api`, `status:404`, ...), a chart point by
- * its time (`time:14:02:03` for a second, `time:14:02` for a minute), as the
- * log writes it: the time of day in the log's own clock, which the newest
- * line of the stream tells (its zone offset).
+ * A click on a table row filters the live view by its value (`path:/api`,
+ * `status:404`, ...); a click on a chart point opens the history on disk at
+ * that point's time (history.js, at=), older than memory as well: both
+ * through the functions given to install().
  */
 import * as charts from './charts.js';
-import { clockTime, present, timeIndex, zoneOffset } from './fields.js';
 import { termText } from './filter.js';
 import { fmtCount, fmtMs, fmtPct } from './labels.js';
 import { hasFields } from './layout.js';
 import { span } from './rows.js';
 import * as series from './series.js';
 import * as store from './store.js';
-import { LINE, recordOf } from './store.js';
 import * as view from './view.js';
 
 const TABLES = [['path', 'paths'], ['host', 'hosts'], ['addr', 'addresses'], ['ua', 'user agents'], ['upstream', 'upstreams']];
@@ -34,6 +31,8 @@ const tables = $('panel-tables');
 const reqChart = $('chart-req');
 const latChart = $('chart-lat');
 const latFigure = $('panel-lat');
+const reqWidth = $('req-width');
+const latWidth = $('lat-width');
 let addFilter = () => {};
 
 /** The stream the panel shows: the one in view if it has fields, else the first that has. */
@@ -63,11 +62,15 @@ export function render() {
   }
   const bad = series.recent(s, s.window).bad;
   note.textContent = bad ? fmtCount(bad) + (bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
-  const data = series.chart(s);
+  const full = series.chart(s);
+  const w = Math.max(160, chartWidth());
+  const data = series.aggregate(full, series.pointWidth(full.to - full.from, w - 60));
+  setText(reqWidth, 'points of ' + charts.widthText(data.width) + ', shaded: least to greatest');
   // A format without $request_time or $upstream_response_time has no latency to chart.
   const timed = data.hasRt || data.hasUt;
   latFigure.hidden = !timed;
-  charts.show(reqChart, timed ? latChart : null, data, Math.max(200, body.clientWidth - 4));
+  setText(latWidth, 'points of ' + charts.widthText(data.width) + ': the greatest');
+  charts.show(reqChart, timed ? latChart : null, data, w);
   showLatency(s);
   showTables(s);
 }
@@ -87,68 +90,94 @@ function showLatency(s) {
   latency.replaceChildren(frag);
 }
 
-/** A table of [value, count] rows; a click on a row filters by `key:value`. */
-function table(key, label, rows, total) {
+/** The width the charts may take: the panel's content box, less a little room. */
+function chartWidth() {
+  const cs = getComputedStyle(body);
+  return Math.floor(body.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) - 4;
+}
+
+/** Sets an element's text, touching the DOM only when it changed. */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** A table's section, made once: a title and rows of buttons (a click filters by `key:value`). */
+function tableBox(key, label) {
   const box = document.createElement('section');
   box.className = 'top top-' + key;
   box.append(span('top-title', label));
-  const max = rows.reduce((m, r) => Math.max(m, r[1]), 0) || 1;
-  for (const [value, count] of rows) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'top-row';
-    b.title = value + ' — ' + fmtCount(count) + ' (' + fmtPct(count, total) + '), click to filter';
-    b._filter = termText(key, value);
-    const bar = span('top-bar');
-    bar.style.width = ((100 * count) / max).toFixed(1) + '%';
-    b.append(bar, span('top-val', value), span('top-n', fmtCount(count)));
-    box.append(b);
-  }
   return box;
 }
 
+function rowButton() {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'top-row';
+  b.append(span('top-bar'), span('top-val'), span('top-n'));
+  return b;
+}
+
+/**
+ * Shows [value, count] rows in `box`, changing only what changed since the
+ * last second (a table rebuilt every second re-lays out the whole panel);
+ * `cls(i)` is an extra class of row i.
+ */
+function fillTable(box, key, rows, total, cls) {
+  const max = rows.reduce((m, r) => Math.max(m, r[1]), 0) || 1;
+  while (box.childElementCount - 1 > rows.length) box.lastElementChild.remove();
+  while (box.childElementCount - 1 < rows.length) box.append(rowButton());
+  rows.forEach(([value, count], i) => {
+    const b = box.children[i + 1];
+    const [bar, val, n] = b.children;
+    const className = 'top-row' + (cls ? ' ' + cls(i) : '');
+    if (b.className !== className) b.className = className;
+    const width = ((100 * count) / max).toFixed(1) + '%';
+    if (bar.style.width !== width) bar.style.width = width;
+    setText(val, value);
+    setText(n, fmtCount(count));
+    const title = value + ' — ' + fmtCount(count) + ' (' + fmtPct(count, total) + '), click to filter';
+    if (b.title !== title) b.title = title;
+    b._filter = termText(key, value);
+  });
+}
+
+const boxes = new Map();   // table key -> its section, kept from one second to the next
+
 function showTables(s) {
-  const frag = document.createDocumentFragment();
   const status = s.status.slice().sort((a, b) => b[1] - a[1]);
   const total = status.reduce((n, r) => n + r[1], 0);
-  if (status.length) {
-    const t = table('status', 'statuses', status.map(([c, n]) => [String(c), n]), total);
-    t.querySelectorAll('.top-row').forEach((b, i) => b.classList.add('st' + String(status[i][0])[0]));
-    frag.append(t);
-  }
+  const want = [];
+  if (status.length) want.push(['status', 'statuses', status.map(([c, n]) => [String(c), n]), (i) => 'st' + String(status[i][0])[0]]);
   for (const [key, label] of TABLES) {
     const rows = series.top(s, key);
-    if (rows.length) frag.append(table(key, label, rows, total));
+    if (rows.length) want.push([key, label, rows, null]);
   }
-  tables.replaceChildren(frag);
+  want.forEach(([key, label, rows, cls], i) => {
+    if (!boxes.has(key)) boxes.set(key, tableBox(key, label));
+    const box = boxes.get(key);
+    fillTable(box, key, rows, total, cls);
+    if (tables.children[i] !== box) tables.insertBefore(box, tables.children[i] || null);
+  });
+  while (tables.childElementCount > want.length) tables.lastElementChild.remove();
 }
 
-/** The zone offset of the stream's time field, from its newest line, or null (fields.js zoneOffset). */
-function logZone(st) {
-  const items = st.ring.items;
-  for (let i = items.length - 1, k = 0; i >= 0 && k < 20; i--, k++) {
-    if (items[i].k !== LINE) continue;
-    const rec = recordOf(items[i]);
-    const ti = rec ? timeIndex(rec) : -1;
-    if (ti >= 0 && present(rec.vals[ti])) return zoneOffset(rec.vals[ti]);
-  }
-  return null;
+/** The colours changed (theme.js): the charts are made anew in them. */
+export function recolor() {
+  charts.destroy();
+  render();
 }
 
-/** Wires the panel: `filter(term)` adds a term to the filter box. */
-export function install(filter) {
+/** Wires the panel: `filter(term)` adds a term to the filter box, `openAt(id, t)` opens the history of stream `id` at unix time `t`. */
+export function install(filter, openAt) {
   addFilter = filter;
   tables.addEventListener('click', (ev) => {
     const b = ev.target.closest('.top-row');
     if (b && b._filter) addFilter(b._filter);
   });
-  charts.onPick((t, step) => {
+  charts.onPick((t) => {
     const st = panelStream();
-    if (!st) return;
-    const hms = clockTime(t, logZone(st));
-    addFilter('time:' + (step >= 60 ? hms.slice(0, 5) : hms));
+    if (st) openAt(st.id, t);
   });
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { charts.destroy(); render(); });
   let w = 0;
   new ResizeObserver(() => {
     if (body.clientWidth === w) return;

@@ -1,10 +1,15 @@
 /* stats.js: the live figures in the page's header and tabs, from the
- * server's statistics (series.js): each stream's lines per second on its tab,
- * and for the access streams in view, requests per second and the share of
- * 4xx and 5xx responses over the last minute. Owns the timer that gathers
+ * server's statistics (series.js), or, while the statistics panel is closed
+ * and the server sends none (connection.js setStats), from the lines
+ * received (store.js recentLines, once a second), all over the same last minute: each
+ * stream's lines per second on its tab, and for the access streams in view,
+ * requests per second and the share of 4xx and 5xx responses. Lines that do
+ * not fit the stream's format are lines but no requests: the only way the
+ * two rates differ, and the header then says so. Owns the timer that gathers
  * the stats messages of one second into one render, and the renders' count
  * and cost (the panel's included).
  */
+import { setStats } from './connection.js';
 import { fmtPct, fmtRate } from './labels.js';
 import { hasFields } from './layout.js';
 import { showFooter } from './log-status.js';
@@ -17,23 +22,33 @@ import * as view from './view.js';
 const WINDOW = 60; // seconds
 const box = document.getElementById('stats');
 let timer = 0;
+let linesTimer = 0;      // renders from the lines received, while the panel is closed
 let onRender = () => {};
 let renders = 0, renderMs = 0, maxRenderMs = 0;
 
 /** `fn()` runs after each render (the statistics panel follows). */
 export function onShown(fn) { onRender = fn; }
 
+/** Follows the panel: the server's statistics while it is shown, the lines received (rendered every second) while not. */
+export function followPanel() {
+  setStats(view.panel);
+  clearInterval(linesTimer);
+  linesTimer = view.panel ? 0 : setInterval(render, 1000);
+  render();
+}
+
 /** New statistics arrived: render once the messages of this second are in. */
 export function changed() {
   if (!timer) timer = setTimeout(() => { timer = 0; render(); }, 50);
 }
 
-function streamStat(st, s) {
-  const r = series.recent(s, WINDOW);
+function streamStat(st, r) {
   const item = span('stat c' + st.color);
-  item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute';
+  item.title = st.id + ': requests per second, and share of 4xx and 5xx responses, over the last minute'
+    + (r.bad ? '; the tab counts every line, and ' + r.bad + (r.bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '');
   item.append(span('stat-name', st.id), span('stat-val', fmtRate(r.n / WINDOW) + ' req/s'),
     span('stat-val st4', '4xx ' + fmtPct(r.c4, r.n)), span('stat-val st5', '5xx ' + fmtPct(r.c5, r.n)));
+  if (r.bad) item.append(span('stat-val stat-bad', '+' + r.bad + ' unparsed'));
   return item;
 }
 
@@ -48,11 +63,14 @@ export function render() {
   const frag = document.createDocumentFragment();
   let any = false;
   for (const st of store.streams()) {
-    const s = series.of(st.id);
-    const rate = series.lineRate(s);
-    setRate(st.id, rate === null ? '' : fmtRate(rate) + '/s');
-    if (!s || !hasFields(st.layout) || (view.stream !== view.ALL && view.stream !== st.id)) continue;
-    frag.append(streamStat(st, s));
+    // With the panel closed, the server's statistics are off (connection.setStats): the lines received tell.
+    const s = view.panel ? series.of(st.id) : null;
+    const r = view.panel ? series.recent(s, WINDOW) : store.recentLines(st.id, WINDOW);
+    const known = !view.panel || s;
+    setRate(st.id, known ? fmtRate((r.n + r.bad) / WINDOW) + '/s' : '', st.id + ': lines a second over the last minute'
+      + (view.panel ? '' : ', as received'));
+    if (!known || !hasFields(st.layout) || (view.stream !== view.ALL && view.stream !== st.id)) continue;
+    frag.append(streamStat(st, r));
     any = true;
   }
   if (any) frag.append(span('stat-window', '1 min'));

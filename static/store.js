@@ -3,7 +3,8 @@
  *
  * Owns: the streams of the last `hello` (id, path, format, layout, colour,
  * position, and what hello says of its file and format: state, stateDetail,
- * formatSource, formatReason),
+ * formatSource, formatReason, and the lines received in each of its last
+ * seconds),
  * one bounded Ring of entries per stream plus one for all streams merged, the
  * store cap, the arrival numbering of entries and the received/skipped counts.
  * No DOM: whoever shows entries subscribes with onEntry().
@@ -22,8 +23,12 @@ import { compileLayout, record } from './layout.js';
 import { severity } from './parse.js';
 import { gapText } from './labels.js';
 
-/** Entry kinds: a log line, skipped lines, a file event, a note from the page. */
-export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3;
+/**
+ * Entry kinds: a log line, skipped lines, a file event, a note from the page,
+ * and the boundary between lines read from disk and live ones (history.js;
+ * never stored here).
+ */
+export const LINE = 0, GAP = 1, EVENT = 2, NOTE = 3, BOUNDARY = 4;
 /** The least number of entries every view keeps. */
 export const STORE_PER_VIEW = 20000;
 const COLORS = 8;
@@ -87,10 +92,12 @@ export function setStreams(hello) {
   for (const s of Array.isArray(hello) ? hello : []) {
     if (!s || typeof s.id !== 'string') continue;
     const st = byId.get(s.id)
-      || { id: s.id, path: '', format: 'plain', layout: null, color: 0, last: null, ring: new Ring(cap) };
+      || { id: s.id, path: '', format: 'plain', layout: null, color: 0, last: null, ring: new Ring(cap), secs: [] };
     st.path = String(s.path || '');
     st.format = typeof s.format === 'string' && s.format ? s.format : 'plain';
     st.layout = compileLayout(s.layout, st.format);
+    // Lines up to the newest at hello are the backlog (or missed ones): not counted as received now.
+    st.liveFrom = Number.isFinite(s.seq) ? s.seq : 0;
     adoptStatus(st, s);
     next.push(st);
     ids.set(st.id, st);
@@ -156,11 +163,13 @@ export function addLines(m) {
   const sev = m.sev && m.sev.length === lines.length ? m.sev : null;
   let stored = 0;
   let seq = m.seq;
+  const now = Math.floor(Date.now() / 1000);
   for (let i = 0; i < lines.length; i++, seq++) {
     if (st.last !== null && seq <= st.last) continue; // already have it
     const t = typeof lines[i] === 'string' ? lines[i] : String(lines[i]);
     const v = lay.kind === 'plain' ? 0 : sev ? sev[i] : severity(lay, t);
     add(LINE, st, seq, t, v);
+    if (seq > st.liveFrom) tally(st, v, now);
     received++;
     stored++;
     st.last = seq;
@@ -176,6 +185,42 @@ export function addLines(m) {
 export function historyEntry(st, line, n) {
   const v = st.layout.kind === 'plain' ? 0 : severity(st.layout, line.text);
   return { k: LINE, s: st, q: line.seq || 0, t: line.text, v, n, r: undefined, h: 1, c: line.cursor, tm: line.time };
+}
+
+// Seconds of lines received kept per stream, for recentLines().
+const TALLY_SECS = 61;
+
+/** Counts a line received at unix second `now` with severity `v` (a status for access lines). */
+function tally(st, v, now) {
+  const k = now % TALLY_SECS;
+  let b = st.secs[k];
+  if (!b || b.t !== now) b = st.secs[k] = { t: now, lines: 0, n: 0, c4: 0, c5: 0 };
+  b.lines++;
+  if (v >= 100 && v < 600) {
+    b.n++;
+    if (v >= 500) b.c5++; else if (v >= 400) b.c4++;
+  }
+}
+
+/**
+ * The lines of stream `id` received over the `secs` seconds before this one
+ * (at most a minute): {n: requests (lines with a status), c4, c5, bad: lines
+ * without one, secs}, as series.js recent() gives them from the server's
+ * statistics, for when the page does not receive those.
+ */
+export function recentLines(id, secs) {
+  const out = { n: 0, c4: 0, c5: 0, bad: 0, secs };
+  const st = byId.get(id);
+  if (!st) return out;
+  const now = Math.floor(Date.now() / 1000);
+  for (const b of st.secs) {
+    if (!b || b.t >= now || b.t < now - Math.min(secs, TALLY_SECS - 1)) continue;
+    out.n += b.n;
+    out.c4 += b.c4;
+    out.c5 += b.c5;
+    out.bad += b.lines - b.n;
+  }
+  return out;
 }
 
 /** Stores a `gap` message as one entry, unless the lines it names were had. */
@@ -202,6 +247,9 @@ export function addEvent(m) {
 export function addNote(text) {
   add(NOTE, null, 0, text, 0);
 }
+
+/** The arrival number of the newest entry stored (0: none yet). */
+export function newestN() { return nextN - 1; }
 
 /** The last sequence number had of each stream (null: none yet). */
 export function positions() {

@@ -48,10 +48,12 @@ export function syncTabs() {
   }
 }
 
-/** Shows a stream's rate on its tab. */
-export function setRate(id, text) {
+/** Shows a stream's rate on its tab, and what it counts over which window (`title`). */
+export function setRate(id, text, title) {
   const r = rates.get(id);
-  if (r) r.textContent = text;
+  if (!r) return;
+  if (r.textContent !== text) r.textContent = text;
+  if (r.title !== title) r.title = title;
 }
 
 /** The tab an arrow key, Home or End moves to from tab `i` of `n`, or -1 for other keys. */

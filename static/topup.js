@@ -1,82 +1,50 @@
-/* topup.js: adding older rows back above the first row. Owns whether the DOM
- * may hold fewer rows than the row cap allows (`sparse`) and the timer of the
- * next top-up slice.
+/* topup.js: pure: which entries lie next to the rows shown. Owns no state,
+ * no DOM (unit tested in tests/ui/topup.test.mjs).
  *
- * A flood or a rebuild builds only the newest screenful at once (pacing.js).
- * The DOM is then filled up to the row cap with older rows from the store, one
- * budgeted slice per task: while the view follows a busy stream, that waits
- * for a quiet moment; when paused or scrolled up it goes ahead. Slices close
- * to what is on screen are one chunk (they are laid out and painted at once);
- * far above, chunks stay skipped by content-visibility and slices are larger.
+ * What a view can show is one sequence in arrival order made of parts, each
+ * sorted by arrival number (`n`) and each older than the next: the lines read
+ * from disk above the live ones (history.js 'back', numbered below every live
+ * one), the boundary row between them ("older lines from disk"), and the
+ * store's ring of the view (store.js). The rows in the DOM are a contiguous
+ * stretch of that sequence's entries that `keep` (the view's filters); the
+ * functions below give the entries just above or just below that stretch.
  */
-import * as chunks from './chunks.js';
-import * as history from './history.js';
-import * as logStatus from './log-status.js';
-import * as pacing from './pacing.js';
-import * as reading from './reading.js';
-import * as store from './store.js';
-import * as view from './view.js';
+import { lowerBound } from './store.js';
 
-// Delay between two top-up slices.
-const TOPUP_SLICE_MS = 25;
-// Delay while waiting for a quiet moment.
-const QUIET_MS = 300;
-
-let sparse = false;
-let timer = 0;
-
-/** The DOM may hold fewer rows than it could: top up after `delay` ms (default: a quiet moment). */
-export function scheduleTopUp(delay) {
-  sparse = true;
-  clearTimeout(timer);
-  timer = setTimeout(() => {
-    timer = 0;
-    if (!reading.holding && reading.following && pacing.busy()) { scheduleTopUp(QUIET_MS); return; }
-    if (topUp()) scheduleTopUp(TOPUP_SLICE_MS);
-  }, delay === undefined ? QUIET_MS : delay);
+/** A part of the sequence: `items` sorted by `n`, from index `from` on. */
+export function part(items, from = 0) {
+  return { items, from };
 }
 
-/** The DOM holds every row it should: nothing to top up. */
-export function markFull() { sparse = false; }
-
-export function isSparse() { return sparse; }
-
-/**
- * The newest `want` matching entries of the view older than arrival number
- * `before`, oldest first: from the store, then from the lines read from disk
- * above them (history.js 'back'), whose arrival numbers are below every live one.
- */
-function olderMatches(before, want) {
-  const ring = store.ring(view.stream);
-  const items = ring.items;
-  const from = ring.first();
+/** Up to `want` kept entries of `parts` older than arrival number `before`, oldest first. */
+export function olderSlice(parts, before, want, keep) {
   const out = [];
-  for (let i = store.lowerBound(items, from, before) - 1; i >= from && out.length < want; i--) {
-    const e = items[i];
-    if (view.matches(e) && !history.hidesLive(e)) out.push(e);
-  }
-  const disk = history.olderEntries();
-  for (let i = store.lowerBound(disk, 0, before) - 1; i >= 0 && out.length < want; i--) {
-    if (view.matches(disk[i])) out.push(disk[i]);
+  for (let p = parts.length - 1; p >= 0 && out.length < want; p--) {
+    const { items, from } = parts[p];
+    for (let i = lowerBound(items, from, before) - 1; i >= from && out.length < want; i--) {
+      if (keep(items[i])) out.push(items[i]);
+    }
   }
   return out.reverse();
 }
 
-/** Adds one slice of older rows above the first row. True if more may follow. */
-function topUp() {
-  if (!sparse || history.detached()) return false;
-  sparse = false;
-  const near = chunks.nearTop(pacing.screenRows());
-  const want = Math.min(view.rowsCap + history.extraRows() - chunks.rowCount, near ? chunks.CHUNK : pacing.frameRows());
-  if (want <= 0) return false;
-  const first = chunks.firstEntry();
-  const before = first ? first.n : (reading.holding ? reading.shownUpTo + 1 : Infinity);
-  const out = olderMatches(before, want);
-  if (!out.length) return false;
-  chunks.prependRows(out);
-  if (reading.following && !reading.holding) chunks.scrollToEnd();
-  logStatus.showEmpty();
-  logStatus.showFooter();
-  sparse = out.length === want && chunks.rowCount < view.rowsCap + history.extraRows();
-  return sparse;
+/** Up to `want` kept entries of `parts` newer than arrival number `after`, oldest first. */
+export function newerSlice(parts, after, want, keep) {
+  const out = [];
+  for (let p = 0; p < parts.length && out.length < want; p++) {
+    const { items, from } = parts[p];
+    for (let i = lowerBound(items, from, after + 1); i < items.length && out.length < want; i++) {
+      if (keep(items[i])) out.push(items[i]);
+    }
+  }
+  return out;
+}
+
+/** How many entries of `parts` newer than `after` `count` says to count (lines matching the view). */
+export function countNewer(parts, after, count) {
+  let n = 0;
+  for (const { items, from } of parts) {
+    for (let i = lowerBound(items, from, after + 1); i < items.length; i++) if (count(items[i])) n++;
+  }
+  return n;
 }

@@ -1,7 +1,8 @@
 // The UI at its edges, against the real daemon: every column reachable at
 // any window size, the browser's font size and zoom, history features on the
-// "all streams" tab, a search's match in its context, bad filter terms said
-// where the user looks, a jump before the oldest line, tabs by keyboard.
+// "all streams" tab, a search's match in its context (n and N to the next
+// and previous), bad filter terms said where the user looks, a jump before
+// the oldest line, tabs by keyboard, the help screen and the theme toggle.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
@@ -241,6 +242,27 @@ describe('the UI at its edges', () => {
     await context.close();
   });
 
+  it('item 6: n and N open the next and the previous match in its context', async () => {
+    const { page, problems, context } = await open('#stream=web');
+    await page.fill('#filter', '/needle');
+    await page.press('#filter', 'Shift+Enter');
+    await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search done' });
+    const found = LINES.filter((l) => l.includes('/needle')).reverse();   // the results: newest first
+    const hl = () => waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the match in context' });
+    await page.click('#search-results li:nth-child(2) button');
+    assert.equal(await hl(), found[1]);
+    await page.focus('#log');
+    await page.keyboard.press('n');
+    await waitFor(async () => (await hl()) === found[2], { what: 'the next match' });
+    assert.equal(await page.$eval('#search-results .result[aria-current="true"]', (b) => b.querySelector('.result-text').textContent), found[2]);
+    await page.keyboard.press('Shift+N');
+    await waitFor(async () => (await hl()) === found[1], { what: 'the previous match' });
+    const rows = await renderedLines(page);
+    assert.ok(rows.length > 50, 'in its context, unfiltered');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
   it('item 7: bad field terms are said under the filter box; an empty result says so; the syntax help stays', async () => {
     const { page, problems, context } = await open('');
     await waitFor(() => page.$$eval('#log .mark-row', (r) => r.length > 0), { what: 'a file event in the unfiltered view' });
@@ -281,6 +303,105 @@ describe('the UI at its edges', () => {
     assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), LINES[0]);
     assert.match(await page.textContent('#hist-note'), /^Nothing on disk before .*: the oldest line on disk is shown/);
     assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('columns: shown, hidden and reordered by the reader, kept for the next visit; a row shows every field', async () => {
+    const { page, problems, context } = await open('#stream=web');
+    const heads = () => page.$$eval('#colhead .c-' + 'time, #colhead .row > span', (s) => s.map((x) => x.textContent));
+    const cells = () => page.evaluate(() => {
+      const row = [...document.querySelectorAll('#log .row:not(.mark-row)')].pop();
+      return [...row.querySelectorAll(':scope > span')].map((x) => x.className.split(' ')[0]);
+    });
+    assert.deepEqual((await heads()).slice(0, 4), ['time', 'client', 'method', 'path']);
+    await page.click('#columns-btn');
+    await waitFor(() => page.isVisible('#columns'), { what: 'the column chooser' });
+    await page.uncheck('#columns-list input[data-label="client"]');
+    await page.click('#columns-list button[data-move="-1"][data-label="status"]');
+    await page.click('#columns-list button[data-move="-1"][data-label="status"]');
+    await page.keyboard.press('Escape');
+    const want = ['time', 'status', 'method', 'path'];
+    await waitFor(async () => JSON.stringify((await heads()).slice(0, 4)) === JSON.stringify(want), { what: 'the header rearranged' });
+    assert.ok(!(await heads()).includes('client'));
+    assert.deepEqual((await cells()).slice(0, 4), ['c-time', 'c-status', 'c-method', 'c-path'], 'the cells follow their header');
+    const r = await reach(page, 'status');
+    assert.ok(r && r.visible && Math.abs(r.dx) < 1, `status under its header: ${JSON.stringify(r)}`);
+    // kept: a new page of the same browser
+    const again = await context.newPage();
+    await again.goto(daemon.url + '#stream=web');
+    await again.waitForFunction(() => window.logmon && window.logmon.connection === 'live');
+    await waitFor(async () => (await again.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent))).slice(0, 4).join() === want.join(), { what: 'the arrangement kept' });
+    await again.close();
+    // every field of a row
+    const row = page.locator('#log .row:not(.mark-row)').last();
+    await row.hover();
+    await page.click('#fields-btn');
+    await waitFor(() => page.isVisible('#fields'), { what: 'the fields of the line' });
+    const fields = await page.$$eval('#fields-table tr', (rs) => rs.map((r) => [r.cells[0] ? r.querySelector('th').textContent : '', r.querySelector('td').textContent]));
+    const names = fields.map((f) => f[0]);
+    for (const n of ['stream', 'time', 'remote_addr', 'request', 'status', 'http_user_agent', 'request_time']) assert.ok(names.includes(n), `field ${n}: ${names}`);
+    assert.equal(fields.find((f) => f[0] === 'http_user_agent')[1], LONG_UA, 'the whole value, not cut');
+    assert.equal(await page.textContent('#fields-raw'), LINES[LINES.length - 1]);
+    await shot(page, 'edges-fields');
+    await page.keyboard.press('Escape');
+    // reset
+    await page.click('#columns-btn');
+    await page.click('#columns-reset');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => (await heads()).slice(0, 2).join() === 'time,client', { what: 'the columns as they were' });
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('item 13: ? opens a help screen with the filter language, the keys and links; Esc closes it', async () => {
+    const { page, problems, context } = await open('');
+    await page.focus('#log');
+    await page.keyboard.press('?');
+    await waitFor(() => page.isVisible('#help'), { what: 'the help screen' });
+    const text = await page.textContent('#help');
+    for (const want of ['status:5xx', 'path:/api/*', 'rt>0.5', 'a regular expression', 'Shift+Enter', 'Space', 'End', 'the next and the previous search match', 'metrics', 'healthz']) assert.ok(text.includes(want), `help tells ${want}`);
+    assert.deepEqual(await page.$$eval('#help a', (a) => a.map((x) => x.getAttribute('href'))), ['metrics', 'healthz']);
+    // keys meant for the log do nothing behind it
+    await page.keyboard.press('/');
+    assert.notEqual(await page.evaluate(() => document.activeElement.id), 'filter');
+    assert.equal(await page.isVisible('#help'), true);
+    await shot(page, 'edges-help');
+    await page.keyboard.press('Escape');
+    await waitFor(async () => !(await page.isVisible('#help')), { what: 'the help screen closed' });
+    await page.click('#help-btn');
+    await waitFor(() => page.isVisible('#help'), { what: 'the help screen from its button' });
+    await page.click('#help-close');
+    await waitFor(async () => !(await page.isVisible('#help')), { what: 'closed by its button' });
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('item 13: a theme toggle, light, dark or the system\'s, remembered', async () => {
+    const bg = (page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const { page, problems, context } = await open('', { colorScheme: 'light' });
+    assert.equal(await page.$eval('#theme', (s) => s.value), 'system');
+    const light = await bg(page);
+    await page.selectOption('#theme', 'dark');
+    await waitFor(async () => (await bg(page)) !== light, { what: 'dark colours' });
+    const dark = await bg(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    // remembered: a new page of the same browser is dark on a light system
+    const again = await context.newPage();
+    await again.goto(daemon.url);
+    await again.waitForFunction(() => window.logmon && window.logmon.connection === 'live');
+    assert.equal(await bg(again), dark);
+    assert.equal(await again.$eval('#theme', (s) => s.value), 'dark');
+    await again.selectOption('#theme', 'system');
+    assert.equal(await bg(again), light);
+    await again.close();
+    // on a dark system, "light" wins
+    const d = await open('', { colorScheme: 'dark' });
+    const sysDark = await bg(d.page);
+    assert.equal(sysDark, dark);
+    await d.page.selectOption('#theme', 'light');
+    assert.equal(await bg(d.page), light);
+    assert.deepEqual([...problems.errors, ...d.problems.errors], []);
+    await d.context.close();
     await context.close();
   });
 

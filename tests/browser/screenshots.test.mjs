@@ -63,8 +63,8 @@ describe('screenshots', () => {
 
   after(() => teardown({ writer, browser, daemon, dir }));
 
-  const shoot = async (name, { scheme = 'light', hash = '', setup, rows = 100 } = {}) => {
-    const { page, problems, context } = await openPage(browser, daemon.url + hash, { colorScheme: scheme });
+  const shoot = async (name, { scheme = 'light', hash = '', setup, check, rows = 100, viewport, deviceScaleFactor } = {}) => {
+    const { page, problems, context } = await openPage(browser, daemon.url + hash, { colorScheme: scheme, viewport, deviceScaleFactor });
     await waitFor(() => page.evaluate((n) => document.querySelectorAll('#log .row').length >= n, rows), { what: 'rows' });
     await sleep(2300); // let the per-second statistics fill in
     if (setup) await setup(page);
@@ -72,6 +72,7 @@ describe('screenshots', () => {
     const file = path.join(SCREENSHOTS, name + '.png');
     await page.screenshot({ path: file });
     assert.ok(fs.statSync(file).size > 20000, `${file} written`);
+    if (check) await check(page);
     assert.deepEqual(problems.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     const dark = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
@@ -82,6 +83,27 @@ describe('screenshots', () => {
   };
 
   it('all streams, columns, light', () => shoot('columns-light'));
+
+  // Window sizes, and 200% zoom (a 1440×900 window at twice the density: 720×450 CSS pixels), light and dark:
+  // the page never scrolls sideways as a whole, and the log keeps rows in view.
+  for (const [name, viewport, deviceScaleFactor] of [
+    ['1920x1080', { width: 1920, height: 1080 }, 1], ['1440x900', { width: 1440, height: 900 }, 1],
+    ['400x800', { width: 400, height: 800 }, 1], ['zoom-200', { width: 720, height: 450 }, 2],
+  ]) {
+    for (const scheme of ['light', 'dark']) {
+      it(`${name}, ${scheme}`, () => shoot(`size-${name}-${scheme}`, {
+        scheme, viewport, deviceScaleFactor,
+        check: async (page) => {
+          const fit = await page.evaluate(() => ({
+            page: document.documentElement.scrollWidth - innerWidth,
+            rows: Math.floor(document.getElementById('log').clientHeight / 18),
+          }));
+          assert.ok(fit.page <= 0, `${name}: the page is ${fit.page}px wider than the window`);
+          assert.ok(fit.rows >= 4, `${name}: rows in view: ${fit.rows}`);
+        },
+      }));
+    }
+  }
   it('all streams, columns, dark, with a rotation and a truncated line', () => shoot('columns-dark', {
     scheme: 'dark',
     setup: async (page) => {

@@ -1,7 +1,7 @@
 // The statistics panel, fed by the server's `stats` messages: charts drawn
 // (requests/s by status class, latency percentiles), status counts and top
-// tables that filter the live view when clicked, a chart point that filters
-// by its time, the header's figures, the panel switch in the URL; and
+// tables that filter the live view when clicked, a chart point that opens
+// the history at its time, the rates and their window, the panel switch in the URL; and
 // screenshots of it, light and dark, with a vhost-first log_format.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,19 +116,61 @@ describe('statistics panel', () => {
     await waitFor(() => page.evaluate(() => window.logmon.filter === ''), { what: 'cleared' });
   });
 
-  it('filters by a chart point\'s time when it is clicked', async () => {
+  it('opens the history on disk at a chart point\'s second when it is clicked', async () => {
     await page.locator('#chart-req').scrollIntoViewIfNeeded(); // clicking a table row lower down scrolled the panel
     const box = await page.locator('#chart-req .u-over').boundingBox();
-    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
-    await page.mouse.click(box.x + box.width - 2, box.y + box.height / 2);
-    const f = await waitFor(() => page.evaluate(() => /^time:\d\d:\d\d:\d\d$/.test(window.logmon.filter) && window.logmon.filter),
-      { what: 'time filter' });
-    const hms = f.slice(5);
-    await waitFor(async () => {
-      const times = await page.$$eval('#log .row:not(.mark-row) .c-time', (c) => c.map((x) => x.textContent));
-      return times.length > 0 && times.every((t) => t === hms);
-    }, { what: `rows of ${hms}` });
-    await page.keyboard.press('Escape');
+    // a point some seconds back: its time from the legend
+    await page.mouse.move(box.x + box.width - 40, box.y + box.height / 2);
+    const when = await page.$eval('#chart-req .u-legend .u-series', (s) => /(\d\d:\d\d:\d\d)/.exec(s.textContent)[1]);
+    await page.mouse.click(box.x + box.width - 40, box.y + box.height / 2);
+    await waitFor(() => page.evaluate(() => window.logmon.history.mode === 'jump'), { what: 'the history opened' });
+    await waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the line of that second' });
+    const hl = await page.$eval('#log .row.hl .c-time', (c) => c.textContent);
+    assert.ok(hl >= when, `the first line at or after ${when}: ${hl}`);
+    assert.equal(await page.$eval('#tabs .tab[aria-selected="true"]', (b) => b.dataset.view), 'shop');
+    assert.match(await page.textContent('#hist-note'), /History of shop around/);
+    assert.equal(await page.evaluate(() => window.logmon.filter), '', 'no filter on memory');
+    await page.focus('#log');
+    await page.keyboard.press('End');
+    await waitFor(() => page.evaluate(() => window.logmon.history.mode === 'off' && window.logmon.following), { what: 'live again' });
+    await page.click('#tabs .tab[data-view="*"]');
+  });
+
+  it('labels every rate with its window: the tab and the header count the same minute', async () => {
+    const rates = await page.evaluate(() => ({
+      tab: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').textContent,
+      tabTitle: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').title,
+      header: document.querySelector('#stats .stat .stat-val').textContent,
+      headerTitle: document.querySelector('#stats .stat').title,
+      window: document.querySelector('#stats .stat-window').textContent,
+      points: document.getElementById('req-width').textContent,
+    }));
+    assert.match(rates.tabTitle, /over the last minute/);
+    assert.match(rates.headerTitle, /over the last minute/);
+    assert.equal(rates.window, '1 min');
+    assert.equal(parseFloat(rates.tab), parseFloat(rates.header), `every line fits the format: the same rate (${JSON.stringify(rates)})`);
+    assert.match(rates.points, /^points of \d+ (s|min)/);
+  });
+
+  it('turns the server\'s statistics off while the panel is closed; the header and tab rates go on from the lines received', async () => {
+    const count = () => page.evaluate(() => window.logmon.statsMessages);
+    assert.ok(await count() > 0);
+    await page.click('#panel-toggle');
+    await sleep(1500);
+    const off = await count();
+    await sleep(3000);
+    assert.equal(await count(), off, 'no stats message while the panel is closed');
+    const figures = await page.evaluate(() => ({
+      header: document.getElementById('stats').textContent,
+      tab: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').textContent,
+      tabTitle: document.querySelector('#tabs .tab[data-view="shop"] .tab-rate').title,
+    }));
+    assert.match(figures.header, /shop\s*[1-9][\d.]*k? req\/s\s*4xx \d/, 'the header from the lines received');
+    assert.match(figures.tab, /^[1-9][\d.]*k?\/s$/);
+    assert.match(figures.tabTitle, /as received/);
+    await page.click('#panel-toggle');
+    await waitFor(async () => (await count()) > off, { what: 'stats messages again' });
+    await waitFor(() => page.isVisible('#panel-body'), { what: 'the panel' });
   });
 
   it('follows the tab: a stream without fields shows none; the switch hides the panel and stays in the URL', async () => {

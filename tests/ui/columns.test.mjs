@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellClass, cellOf, clickFilter, columnsOf } from '../../static/columns.js';
+import { arrange, cellClass, cellOf, choices, clickFilter, columnsOf, setArrangement } from '../../static/columns.js';
 import {
   clockTime, requestParts, requestPath, seconds, timeOfDay, valueOf, zoneOffset,
 } from '../../static/fields.js';
@@ -162,5 +162,32 @@ describe('fields', () => {
     assert.ok(Math.abs(seconds('0.010, 0.020 : 0.005') - 0.035) < 1e-9);
     assert.equal(seconds('0.5, -'), 0.5);
     assert.equal(seconds('abc'), null);
+  });
+});
+
+describe('the reader\'s arrangement of the columns', () => {
+  const cols = ['time', 'client', 'method', 'path', 'status'].map((label) => ({ label }));
+  const labels = (list) => list.map((c) => c.label);
+
+  it('puts the chosen order first, the rest after in theirs, and leaves out the hidden', () => {
+    assert.deepEqual(labels(arrange(cols, { hidden: [], order: [] })), ['time', 'client', 'method', 'path', 'status']);
+    assert.deepEqual(labels(arrange(cols, { hidden: ['client'], order: ['status', 'path'] })), ['status', 'path', 'time', 'method']);
+    assert.deepEqual(labels(arrange(cols, { hidden: labels(cols), order: [] })), labels(cols), 'never no column at all');
+  });
+
+  it('applies to the columns of a field list, and lists every column with whether it is shown', () => {
+    const rec = { names: ['remote_addr', 'time_local', 'request', 'status'], types: ['address', 'time', 'request', 'status'], vals: [] };
+    setArrangement({ hidden: ['client'], order: ['status'] });
+    try {
+      assert.deepEqual(labels(columnsOf(rec)), ['status', 'time', 'method', 'path']);
+      assert.deepEqual(choices(rec), [
+        { label: 'status', shown: true }, { label: 'time', shown: true }, { label: 'client', shown: false },
+        { label: 'method', shown: true }, { label: 'path', shown: true },
+      ]);
+      setArrangement('not an arrangement');
+      assert.deepEqual(labels(columnsOf(rec)), ['time', 'client', 'method', 'path', 'status']);
+    } finally {
+      setArrangement(null);
+    }
   });
 });

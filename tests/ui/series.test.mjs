@@ -62,11 +62,9 @@ describe('series', () => {
     assert.equal(series.add({ type: 'stats' }), null);
   });
 
-  it('gives the lines of the last second and the requests of the last minute', () => {
+  it('gives the requests of the last minute', () => {
     const s = series.add(first(600, 0));
     s.seconds[599].bad = 2;
-    assert.equal(series.lineRate(s), 3);
-    assert.equal(series.lineRate(null), null);
     s.seconds[598].classes = [0, 0, 0, 1, 0];
     s.seconds[597].classes = [0, 0, 0, 0, 1];
     s.seconds[500].classes = [0, 0, 0, 0, 1];
@@ -115,5 +113,37 @@ describe('series', () => {
     assert.equal(series.of('gone'), null);
     series.reset();
     assert.equal(series.of('access'), null);
+  });
+});
+
+describe('points aggregated to the chart\'s width', () => {
+  it('picks the smallest point width that gives at most a point a pixel', () => {
+    assert.equal(series.pointWidth(120, 360), 1);
+    assert.equal(series.pointWidth(3600, 360), 10);
+    assert.equal(series.pointWidth(3600, 100), 60);
+    assert.equal(series.pointWidth(3600, 0), 300);
+  });
+
+  it('averages the rates, keeps the least and greatest total and the greatest latency, minutes and seconds alike', () => {
+    const c = {
+      from: 0, to: 80, hasRt: true, hasUt: false,
+      // a minute at 2/s, then 20 seconds: 1/s, 5/s, then nothing
+      t: [0, 60, 61, 62], step: [60, 1, 1, 1],
+      classes: [[0, 0, 0, 0], [2, 1, 4, 0], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+      rt: [[0.1, 0.2, 0.3, null], [0.2, 0.3, 0.4, null], [0.5, 0.6, 2.5, null]],
+      ut: [[null, null, null, null], [null, null, null, null], [null, null, null, null]],
+    };
+    const a = series.aggregate(c, 30);
+    assert.deepEqual(a.t, [0, 30, 60]);
+    assert.deepEqual(a.step, [30, 30, 30]);
+    assert.deepEqual(a.classes[1], [2, 2, 5 / 3]);
+    assert.deepEqual(a.classes[2], [0, 0, 1 / 3]);
+    assert.deepEqual(a.lo, [2, 2, 0]);
+    assert.deepEqual(a.hi, [2, 2, 5]);
+    assert.deepEqual(a.rt[2], [0.5, 0.5, 2.5], 'p99: the greatest');
+    assert.deepEqual(a.ut[0], [null, null, null]);
+    const one = series.aggregate(c, 1);
+    assert.equal(one.t.length, 63, 'a minute is sixty points of its rate at one second');
+    assert.equal(one.classes[1][10], 2);
   });
 });

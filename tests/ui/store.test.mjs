@@ -187,3 +187,26 @@ describe('store', () => {
     assert.equal(store.stream('access').last, null, 'a new run starts afresh');
   });
 });
+
+describe('lines received per second', () => {
+  const line = (status) => `10.0.0.1 - - [01/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" ${status} 5 "-" "curl"`;
+  it('counts the lines after hello\'s newest, by status class, over the seconds before this one', () => {
+    const real = Date.now;
+    let now = 1_800_000_000_000;
+    Date.now = () => now;
+    try {
+      store.reset();
+      store.setStreams([{ id: 'w', path: '/w', format: 'nginx-combined', seq: 2 }]);
+      store.addLines({ stream: 'w', seq: 1, lines: [line(200), line(200), line(200), line(404), line(502), 'not a line'] });
+      assert.deepEqual(store.recentLines('w', 60), { n: 0, c4: 0, c5: 0, bad: 0, secs: 60 }, 'this second is not over');
+      now += 1000;
+      assert.deepEqual(store.recentLines('w', 60), { n: 3, c4: 1, c5: 1, bad: 1, secs: 60 }, 'the backlog (up to seq 2) left out');
+      now += 61_000;
+      assert.deepEqual(store.recentLines('w', 60), { n: 0, c4: 0, c5: 0, bad: 0, secs: 60 }, 'a minute later');
+      assert.deepEqual(store.recentLines('nope', 60), { n: 0, c4: 0, c5: 0, bad: 0, secs: 60 });
+    } finally {
+      Date.now = real;
+      store.reset();
+    }
+  });
+});
