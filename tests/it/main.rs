@@ -28,4 +28,5 @@ mod search_bounds;
 mod search_cpu;
 mod slow;
 mod soak;
+mod stats_time;
 mod systemd;
