@@ -107,9 +107,11 @@ impl Stats {
     pub fn tick(&self, now: u64) -> Utf8Bytes {
         let mut inner = self.lock();
         let (seconds, minutes) = inner.window.tick(now);
-        inner.status = inner.window.status();
-        inner.latency = inner.window.latency();
-        (inner.top, inner.top_error) = top_lists(inner.window.top());
+        if inner.window.take_changed() {
+            inner.status = inner.window.status();
+            inner.latency = inner.window.latency();
+            (inner.top, inner.top_error) = top_lists(inner.window.top());
+        }
         self.message(&inner, now, seconds, minutes)
     }
 

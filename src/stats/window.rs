@@ -52,6 +52,8 @@ pub struct Window {
     /// Ended seconds and minutes changed by late lines since the last tick.
     changed_seconds: BTreeSet<u64>,
     changed_minutes: BTreeSet<u64>,
+    /// Whether the window's minutes changed since [`Window::take_changed`].
+    changed: bool,
     pub totals: Totals,
 }
 
@@ -69,6 +71,7 @@ impl Window {
             minutes: VecDeque::new(),
             changed_seconds: BTreeSet::new(),
             changed_minutes: BTreeSet::new(),
+            changed: true,
             totals: Totals::default(),
         }
     }
@@ -99,6 +102,7 @@ impl Window {
     /// Counts a line whose own time is `t`, with its top values (path,
     /// host, address, user agent, upstream) and its method.
     pub fn add(&mut self, l: &Line, t: Option<u64>, found: [Option<&[u8]>; 5], method: Option<&[u8]>) {
+        self.changed = true;
         match self.place(t) {
             Place::Open { old } => {
                 self.second.line(l);
@@ -180,6 +184,7 @@ impl Window {
         if t <= self.minute.t {
             return None;
         }
+        self.changed = true;
         let point = self.minute.sums.point(self.minute.t);
         let steps = ((t - self.minute.t) / 60).min(WINDOW_MINUTES as u64);
         for k in (0..steps).rev() {
@@ -196,6 +201,13 @@ impl Window {
             }
         }
         Some(point)
+    }
+
+    /// Whether lines were added or a minute left the window since the last
+    /// call: if not, the window's status counts, percentiles and top lists
+    /// are those of the last call.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// Every ended second kept, oldest first.
