@@ -96,6 +96,11 @@ impl Sketch {
         }
     }
 
+    /// Values held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
     /// Every value held, with its count and its error.
     pub fn entries(&self) -> impl Iterator<Item = (&[u8], u64, u64)> {
         let counted = self.counts.iter().zip(&self.errors);

@@ -34,8 +34,11 @@ struct Sum {
 /// The `n` values with the highest counts over `sketches`, highest first
 /// (ties by value, so that the order is stable).
 pub fn top<'a>(sketches: impl Iterator<Item = &'a Sketch>, n: usize) -> Vec<Listed> {
+    let sketches: Vec<&Sketch> = sketches.collect();
+    // Room for every value at once: no growing on the way.
+    let held = sketches.iter().map(|s| s.len()).sum();
     let mut sums: HashMap<&[u8], Sum, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(1024, Default::default());
+        HashMap::with_capacity_and_hasher(held, Default::default());
     let mut floors = 0;
     for s in sketches {
         let floor = s.floor();
