@@ -308,6 +308,21 @@ pub fn parsing(table: &mut Table, p: &Parsing) {
     let met = Verdict::of(p.stats_ns <= 200.0);
     table.push(Row::new(&w, "split + statistics per line", format!("{:.0} ns", p.stats_ns)).target("≤ 0.2 µs", met));
     table.push(Row::new(&w, "statistics memory after them", kib(p.memory_workload)));
+    for (&n, &(memory, tick_ms)) in crate::parsing::WINDOW_DISTINCT.iter().zip(&p.window) {
+        let w = format!("statistics, a window of {} distinct values a minute", table::count(n));
+        table.push(Row::new(&w, "statistics memory per stream", kib(memory)));
+        table.push(Row::new(
+            &w,
+            "a second's end (top lists over the window)",
+            format!("{tick_ms:.1} ms"),
+        ));
+    }
+    table.note(
+        "a window of distinct values: 10 minutes, every path, address and user agent new; a second's end \
+         is the tick after the last minute's lines; top lists are exact while a minute has no more \
+         distinct values of a field than a sketch has places (docs/protocol.md)"
+            .to_string(),
+    );
     let w = "statistics, an hour of distinct values".to_string();
     table.push(Row::new(&w, "statistics memory (bounded)", kib(p.memory_distinct)));
     table.note(format!(

@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use frame::{Frame, LinesBuilder, line_text, truncation_marker};
 pub use query::{DEFAULT_BACKLOG, Query};
-pub use stats::{Latency, Point, Stats, Top};
+pub use stats::{Latency, Point, Stats, Top, TopError};
 
 /// The protocol version sent in `hello`.
 pub const VERSION: u32 = 1;

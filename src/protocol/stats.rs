@@ -16,6 +16,9 @@ pub struct Stats {
     pub status: Vec<(u16, u64)>,
     pub latency: Latency,
     pub top: Top,
+    /// For each count in `top`, the most it may be over the true count.
+    #[serde(default)]
+    pub top_error: TopError,
 }
 
 /// One second or one minute of a stream.
@@ -35,6 +38,16 @@ pub struct Point {
     pub rt: Option<[f64; 3]>,
     /// The same of the upstream response time.
     pub ut: Option<[f64; 3]>,
+    /// Of `n` and `bad`, the lines that arrived after the point had ended.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub late: u64,
+    /// Of `n`, the lines counted when read, their own time being before the window.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub old: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Percentiles over the window.
@@ -52,4 +65,15 @@ pub struct Top {
     pub addr: Vec<(String, u64)>,
     pub ua: Vec<(String, u64)>,
     pub upstream: Vec<(String, u64)>,
+}
+
+/// The errors of [`Top`]'s counts, list by list and entry by entry: the
+/// true count is at most the count and at least the count less its error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TopError {
+    pub path: Vec<u64>,
+    pub host: Vec<u64>,
+    pub addr: Vec<u64>,
+    pub ua: Vec<u64>,
+    pub upstream: Vec<u64>,
 }

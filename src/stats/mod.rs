@@ -19,10 +19,13 @@ mod feed;
 pub(crate) mod histogram;
 mod places;
 mod sketch;
+mod sums;
 #[cfg(test)]
 mod tests;
+mod top;
 mod totals;
 pub(crate) mod values;
+mod when;
 mod window;
 
 use std::ops::Range;
@@ -31,12 +34,15 @@ use std::sync::{Mutex, MutexGuard};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use feed::{Counted, Feed};
+use sums::Line;
+use top::Listed;
 pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
 use values::{Fields, Values};
+use when::When;
 use window::{WINDOW_MINUTES, Window};
 
-use crate::layout::{Kind, Layout};
-use crate::protocol::{Latency, Message, Point, Stats as StatsMessage, Top};
+use crate::layout::{Kind, Layout, Role, json};
+use crate::protocol::{Latency, Message, Point, Stats as StatsMessage, Top, TopError};
 
 /// A stream's statistics.
 pub struct Stats {
@@ -50,15 +56,23 @@ struct Inner {
     status: Vec<(u16, u64)>,
     latency: Latency,
     top: Top,
+    top_error: TopError,
 }
 
 impl Stats {
+    /// Statistics whose first second being counted is the clock's now.
     pub fn new(stream: &str) -> Stats {
+        Stats::at(stream, crate::civil::unix_now())
+    }
+
+    /// Statistics whose first second being counted is `now` (unix seconds).
+    pub fn at(stream: &str, now: u64) -> Stats {
         let inner = Inner {
-            window: Window::new(),
+            window: Window::new(now),
             status: Vec::new(),
             latency: Latency::default(),
             top: Top::default(),
+            top_error: TopError::default(),
         };
         Stats {
             stream: stream.to_string(),
@@ -76,7 +90,9 @@ impl Stats {
             inner: self.lock(),
             layout,
             fields: Fields::of(layout),
+            when: When::of(layout),
             spans: Vec::with_capacity(layout.fields.len()),
+            pairs: Vec::new(),
         }
     }
 
@@ -85,26 +101,25 @@ impl Stats {
         self.lock().window.count(n);
     }
 
-    /// Ends the second before `now` (unix seconds); the message that tells it.
+    /// Ends the second being counted and starts `now` (unix seconds); the
+    /// message that tells the second that ended and the points that late
+    /// lines changed.
     pub fn tick(&self, now: u64) -> Utf8Bytes {
         let mut inner = self.lock();
-        let (second, minute) = inner.window.tick(now);
-        inner.status = inner.window.status();
-        inner.latency = inner.window.latency();
-        inner.top = inner.window.top();
-        self.message(&inner, now, vec![second], minute.into_iter().collect())
+        let (seconds, minutes) = inner.window.tick(now);
+        if inner.window.take_changed() {
+            inner.status = inner.window.status();
+            inner.latency = inner.window.latency();
+            (inner.top, inner.top_error) = top_lists(inner.window.top());
+        }
+        self.message(&inner, now, seconds, minutes)
     }
 
     /// Every point kept, with the window's totals: a new client's first message.
     pub fn full(&self, now: u64) -> Utf8Bytes {
         let inner = self.lock();
-        let (seconds, minutes) = (&inner.window.seconds, &inner.window.minutes);
-        self.message(
-            &inner,
-            now,
-            seconds.iter().cloned().collect(),
-            minutes.iter().cloned().collect(),
-        )
+        let minutes = inner.window.minutes.iter().cloned().collect();
+        self.message(&inner, now, inner.window.seconds(), minutes)
     }
 
     fn message(&self, inner: &Inner, now: u64, seconds: Vec<Point>, minutes: Vec<Point>) -> Utf8Bytes {
@@ -117,6 +132,7 @@ impl Stats {
             status: inner.status.clone(),
             latency: inner.latency.clone(),
             top: inner.top.clone(),
+            top_error: inner.top_error.clone(),
         }))
         .encode()
     }
@@ -132,12 +148,37 @@ impl Stats {
     }
 }
 
+/// The window's top lists as the message gives them: values with counts,
+/// and apart the errors, list by list.
+fn top_lists(lists: [Vec<Listed>; 5]) -> (Top, TopError) {
+    let counts = |l: &[Listed]| l.iter().map(|x| (x.value.clone(), x.count)).collect();
+    let errors = |l: &[Listed]| l.iter().map(|x| x.error).collect();
+    let [path, host, addr, ua, upstream] = &lists;
+    let top = Top {
+        path: counts(path),
+        host: counts(host),
+        addr: counts(addr),
+        ua: counts(ua),
+        upstream: counts(upstream),
+    };
+    let error = TopError {
+        path: errors(path),
+        host: errors(host),
+        addr: errors(addr),
+        ua: errors(ua),
+        upstream: errors(upstream),
+    };
+    (top, error)
+}
+
 /// Records the lines of one chunk while holding the stream's statistics.
 pub struct Recorder<'a> {
     inner: MutexGuard<'a, Inner>,
     layout: &'a Layout,
     fields: Fields,
+    when: When,
     spans: Vec<Range<usize>>,
+    pairs: Vec<(String, String)>,
 }
 
 impl Recorder<'_> {
@@ -145,14 +186,34 @@ impl Recorder<'_> {
         let w = &mut self.inner.window;
         match self.layout.kind {
             Kind::Text if self.layout.split(line, &mut self.spans) => {
-                w.add(&Values::of_fields(&self.fields, line, &self.spans))
+                let t = self.when.text(line, &self.spans);
+                add(w, &Values::of_fields(&self.fields, line, &self.spans), t)
             }
-            Kind::Json => match values::json_texts(line) {
-                Some(texts) => w.add(&Values::of_json(&texts)),
-                None => w.bad(),
-            },
-            Kind::Text => w.bad(),
+            Kind::Json if json::pairs(line, &mut self.pairs) => {
+                let texts = values::json_texts_of(&self.pairs);
+                add(w, &Values::of_json(&texts), When::json(&self.pairs))
+            }
+            Kind::Text | Kind::Json => w.bad(),
             Kind::Error | Kind::Plain => w.count(1),
         }
     }
+}
+
+/// Counts a line's values in the window, at its own time `t`.
+fn add(w: &mut Window, v: &Values, t: Option<u64>) {
+    let line = Line {
+        status: v.get(Role::Status).and_then(values::status),
+        bytes: v.get(Role::Bytes).and_then(values::number),
+        rt: v.get(Role::RequestTime).and_then(values::millis),
+        ut: v.get(Role::UpstreamTime).and_then(values::sum_millis),
+    };
+    let (method, path) = v.method_and_path();
+    let found = [
+        path,
+        v.get(Role::Host),
+        v.addr(),
+        v.get(Role::Ua),
+        v.get(Role::Upstream),
+    ];
+    w.add(&line, t, found, method);
 }

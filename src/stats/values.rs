@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::layout::fields::without_query;
-use crate::layout::{Layout, Role, json};
+use crate::layout::{Layout, Role};
 
 /// The fields of a text layout that play a role, with the role: found once
 /// for many lines, so that a line's values are taken from these alone
@@ -106,13 +106,6 @@ fn split_request(req: &[u8]) -> (&[u8], &[u8]) {
     let b = memchr::memrchr(b' ', req).unwrap_or(a);
     let path = if b == a { &req[a + 1..] } else { &req[a + 1..b] };
     (&req[..a], without_query(path))
-}
-
-/// The text of each role's key in a JSON line, or `None` if the line is
-/// not a JSON object (read as every reader reads one, `layout/json.rs`).
-pub fn json_texts(line: &[u8]) -> Option<[Option<String>; Role::ALL.len()]> {
-    let mut pairs = Vec::new();
-    json::pairs(line, &mut pairs).then(|| json_texts_of(&pairs))
 }
 
 /// The text of each role's key among a JSON object's pairs.

@@ -30,4 +30,5 @@ mod search_bounds;
 mod search_cpu;
 mod slow;
 mod soak;
+mod stats_time;
 mod systemd;
