@@ -66,7 +66,9 @@ pub enum SearchItem {
 }
 
 /// Seconds since 1970: whole seconds as an integer, others with their fraction.
-mod seconds {
+/// Times in seconds since 1970, whole ones written as integers (as the
+/// lines' times are); `/report`'s too.
+pub(super) mod seconds {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(t: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {

@@ -19,11 +19,15 @@ pub enum ReportItem {
 pub struct Report {
     pub stream: String,
     /// The range asked for (seconds since 1970), if any.
+    #[serde(with = "super::history::seconds")]
     pub from: Option<f64>,
+    #[serde(with = "super::history::seconds")]
     pub to: Option<f64>,
     pub filter: String,
     /// The times of the oldest and newest line counted.
+    #[serde(with = "super::history::seconds")]
     pub first: Option<f64>,
+    #[serde(with = "super::history::seconds")]
     pub last: Option<f64>,
     /// Lines counted: those that fit the layout (`valid`) and those that did not (`bad`).
     pub requests: u64,

@@ -31,12 +31,16 @@ fn documented_examples() -> Vec<(String, String)> {
 fn every_documented_example_is_a_known_message_with_no_extra_field() {
     let examples = documented_examples();
     assert!(examples.len() >= 10, "found only {} examples", examples.len());
-    let mut bodies = 0;
+    let (mut bodies, mut reports) = (0, 0);
     for (section, text) in examples {
         let original: serde_json::Value = serde_json::from_str(&text).unwrap();
         let again = if section == "## History and search" {
             bodies += 1;
             history_body(&original, &text)
+        } else if section == "## Reports" {
+            reports += 1;
+            let item: report::ReportItem = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            serde_json::to_value(item).unwrap()
         } else if section.is_empty() {
             // Before the first section: the one client message.
             let msg = ClientMessage::parse(&text).unwrap_or_else(|| panic!("{text}: not a client message"));
@@ -52,6 +56,7 @@ fn every_documented_example_is_a_known_message_with_no_extra_field() {
         };
         assert_eq!(original, again, "a field of this example is not in the types");
     }
+    assert_eq!(reports, 2, "a report's progress and its report");
     assert_eq!(
         bodies, 6,
         "a page and the search lines: progress, match, done (also stopped, with a failed file)"
