@@ -179,6 +179,16 @@ function scan(s, i, b, item, list) {
   return n;
 }
 
+/**
+ * Whether a list that fits would go on after `end` (layout/grammar.rs
+ * `goes_on`): a separator other than the literal, and more after it.
+ */
+function goesOn(grammar, line, end, lit) {
+  if (!grammar.endsWith('-list')) return false;
+  return [', ', ' : '].some((sep) => !lit.startsWith(sep) && line.length - end > sep.length
+    && line.startsWith(sep, end));
+}
+
 /** The candidates a line may try (layout/split.rs `budget`). */
 const budget = (fields) => 32 + 8 * fields;
 
@@ -186,7 +196,8 @@ const budget = (fields) => 32 + 8 * fields;
  * Splits a line by a text layout, exactly as docs/protocol.md (Layouts) and
  * the server's layout/split.rs do, candidate for candidate: the line starts
  * with p0; each field ends at the first occurrence of p(i+1) whose value
- * fits the field's grammar (an empty p(i+1): at every character); when none
+ * fits the field's grammar (an empty p(i+1): at every character; a list
+ * does not end where a separator follows it); when none
  * does, the field before takes its next fitting occurrence; the last field
  * ends where the line's final pn begins. After budget(n) candidates the
  * line does not fit. Returns the offsets [start0, end0, start1, end1, ...]
@@ -216,7 +227,9 @@ export function splitText(lay, line) {
     if (left === 0) return null;
     left--;
     const f = fit(grammars[done], escape, line, start, end);
-    if (f === YES) {
+    if (f === YES && goesOn(grammars[done], line, end, lit)) {
+      from = after(line, end, lit === '');
+    } else if (f === YES) {
       offs[2 * done] = start;
       offs[2 * done + 1] = end;
       done++;

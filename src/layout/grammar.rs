@@ -136,6 +136,29 @@ impl Grammar {
     }
 }
 
+/// The list separators nginx writes.
+const SEPARATORS: [&[u8]; 2] = [b", ", b" : "];
+
+impl Grammar {
+    fn is_list(self) -> bool {
+        matches!(
+            self,
+            Grammar::StatusList | Grammar::NumberList | Grammar::SecondsList | Grammar::WordList
+        )
+    }
+
+    /// Whether a list that fits would go on after it ends, where `after`
+    /// follows it: `a` before ` : b` (a separator other than the literal
+    /// `lit` that ends the field). A list is taken whole: `a : b 200` with
+    /// a space after the list is `a : b`, not `a` and then `: b`.
+    pub fn goes_on(self, after: &[u8], lit: &[u8]) -> bool {
+        self.is_list()
+            && SEPARATORS
+                .iter()
+                .any(|s| !lit.starts_with(s) && after.len() > s.len() && after.starts_with(s))
+    }
+}
+
 /// nginx's value of a variable without one.
 fn absent(v: &[u8], escape: Escape) -> bool {
     match escape {
@@ -186,10 +209,9 @@ fn items(v: &[u8], item: Item, list: bool) -> Fit {
         if !list {
             return Fit::Never;
         }
-        let sep = [&b", "[..], &b" : "[..]];
-        match sep.iter().find(|s| rest.starts_with(s)) {
+        match SEPARATORS.iter().find(|s| rest.starts_with(s)) {
             Some(s) => rest = &rest[s.len()..],
-            None if sep.iter().any(|s| s.starts_with(rest)) => return Fit::Short,
+            None if SEPARATORS.iter().any(|s| s.starts_with(rest)) => return Fit::Short,
             None => return Fit::Never,
         }
         if rest.is_empty() {
@@ -285,6 +307,22 @@ mod tests {
         for (g, v, want) in cases {
             assert_eq!(fit(g, v), want, "{g:?} {v:?}");
         }
+    }
+
+    #[test]
+    fn a_list_goes_on_past_a_separator_that_is_not_the_literal() {
+        assert!(Grammar::WordList.goes_on(b" : b 200", b" "));
+        assert!(Grammar::StatusList.goes_on(b", 200 x", b" "));
+        assert!(
+            !Grammar::StatusList.goes_on(b" : ", b" "),
+            "nothing after the separator"
+        );
+        assert!(
+            !Grammar::WordList.goes_on(b", b", b", "),
+            "the separator is the literal"
+        );
+        assert!(!Grammar::Text.goes_on(b" : b", b" "));
+        assert!(!Grammar::WordList.goes_on(b" 200", b" "));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! The line starts with the first literal; each field ends at an occurrence
 //! of the literal after it, the first whose value fits the field's grammar
 //! (`layout/grammar.rs`); the last field ends where the line's final literal
-//! begins. When no occurrence gives a field a fitting value, the field
+//! begins. A list (`a, b`, `a : b`) is taken whole: it does not end where a
+//! separator follows it. When no occurrence gives a field a fitting value, the field
 //! before it takes its next fitting one, and so on back: the first split,
 //! field by field, in which every value fits. An empty literal between two
 //! fields is found at every character. Candidates are counted: after
@@ -54,7 +55,9 @@ impl Layout {
                 },
             };
             budget -= 1;
-            match self.fields[i].grammar.fit(&line[start..candidate], self.escape) {
+            let grammar = self.fields[i].grammar;
+            match grammar.fit(&line[start..candidate], self.escape) {
+                Fit::Yes if grammar.goes_on(&line[candidate..], lit) => from = after(line, candidate, lit.is_empty()),
                 Fit::Yes => {
                     out.push(start..candidate);
                     start = candidate + lit.len();
