@@ -324,7 +324,8 @@ def check_stats(frames, truth, problems):
     summary["ut"] = compare_percentiles(f"{truth.id}: latency.ut", latency.get("ut"), truth.ut, problems)
     top = last.get("top") or {}
     for field in TOP_FIELDS:
-        compare_top(truth.id, field, top.get(field, []), truth.top[field], truth.format == "json", problems)
+        escaped = formats.FORMATS[truth.format][0] == "json"
+        compare_top(truth.id, field, top.get(field, []), truth.top[field], escaped, problems)
     return summary
 
 
@@ -493,6 +494,32 @@ def check_prometheus(base, after, truths, problems):
 # ---------------------------------------------------------------- main
 
 
+def check_variety(truths, problems):
+    """The lines hold what the corpus is there to read: each unusual status,
+    upstream lists of both kinds where a format has them unquoted, requests
+    with spaces and quotes, HTTP/2."""
+    statuses = Counter()
+    for t in truths.values():
+        statuses.update(t.by_status)
+    for status in (400, 444, 499, 504, 502):
+        problems.check(statuses[status] > 0, f"no line with status {status} in any stream")
+    for sid in ("upstreaminfo", "upstreamlog"):
+        t = truths.get(sid)
+        if t:
+            ups = [r.upstream or "" for r in t.records]
+            problems.check(any(", " in u for u in ups), f"{sid}: no line with a retry's list")
+            problems.check(any(" : " in u for u in ups), f"{sid}: no line with error_page's list")
+    for sid in ("combined", "upstreaminfo"):
+        t = truths.get(sid)
+        if t:
+            problems.check(any(line.count(" HTTP/2.0") for line in t.lines), f"{sid}: no HTTP/2 request")
+    t = truths.get("postdata")
+    if t:
+        problems.check(any('\\"' in line for line in t.lines), "postdata: no escaped quote in a line")
+    problems.check(any(" " in (r.path or "") for t in truths.values() for r in t.records),
+                   "no request with a space in its path")
+
+
 def wait_caught_up(logmon, truths, seconds=30):
     deadline = time.time() + seconds
     seqs = {}
@@ -538,6 +565,7 @@ def main():
         problems.check(sum(1 for v in vhost.rt if v >= 256) >= 10, "vhost: fewer than 10 request times of 256 ms or more")
         problems.check(any("," in (r.upstream or "") for r in vhost.records), "vhost: no line with two upstreams")
         problems.check(any(" : " in (r.upstream or "") for r in vhost.records), "vhost: no line with an internal redirect")
+    check_variety(truths, problems)
 
     caught_up, seqs = wait_caught_up(args.logmon, truths)
     problems.check(caught_up, f"logmon has not read every line within 30 s: /healthz seq {seqs}, "
@@ -562,7 +590,7 @@ def main():
 
     # The summary.
     print()
-    head = (f"{'stream':7} {'format':12} {'lines':>6} {'bad':>4} {'secs':>4} {'1xx/2xx/3xx/4xx/5xx':>22}  "
+    head = (f"{'stream':13} {'format':19} {'lines':>6} {'bad':>4} {'secs':>4} {'1xx/2xx/3xx/4xx/5xx':>22}  "
             f"{'rt p50/p95/p99 ms logmon':>25} {'script':>15}  {'ut p50/p95/p99 ms logmon':>25} {'script':>15}")
     print(head)
     print("-" * len(head))
@@ -571,7 +599,7 @@ def main():
         classes = "/".join(str(c) for c in s.get("classes", t.by_class))
         rt_got, rt_want = s.get("rt") or (None, None)
         ut_got, ut_want = s.get("ut") or (None, None)
-        print(f"{sid:7} {'nginx:' + t.format:12} {len(t.lines):6} {s.get('bad', '?'):>4} {s.get('seconds', '?'):>4} "
+        print(f"{sid:13} {'nginx:' + t.format:19} {len(t.lines):6} {s.get('bad', '?'):>4} {s.get('seconds', '?'):>4} "
               f"{classes:>22}  {fmt_ms(rt_got):>25} {fmt_ms(rt_want):>15}  {fmt_ms(ut_got):>25} {fmt_ms(ut_want):>15}")
     total = sum(len(t.lines) for t in truths.values())
     checked = sum(s.get("points_checked", 0) for s in summaries.values())
