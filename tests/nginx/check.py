@@ -17,6 +17,9 @@ logmon's layouts) with:
     order, so the points split the lines in order), the minutes against
     their seconds, and the window's status counts, latency percentiles
     (nearest rank, the start of the histogram bucket) and top lists;
+  - every field of every line as the UI splits it (tests/nginx/split.mjs
+    runs static/layout.js, the server's algorithm, with hello's layout)
+    against the test's own reading of the line by a regular expression;
   - /metrics (promtool check metrics, then the values);
   - a real Prometheus that scrapes /metrics every second.
 Prints a summary table; exits 1 with every mismatch listed, 0 when all hold.
@@ -24,6 +27,7 @@ Prints a summary table; exits 1 with every mismatch listed, 0 when all hold.
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -187,6 +191,35 @@ def check_lines(frames, truth, problems):
     if diff is not None:
         problems.append(f"{truth.id}: line {diff + 1} differs: {got[diff]!r} on the WebSocket, "
                         f"{truth.lines[diff]!r} in the file")
+
+
+def check_fields(frames, truths, node, problems):
+    """Every field of every line, split by the UI's splitter with hello's
+    layout, equal to the test's own reading. Returns the fields compared."""
+    hello = frames[0] if frames else {}
+    layouts = {s.get("id"): s.get("layout") for s in hello.get("streams", [])}
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "split.mjs")
+    compared = 0
+    for sid, t in truths.items():
+        r = subprocess.run([node, script, json.dumps(layouts.get(sid)), t.path], capture_output=True, text=True)
+        if not problems.check(r.returncode == 0, f"{sid}: split.mjs failed: {r.stderr.strip()[-300:]}"):
+            continue
+        got = [json.loads(v) for v in r.stdout.splitlines()]
+        problems.check(len(got) == len(t.lines), f"{sid}: split.mjs gave {len(got)} lines for {len(t.lines)}")
+        read = formats.RAW[t.format]
+        wrong = 0
+        for i, (line, values) in enumerate(zip(t.lines, got), 1):
+            want = read(line)
+            compared += len(want or [])
+            if values != want:
+                wrong += 1
+                if wrong <= 3:
+                    names = formats.FORMATS[t.format][1]
+                    diff = [(n, g, w) for n, g, w in zip(names, values or [None] * len(names), want or [])
+                            if g != w]
+                    problems.append(f"{sid}: line {i}: fields (name, split, test's reading) differ: {diff}: {line!r}")
+        problems.check(wrong == 0, f"{sid}: {wrong} of {len(t.lines)} lines split otherwise than the test reads them")
+    return compared
 
 
 def as_triple(v):
@@ -537,6 +570,7 @@ def main():
     ap.add_argument("--logmon", required=True)
     ap.add_argument("--prometheus", required=True)
     ap.add_argument("--promtool", default="promtool")
+    ap.add_argument("--node", default="node")
     ap.add_argument("--ws", required=True)
     ap.add_argument("--traffic", required=True)
     ap.add_argument("--stream", action="append", required=True, help="ID=FORMAT=PATH")
@@ -583,6 +617,7 @@ def main():
     frames = load_frames(args.ws)
     problems.check(not any(f.get("type") in ("_closed", "_eof") for f in frames), "the WebSocket was closed")
     check_hello(frames, truths, problems)
+    fields = check_fields(frames, truths, args.node, problems)
     summaries = {}
     for sid, t in truths.items():
         check_lines(frames, t, problems)
@@ -604,7 +639,7 @@ def main():
     total = sum(len(t.lines) for t in truths.values())
     checked = sum(s.get("points_checked", 0) for s in summaries.values())
     print(f"(classes and percentiles from logmon's stats; {checked} per-second points checked "
-          f"against their own lines of the files)")
+          f"against their own lines of the files; {fields} fields of {total} lines split as the test reads them)")
     print(f"\nrequests: {total} logged by nginx in {traffic['seconds']} s; Prometheus sum(nginx_http_requests_total) = "
           f"{prom.get('total')}; promtool: {promtool_out or 'ok'}")
     if problems:

@@ -215,22 +215,33 @@ def variables(fmt):
     return names, parts
 
 
-def reader(escape, fmt):
-    """A function reading one line of `fmt` into a Record, by one regular expression."""
-    names, parts = variables(fmt)
+def raw_reader(escape, names, parts):
+    """A function reading one line into its variables' values as written
+    (escaped), by one regular expression; None when the line does not match."""
     pattern = "^" + re.escape(parts[0])
     for i, (name, lit) in enumerate(zip(names, parts[1:])):
         value = VALUES.get(name, TEXT[escape])
         pattern += f"(?P<v{i}>{value}|{re.escape(ABSENT[escape])})" + re.escape(lit)
     line_re = re.compile(pattern + "$", re.S)
 
-    def parse(line):
+    def values(line):
         m = line_re.match(line)
-        if not m:
+        return [m.group(f"v{i}") for i in range(len(names))] if m else None
+
+    return values
+
+
+def reader(escape, fmt):
+    """A function reading one line of `fmt` into a Record."""
+    names, parts = variables(fmt)
+    values = raw_reader(escape, names, parts)
+
+    def parse(line):
+        raw = values(line)
+        if raw is None:
             raise ValueError(f"does not match log_format {fmt!r}")
         fields = {}
-        for i, name in enumerate(names):
-            v = m.group(f"v{i}")
+        for name, v in zip(names, raw):
             if escape == "json" and name not in VALUES:
                 v = json.loads('"' + v + '"')
             fields.setdefault(name, v)
@@ -245,6 +256,9 @@ def reader(escape, fmt):
 for _name, _escape, _fmt, _source in corpus.CORPUS:
     FORMATS[_name] = (_escape,) + variables(_fmt)
     PARSERS[_name] = reader(_escape, _fmt)
+
+# Every format's values as written, for the field-by-field comparison.
+RAW = {name: raw_reader(*spec) for name, spec in FORMATS.items()}
 
 
 def decode_json_text(raw):
