@@ -108,7 +108,7 @@ const ITEMS = {
   'number-list': ['number', true], seconds: ['seconds', false], 'seconds-list': ['seconds', true],
   word: ['word', false], 'word-list': ['word', true],
 };
-const TIME_SHAPE = '99/aaa/9999:99:99:99 +9999';
+const TIME_PUNCTUATION = [[2, '/'], [6, '/'], [11, ':'], [14, ':'], [17, ':'], [20, ' ']];
 
 const isDigit = (c) => c >= 48 && c <= 57;
 
@@ -126,16 +126,12 @@ export function fit(grammar, escape, s, a, b) {
   return items(s, a, b, item, list);
 }
 
+/** 26 ASCII characters with its punctuation in place (layout/grammar.rs `time_local`). */
 function timeLocal(s, a, b) {
-  for (let i = a; i < b && i - a < TIME_SHAPE.length; i++) {
-    const c = s.charCodeAt(i), t = TIME_SHAPE[i - a];
-    const ok = t === '9' ? isDigit(c)
-      : t === 'a' ? (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-        : t === '+' ? c === 43 || c === 45 : c === t.charCodeAt(0);
-    if (!ok) return NEVER;
-  }
-  if (b - a > TIME_SHAPE.length) return NEVER;
-  return b - a < TIME_SHAPE.length ? SHORT : YES;
+  if (b - a > 26) return NEVER;
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) > 127) return NEVER;
+  for (const [i, c] of TIME_PUNCTUATION) if (a + i < b && s[a + i] !== c) return NEVER;
+  return b - a === 26 ? YES : SHORT;
 }
 
 function items(s, a, b, item, list) {

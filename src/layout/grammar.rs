@@ -8,7 +8,8 @@
 //!   (`$upstream_response_time`, `$upstream_response_length`, ...);
 //! - words without spaces (`$remote_addr`, `$time_iso8601`), and the list
 //!   `$upstream_addr`;
-//! - `$time_local`: `30/Nov/2026:14:02:03 +0000`;
+//! - `$time_local`: `30/Nov/2026:14:02:03 +0000` (26 ASCII bytes, its
+//!   punctuation in place);
 //! - any other variable, `$request` included, is text: with `escape=json`
 //!   or the default escaping a value never ends with an unescaped `\` (so a
 //!   field that ends before an escaped quote, `\"`, was cut too early).
@@ -176,21 +177,15 @@ fn text(v: &[u8], escape: Escape) -> Fit {
     if run % 2 == 1 { Fit::Short } else { Fit::Yes }
 }
 
-/// `dd/Mon/yyyy:hh:mm:ss +zzzz`, byte by byte (`9` a digit, `a` a letter, `+` a sign).
+/// `dd/Mon/yyyy:hh:mm:ss +zzzz`: 26 ASCII bytes with its punctuation in
+/// place (a value cut short is `Short` while its punctuation so far fits).
 fn time_local(v: &[u8]) -> Fit {
-    const SHAPE: &[u8; 26] = b"99/aaa/9999:99:99:99 +9999";
-    let fits = |(&b, &s): (&u8, &u8)| match s {
-        b'9' => b.is_ascii_digit(),
-        b'a' => b.is_ascii_alphabetic(),
-        b'+' => b == b'+' || b == b'-',
-        _ => b == s,
-    };
-    if v.len() > SHAPE.len() || !v.iter().zip(SHAPE).all(fits) {
-        Fit::Never
-    } else if v.len() < SHAPE.len() {
-        Fit::Short
-    } else {
-        Fit::Yes
+    const PUNCTUATION: [(usize, u8); 6] = [(2, b'/'), (6, b'/'), (11, b':'), (14, b':'), (17, b':'), (20, b' ')];
+    let fits = v.len() <= 26 && v.is_ascii() && PUNCTUATION.iter().all(|&(i, c)| v.get(i).is_none_or(|&b| b == c));
+    match (fits, v.len()) {
+        (false, _) => Fit::Never,
+        (true, 26) => Fit::Yes,
+        (true, _) => Fit::Short,
     }
 }
 
@@ -276,6 +271,7 @@ mod tests {
             (TimeLocal, "30/Nov/2026:14", Short),
             (TimeLocal, "30/Nov/2026:14:02:03 +0000]", Never),
             (TimeLocal, "30-Nov", Never),
+            (TimeLocal, "30/Nov/2026:14:02:03 +000é", Never),
         ];
         for (g, v, want) in cases {
             assert_eq!(fit(g, v), want, "{g:?} {v:?}");
