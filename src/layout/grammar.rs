@@ -119,7 +119,16 @@ impl Grammar {
     }
 
     /// How `v`, written with `escape`, fits this grammar.
+    #[inline]
     pub fn fit(self, v: &[u8], escape: Escape) -> Fit {
+        match self {
+            Grammar::Text => text(v, escape),
+            _ => self.fit_typed(v, escape),
+        }
+    }
+
+    /// How `v` fits this grammar, other than text.
+    fn fit_typed(self, v: &[u8], escape: Escape) -> Fit {
         let (item, list) = match self {
             Grammar::Text => return text(v, escape),
             _ if absent(v, escape) => return Fit::Yes,
@@ -152,6 +161,7 @@ impl Grammar {
     /// follows it: `a` before ` : b` (a separator other than the literal
     /// `lit` that ends the field). A list is taken whole: `a : b 200` with
     /// a space after the list is `a : b`, not `a` and then `: b`.
+    #[inline]
     pub fn goes_on(self, after: &[u8], lit: &[u8]) -> bool {
         self.is_list()
             && SEPARATORS
@@ -169,6 +179,7 @@ fn absent(v: &[u8], escape: Escape) -> bool {
 }
 
 /// Escaped text never ends with an odd run of backslashes.
+#[inline]
 fn text(v: &[u8], escape: Escape) -> Fit {
     if escape == Escape::None {
         return Fit::Yes;
