@@ -548,7 +548,8 @@ def check_variety(truths, problems):
             problems.check(any(line.count(" HTTP/2.0") for line in t.lines), f"{sid}: no HTTP/2 request")
     t = truths.get("postdata")
     if t:
-        problems.check(any('\\"' in line for line in t.lines), "postdata: no escaped quote in a line")
+        problems.check(any('\\" HTTP/' in line for line in t.lines),
+                       "postdata: no line with an escaped quote then a space in $request")
     problems.check(any(" " in (r.path or "") for t in truths.values() for r in t.records),
                    "no request with a space in its path")
 

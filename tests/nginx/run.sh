@@ -33,8 +33,9 @@
 # lines and stats from before the traffic; tests/nginx/traffic.py sends a
 # few thousand requests over 15 s; tests/nginx/check.py then compares what
 # nginx wrote, read by the test's own parser (tests/nginx/formats.py), with
-# the stats messages, /metrics (also through promtool) and a real Prometheus
-# scraping /metrics every second. About 25 s, plus the build and, the first
+# every field of every line as the UI splits it (tests/nginx/split.mjs), the
+# stats messages, /metrics (also through promtool) and a real Prometheus
+# scraping /metrics every second. About 30 s, plus the build and, the first
 # time, the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

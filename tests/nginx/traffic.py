@@ -151,6 +151,8 @@ def plan(rng, n, names):
             query.append(f"utm_source=t{rng.randint(0, 99)}")
         if rng.random() < 0.3:
             query.append(f"q={rng.choice(['a', 'b%20c', 'x+y', '%22'])}&page={rng.randint(1, 9)}")
+        if rng.random() < 0.1:
+            query.append('x="y"')  # a quote then a space in $request (escaped \" with escape=json)
         target = path + ("?" + "&".join(query) if query else "")
         body = b"k=v&n=%d" % i if method in ("POST", "PUT", "PATCH") else None
         requests.append((server, kind, method, target, headers, body))
