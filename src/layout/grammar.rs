@@ -129,6 +129,17 @@ impl Grammar {
 
     /// How `v` fits this grammar, other than text.
     fn fit_typed(self, v: &[u8], escape: Escape) -> Fit {
+        // The usual values first, in one pass: what the general reading below says of them.
+        let digits = || v.iter().all(u8::is_ascii_digit);
+        let fast = match self {
+            Grammar::Status => v.len() == 3 && digits(),
+            Grammar::Number => !v.is_empty() && digits(),
+            Grammar::Word => !v.is_empty() && !v.iter().any(|&b| b == b' ' || b == b','),
+            _ => false,
+        };
+        if fast {
+            return Fit::Yes;
+        }
         let (item, list) = match self {
             Grammar::Text => return text(v, escape),
             _ if absent(v, escape) => return Fit::Yes,

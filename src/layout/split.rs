@@ -74,6 +74,7 @@ impl Layout {
     /// Where field `i`, starting at `start`, may end: the first occurrence
     /// of the literal after it from `from` (the last field: only where the
     /// line's final literal begins, once).
+    #[inline]
     fn candidate(&self, line: &[u8], i: usize, start: usize, from: usize) -> Option<usize> {
         let lit = self.parts[i + 1].as_bytes();
         if from > line.len() {
