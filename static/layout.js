@@ -64,6 +64,7 @@ export function compileLayout(raw, format) {
     fields,
     names,
     types: fields.map((x) => x.type),
+    grammars: names.map(grammarOf),
     status: names.indexOf('status'),
   };
 }
@@ -76,35 +77,188 @@ function wellFormed(raw) {
 }
 
 /**
- * Splits a line by a text layout, exactly as docs/protocol.md (Layouts) says:
- * the line starts with p0; each field but the last ends at the first p(i+1)
- * from the current position (an empty p(i+1) leaves the field empty); the
- * last ends where the line's final pn begins. Returns the offsets
- * [start0, end0, start1, end1, ...] of the fields, or null when the line
- * does not fit.
+ * Grammars by name (the server's layout/grammar.rs GRAMMARS, checked by a
+ * test there); any other name is 'text'. What a variable's value can look
+ * like, so that a field cut at the wrong occurrence of the next literal is
+ * told from a right one.
+ */
+export const GRAMMARS = {
+  status: 'status', upstream_status: 'status-list',
+  body_bytes_sent: 'number', bytes_sent: 'number', request_length: 'number', connection: 'number',
+  connection_requests: 'number',
+  upstream_response_length: 'number-list', upstream_bytes_received: 'number-list',
+  upstream_bytes_sent: 'number-list',
+  request_time: 'seconds', msec: 'seconds',
+  upstream_response_time: 'seconds-list', upstream_connect_time: 'seconds-list',
+  upstream_header_time: 'seconds-list', upstream_queue_time: 'seconds-list',
+  remote_addr: 'word', realip_remote_addr: 'word', server_addr: 'word', time_iso8601: 'word',
+  upstream_addr: 'word-list',
+  time_local: 'time-local',
+};
+
+export function grammarOf(name) {
+  return Object.prototype.hasOwnProperty.call(GRAMMARS, name) ? GRAMMARS[name] : 'text';
+}
+
+// How a candidate value fits its grammar: it does; it does not, but a longer
+// value starting the same might; neither it nor any longer one does.
+const YES = 0, SHORT = 1, NEVER = 2;
+const ITEMS = {
+  status: ['status', false], 'status-list': ['status', true], number: ['number', false],
+  'number-list': ['number', true], seconds: ['seconds', false], 'seconds-list': ['seconds', true],
+  word: ['word', false], 'word-list': ['word', true],
+};
+const TIME_PUNCTUATION = [[2, '/'], [6, '/'], [11, ':'], [14, ':'], [17, ':'], [20, ' ']];
+
+const isDigit = (c) => c >= 48 && c <= 57;
+
+/** How s.slice(a, b), written with `escape`, fits `grammar` (layout/grammar.rs `fit`). */
+export function fit(grammar, escape, s, a, b) {
+  if (grammar === 'text') {
+    if (escape === 'none') return YES;
+    let run = 0;
+    while (b - run > a && s.charCodeAt(b - run - 1) === 92 /* \ */) run++;
+    return run % 2 === 1 ? SHORT : YES;
+  }
+  if (escape === 'default' ? (b - a === 1 && s.charCodeAt(a) === 45 /* - */) : b === a) return YES;
+  if (grammar === 'time-local') return timeLocal(s, a, b);
+  const [item, list] = ITEMS[grammar];
+  return items(s, a, b, item, list);
+}
+
+/** 26 ASCII characters with its punctuation in place (layout/grammar.rs `time_local`). */
+function timeLocal(s, a, b) {
+  if (b - a > 26) return NEVER;
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) > 127) return NEVER;
+  for (const [i, c] of TIME_PUNCTUATION) if (a + i < b && s[a + i] !== c) return NEVER;
+  return b - a === 26 ? YES : SHORT;
+}
+
+function items(s, a, b, item, list) {
+  let i = a;
+  for (;;) {
+    const n = scan(s, i, b, item, list);
+    if (n === -1) return NEVER;
+    if (n === -2) return SHORT;
+    i += n;
+    if (i === b) return YES;
+    if (!list) return NEVER;
+    const rest = s.slice(i, Math.min(b, i + 3));
+    if (rest.startsWith(', ')) i += 2;
+    else if (rest.startsWith(' : ')) i += 3;
+    else if (b - i < 3 && (', '.startsWith(rest) || ' : '.startsWith(rest))) return SHORT;
+    else return NEVER;
+    if (i === b) return SHORT;
+  }
+}
+
+/** The length of the item at s[i..b), or -1 (none can start so) or -2 (all of it is the start of one). */
+function scan(s, i, b, item, list) {
+  if (list && item !== 'word' && i < b && s.charCodeAt(i) === 45) return 1;
+  let n = 0;
+  if (item === 'word') {
+    while (i + n < b && s.charCodeAt(i + n) !== 32 && s.charCodeAt(i + n) !== 44) n++;
+  } else {
+    while (i + n < b && isDigit(s.charCodeAt(i + n))) n++;
+  }
+  if (n === 0) return i === b ? -2 : -1;
+  if (item === 'status') {
+    if (n > 3) return -1;
+    if (n < 3) return i + n === b ? -2 : -1;
+  }
+  if (item === 'seconds' && i + n < b && s.charCodeAt(i + n) === 46 /* . */) {
+    let m = 0;
+    while (i + n + 1 + m < b && isDigit(s.charCodeAt(i + n + 1 + m))) m++;
+    if (m === 0) return i + n + 1 === b ? -2 : -1;
+    return n + 1 + m;
+  }
+  return n;
+}
+
+/**
+ * Whether a list that fits would go on after `end` (layout/grammar.rs
+ * `goes_on`): a separator other than the literal, and more after it.
+ */
+function goesOn(grammar, line, end, lit) {
+  if (!grammar.endsWith('-list')) return false;
+  return [', ', ' : '].some((sep) => !lit.startsWith(sep) && line.length - end > sep.length
+    && line.startsWith(sep, end));
+}
+
+/** The candidates a line may try (layout/split.rs `budget`). */
+const budget = (fields) => 32 + 8 * fields;
+
+/**
+ * Splits a line by a text layout, exactly as docs/protocol.md (Layouts) and
+ * the server's layout/split.rs do, candidate for candidate: the line starts
+ * with p0; each field ends at the first occurrence of p(i+1) whose value
+ * fits the field's grammar (an empty p(i+1): at every character; a list
+ * does not end where a separator follows it); when none
+ * does, the field before takes its next fitting occurrence; the last field
+ * ends where the line's final pn begins. After budget(n) candidates the
+ * line does not fit. Returns the offsets [start0, end0, start1, end1, ...]
+ * of the fields, or null when the line does not fit.
  */
 export function splitText(lay, line) {
   const parts = lay.parts;
   const n = parts.length - 1;
   const p0 = parts[0];
   if (!line.startsWith(p0)) return null;
-  let pos = p0.length;
   if (n === 0) return new Int32Array(0); // as the server: a format without fields fits any line that starts with it
+  const grammars = lay.grammars || lay.fields.map((x) => grammarOf(x.name));
+  const escape = lay.escape || 'default';
   const offs = new Int32Array(2 * n);
-  for (let i = 0; i < n - 1; i++) {
-    const next = parts[i + 1];
-    const end = next === '' ? pos : line.indexOf(next, pos);
-    if (end < 0) return null;
-    offs[2 * i] = pos;
-    offs[2 * i + 1] = end;
-    pos = end + next.length;
+  let left = budget(n);
+  let done = 0, start = p0.length, from = start;
+  while (done < n) {
+    const lit = parts[done + 1];
+    const end = candidate(line, lit, done === n - 1, start, from);
+    if (end < 0) {
+      if (done === 0) return null;
+      done--;
+      start = offs[2 * done];
+      from = after(line, offs[2 * done + 1], parts[done + 1] === '');
+      continue;
+    }
+    if (left === 0) return null;
+    left--;
+    const f = fit(grammars[done], escape, line, start, end);
+    if (f === YES && goesOn(grammars[done], line, end, lit)) {
+      from = after(line, end, lit === '');
+    } else if (f === YES) {
+      offs[2 * done] = start;
+      offs[2 * done + 1] = end;
+      done++;
+      start = end + lit.length;
+      from = start;
+    } else if (f === SHORT) {
+      from = after(line, end, lit === '');
+    } else {
+      from = line.length + 1;
+    }
   }
-  const last = parts[n];
-  const end = line.length - last.length;
-  if (end < pos || !line.endsWith(last)) return null;
-  offs[2 * n - 2] = pos;
-  offs[2 * n - 1] = end;
   return offs;
+}
+
+/** Where a field starting at `start` may end, looking from `from`; -1 for nowhere. */
+function candidate(line, lit, last, start, from) {
+  if (from > line.length) return -1;
+  if (last) {
+    const end = line.length - lit.length;
+    return from === start && end >= start && line.endsWith(lit) ? end : -1;
+  }
+  if (lit === '') return from;
+  return line.indexOf(lit, from);
+}
+
+/** The next place to look after a candidate at `end`: the next character for an empty literal. */
+function after(line, end, empty) {
+  let next = end + 1;
+  if (empty && next < line.length) {
+    const c = line.charCodeAt(next);
+    if (c >= 0xdc00 && c <= 0xdfff) next++;
+  }
+  return next;
 }
 
 /** A JSON value as text: strings as they are, numbers and the rest as JSON. */

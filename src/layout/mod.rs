@@ -5,26 +5,31 @@
 //! `$remote_addr - $remote_user [$time_local] "$request" ...`. Compiling it
 //! gives the literal `parts` (one more than the variables) and the `fields`.
 //! A line is split by looking, from the current position, for the next
-//! literal: the field before it ends where it begins. The last field ends
-//! where the line's final literal begins. No regular expression is built and
-//! nothing is allocated per line; a line that does not fit is not an error,
-//! only a line without fields (shown raw, counted as bad).
+//! literal: the field before it ends where it begins, at the first
+//! occurrence that gives it a value its variable can have (`grammar.rs`:
+//! statuses, numbers, times, nginx's lists of upstreams, escaped text),
+//! trying later occurrences, a bounded number of times, when it does not
+//! (`split.rs`). The last field ends where the line's final literal begins.
+//! No regular expression is built and nothing is allocated per line; a line
+//! that does not fit is not an error, only a line without fields (shown raw,
+//! counted as bad).
 //!
 //! The UI splits lines by the same rule from the layout that `hello` carries
 //! ([`Layout::info`]); `tests/formats/cases.json` holds the cases both are
 //! tested against. docs/protocol.md ("Layouts") is the reference.
 
 pub mod fields;
+pub mod grammar;
 pub mod json;
 mod resolve;
+pub(crate) mod split;
 #[cfg(test)]
 mod tests;
-
-use std::ops::Range;
 
 pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
 pub use fields::{FieldType, Role, Roles};
+pub use grammar::Grammar;
 pub use resolve::{NginxFormats, Resolved, resolve};
 
 /// What a stream's lines are.
@@ -45,6 +50,8 @@ pub enum Kind {
 pub struct Field {
     pub name: String,
     pub ty: FieldType,
+    /// What its values look like, for the split.
+    pub grammar: Grammar,
 }
 
 /// A stream's format, compiled.
@@ -92,37 +99,6 @@ impl Layout {
         matches!(self.kind, Kind::Text | Kind::Json)
     }
 
-    /// The fields' byte ranges in `line`, written to `out`; false if the line does not fit.
-    pub fn split(&self, line: &[u8], out: &mut Vec<Range<usize>>) -> bool {
-        out.clear();
-        let Some((first, rest)) = self.parts.split_first() else {
-            return false;
-        };
-        if !line.starts_with(first.as_bytes()) {
-            return false;
-        }
-        let mut pos = first.len();
-        let last = rest.len().saturating_sub(1);
-        for (i, lit) in rest.iter().enumerate() {
-            let end = if i == last {
-                match line.len().checked_sub(lit.len()) {
-                    Some(end) if end >= pos && same(&line[end..], lit.as_bytes()) => end,
-                    _ => return false,
-                }
-            } else if lit.is_empty() {
-                pos
-            } else {
-                match find(&line[pos..], lit.as_bytes()) {
-                    Some(at) => pos + at,
-                    None => return false,
-                }
-            };
-            out.push(pos..end);
-            pos = end + lit.len();
-        }
-        true
-    }
-
     /// The layout as `hello` describes it.
     pub fn info(&self) -> LayoutInfo {
         let kind = match self.kind {
@@ -145,28 +121,6 @@ impl Layout {
     }
 }
 
-/// The first occurrence of `lit` (not empty) in `hay`. Literals are short
-/// and near: looking for their first byte and comparing the rest beats a
-/// general substring search.
-fn find(hay: &[u8], lit: &[u8]) -> Option<usize> {
-    let (first, tail) = lit.split_first()?;
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(*first, &hay[from..]) {
-        let at = from + i;
-        let after = &hay[at + 1..];
-        if after.len() >= tail.len() && same(&after[..tail.len()], tail) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
-/// Byte by byte: a call to memcmp costs more than the few bytes of a literal.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
 /// Splits a format string into literal parts and the variables between them.
 fn compile(pattern: &str) -> (Vec<String>, Vec<Field>) {
     let mut parts = vec![String::new()];
@@ -178,6 +132,7 @@ fn compile(pattern: &str) -> (Vec<String>, Vec<Field>) {
                 fields.push(Field {
                     name: name.to_string(),
                     ty: FieldType::of(name),
+                    grammar: Grammar::of(name),
                 });
                 parts.push(String::new());
                 rest = &rest[len..];

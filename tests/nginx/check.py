@@ -17,6 +17,9 @@ logmon's layouts) with:
     order, so the points split the lines in order), the minutes against
     their seconds, and the window's status counts, latency percentiles
     (nearest rank, the start of the histogram bucket) and top lists;
+  - every field of every line as the UI splits it (tests/nginx/split.mjs
+    runs static/layout.js, the server's algorithm, with hello's layout)
+    against the test's own reading of the line by a regular expression;
   - /metrics (promtool check metrics, then the values);
   - a real Prometheus that scrapes /metrics every second.
 Prints a summary table; exits 1 with every mismatch listed, 0 when all hold.
@@ -24,6 +27,7 @@ Prints a summary table; exits 1 with every mismatch listed, 0 when all hold.
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -189,6 +193,35 @@ def check_lines(frames, truth, problems):
                         f"{truth.lines[diff]!r} in the file")
 
 
+def check_fields(frames, truths, node, problems):
+    """Every field of every line, split by the UI's splitter with hello's
+    layout, equal to the test's own reading. Returns the fields compared."""
+    hello = frames[0] if frames else {}
+    layouts = {s.get("id"): s.get("layout") for s in hello.get("streams", [])}
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "split.mjs")
+    compared = 0
+    for sid, t in truths.items():
+        r = subprocess.run([node, script, json.dumps(layouts.get(sid)), t.path], capture_output=True, text=True)
+        if not problems.check(r.returncode == 0, f"{sid}: split.mjs failed: {r.stderr.strip()[-300:]}"):
+            continue
+        got = [json.loads(v) for v in r.stdout.splitlines()]
+        problems.check(len(got) == len(t.lines), f"{sid}: split.mjs gave {len(got)} lines for {len(t.lines)}")
+        read = formats.RAW[t.format]
+        wrong = 0
+        for i, (line, values) in enumerate(zip(t.lines, got), 1):
+            want = read(line)
+            compared += len(want or [])
+            if values != want:
+                wrong += 1
+                if wrong <= 3:
+                    names = formats.FORMATS[t.format][1]
+                    diff = [(n, g, w) for n, g, w in zip(names, values or [None] * len(names), want or [])
+                            if g != w]
+                    problems.append(f"{sid}: line {i}: fields (name, split, test's reading) differ: {diff}: {line!r}")
+        problems.check(wrong == 0, f"{sid}: {wrong} of {len(t.lines)} lines split otherwise than the test reads them")
+    return compared
+
+
 def as_triple(v):
     """A percentile triple from a message, None when there is none."""
     if v is None or (isinstance(v, list) and all(x is None for x in v)):
@@ -324,7 +357,8 @@ def check_stats(frames, truth, problems):
     summary["ut"] = compare_percentiles(f"{truth.id}: latency.ut", latency.get("ut"), truth.ut, problems)
     top = last.get("top") or {}
     for field in TOP_FIELDS:
-        compare_top(truth.id, field, top.get(field, []), truth.top[field], truth.format == "json", problems)
+        escaped = formats.FORMATS[truth.format][0] == "json"
+        compare_top(truth.id, field, top.get(field, []), truth.top[field], escaped, problems)
     return summary
 
 
@@ -493,6 +527,33 @@ def check_prometheus(base, after, truths, problems):
 # ---------------------------------------------------------------- main
 
 
+def check_variety(truths, problems):
+    """The lines hold what the corpus is there to read: each unusual status,
+    upstream lists of both kinds where a format has them unquoted, requests
+    with spaces and quotes, HTTP/2."""
+    statuses = Counter()
+    for t in truths.values():
+        statuses.update(t.by_status)
+    for status in (400, 444, 499, 504, 502):
+        problems.check(statuses[status] > 0, f"no line with status {status} in any stream")
+    for sid in ("upstreaminfo", "upstreamlog"):
+        t = truths.get(sid)
+        if t:
+            ups = [r.upstream or "" for r in t.records]
+            problems.check(any(", " in u for u in ups), f"{sid}: no line with a retry's list")
+            problems.check(any(" : " in u for u in ups), f"{sid}: no line with error_page's list")
+    for sid in ("combined", "upstreaminfo"):
+        t = truths.get(sid)
+        if t:
+            problems.check(any(line.count(" HTTP/2.0") for line in t.lines), f"{sid}: no HTTP/2 request")
+    t = truths.get("postdata")
+    if t:
+        problems.check(any('\\" HTTP/' in line for line in t.lines),
+                       "postdata: no line with an escaped quote then a space in $request")
+    problems.check(any(" " in (r.path or "") for t in truths.values() for r in t.records),
+                   "no request with a space in its path")
+
+
 def wait_caught_up(logmon, truths, seconds=30):
     deadline = time.time() + seconds
     seqs = {}
@@ -510,6 +571,7 @@ def main():
     ap.add_argument("--logmon", required=True)
     ap.add_argument("--prometheus", required=True)
     ap.add_argument("--promtool", default="promtool")
+    ap.add_argument("--node", default="node")
     ap.add_argument("--ws", required=True)
     ap.add_argument("--traffic", required=True)
     ap.add_argument("--stream", action="append", required=True, help="ID=FORMAT=PATH")
@@ -538,6 +600,7 @@ def main():
         problems.check(sum(1 for v in vhost.rt if v >= 256) >= 10, "vhost: fewer than 10 request times of 256 ms or more")
         problems.check(any("," in (r.upstream or "") for r in vhost.records), "vhost: no line with two upstreams")
         problems.check(any(" : " in (r.upstream or "") for r in vhost.records), "vhost: no line with an internal redirect")
+    check_variety(truths, problems)
 
     caught_up, seqs = wait_caught_up(args.logmon, truths)
     problems.check(caught_up, f"logmon has not read every line within 30 s: /healthz seq {seqs}, "
@@ -555,6 +618,7 @@ def main():
     frames = load_frames(args.ws)
     problems.check(not any(f.get("type") in ("_closed", "_eof") for f in frames), "the WebSocket was closed")
     check_hello(frames, truths, problems)
+    fields = check_fields(frames, truths, args.node, problems)
     summaries = {}
     for sid, t in truths.items():
         check_lines(frames, t, problems)
@@ -562,7 +626,7 @@ def main():
 
     # The summary.
     print()
-    head = (f"{'stream':7} {'format':12} {'lines':>6} {'bad':>4} {'secs':>4} {'1xx/2xx/3xx/4xx/5xx':>22}  "
+    head = (f"{'stream':13} {'format':19} {'lines':>6} {'bad':>4} {'secs':>4} {'1xx/2xx/3xx/4xx/5xx':>22}  "
             f"{'rt p50/p95/p99 ms logmon':>25} {'script':>15}  {'ut p50/p95/p99 ms logmon':>25} {'script':>15}")
     print(head)
     print("-" * len(head))
@@ -571,12 +635,12 @@ def main():
         classes = "/".join(str(c) for c in s.get("classes", t.by_class))
         rt_got, rt_want = s.get("rt") or (None, None)
         ut_got, ut_want = s.get("ut") or (None, None)
-        print(f"{sid:7} {'nginx:' + t.format:12} {len(t.lines):6} {s.get('bad', '?'):>4} {s.get('seconds', '?'):>4} "
+        print(f"{sid:13} {'nginx:' + t.format:19} {len(t.lines):6} {s.get('bad', '?'):>4} {s.get('seconds', '?'):>4} "
               f"{classes:>22}  {fmt_ms(rt_got):>25} {fmt_ms(rt_want):>15}  {fmt_ms(ut_got):>25} {fmt_ms(ut_want):>15}")
     total = sum(len(t.lines) for t in truths.values())
     checked = sum(s.get("points_checked", 0) for s in summaries.values())
     print(f"(classes and percentiles from logmon's stats; {checked} per-second points checked "
-          f"against their own lines of the files)")
+          f"against their own lines of the files; {fields} fields of {total} lines split as the test reads them)")
     print(f"\nrequests: {total} logged by nginx in {traffic['seconds']} s; Prometheus sum(nginx_http_requests_total) = "
           f"{prom.get('total')}; promtool: {promtool_out or 'ok'}")
     if problems:

@@ -8,26 +8,34 @@
 #   LOGMON_BIN=/path/to/logmon tests/nginx/run.sh    use that binary instead
 #   LOGMON_NGINX_KEEP=1 tests/nginx/run.sh   keep the temporary directory
 #
-# In a temporary directory, an nginx of its own (nginx -p DIR) serves three
-# servers on loopback ports, each writing its own access log in a format of
-# its own, all three declared in a file that nginx.conf includes by a glob:
+# In a temporary directory, an nginx of its own (nginx -p DIR) serves a
+# server on loopback ports for each format, each writing its own access log
+# in that format, declared in files that nginx.conf includes by a glob:
 #   vhost  the host first, $request_time, $upstream_response_time and
 #          $upstream_addr (several of each on retries and internal redirects);
 #   main   nginx.org's `main`, written as several quoted strings;
-#   json   escape=json, one JSON object a line.
+#   json   escape=json, one JSON object a line;
+# and the real-world formats of tests/nginx/corpus.py, each from a public
+# configuration named there (ingress-nginx's unquoted upstream lists, an
+# escape=json text format, ...). Two of them (combined, upstreaminfo) also
+# listen with TLS and HTTP/2 (a certificate the script makes).
 # Distinct servers (rather than one server with three access_log lines) give
 # each stream its own counts, so that a stream's numbers showing up under
 # another stream cannot go unnoticed. Requests are proxied to a real upstream
-# (tests/nginx/upstream.py: statuses and delays of 0-320 ms as asked), to a
-# closed port (502), or answered by `return` and static files.
+# (tests/nginx/upstream.py: statuses and delays as asked), to a closed port
+# (502), to a group whose first server is closed (a retry: `a, b`), through
+# error_page to a second group (`a : b`), past proxy_read_timeout (504),
+# given up by the client (499), closed by `return 444`, refused for a space
+# in the request line (400), or answered by `return` and static files.
 #
 # logmon gets only `nginx_config` and each stream's id and path (no format);
 # a WebSocket client (tests/system/wsclient.py, backlog=0) records hello,
 # lines and stats from before the traffic; tests/nginx/traffic.py sends a
 # few thousand requests over 15 s; tests/nginx/check.py then compares what
 # nginx wrote, read by the test's own parser (tests/nginx/formats.py), with
-# the stats messages, /metrics (also through promtool) and a real Prometheus
-# scraping /metrics every second. About 25 s, plus the build and, the first
+# every field of every line as the UI splits it (tests/nginx/split.mjs), the
+# stats messages, /metrics (also through promtool) and a real Prometheus
+# scraping /metrics every second. About 30 s, plus the build and, the first
 # time, the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,6 +47,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -112,18 +123,29 @@ wait_for() {
 }
 http_ok() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1"; }
 
+# The streams: run.sh's own formats, then the corpus's.
+names=(vhost main json)
+while read -r name; do names+=("$name"); done < <(cd "$here" && python3 -c 'import corpus; print("\n".join(n for n, *_ in corpus.CORPUS))')
+tls_names=(combined upstreaminfo)
+
 # Free loopback ports: the upstream, a closed one (connections refused: 502),
-# the three servers, logmon and Prometheus.
-read -r up_port dead_port vhost_port main_port json_port logmon_port prom_port < <(python3 - <<'EOF'
-import socket
+# logmon, Prometheus, a server per stream and the TLS servers.
+ports=()
+while read -r p; do ports+=("$p"); done < <(python3 - "$((4 + ${#names[@]} + ${#tls_names[@]}))" <<'EOF'
+import socket, sys
 socks = []
-for _ in range(7):
+for _ in range(int(sys.argv[1])):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
-print(*(s.getsockname()[1] for s in socks))
+print("\n".join(str(s.getsockname()[1]) for s in socks))
 EOF
 )
+up_port=${ports[0]} dead_port=${ports[1]} logmon_port=${ports[2]} prom_port=${ports[3]}
+declare -A port tls_port
+for i in "${!names[@]}"; do port[${names[i]}]=${ports[4 + i]}; done
+for i in "${!tls_names[@]}"; do tls_port[${tls_names[i]}]=${ports[4 + ${#names[@]} + i]}; done
+vhost_port=${port[vhost]}
 
 mkdir -p "$work"/{conf.d,snippets,logs,tmp,html/static,prometheus}
 echo 'console.log("static");' >"$work/html/static/app.js"
@@ -173,19 +195,36 @@ upstream retry { server 127.0.0.1:$dead_port max_fails=0; server 127.0.0.1:$up_p
 upstream dead { server 127.0.0.1:$dead_port max_fails=0; }
 EOF
 
+# The real-world formats, each with the public configuration it comes from.
+python3 "$here/corpus.py" conf >"$work/conf.d/15-corpus.conf"
+
+# A certificate of its own for the TLS servers.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=logmon.test \
+  -keyout "$work/tls.key" -out "$work/tls.crt" 2>"$work/openssl.stderr" || fail "openssl could not make a certificate"
+
 # A file the glob does not match: nginx never reads it, nor must logmon.
 cat >"$work/conf.d/99-old.conf.disabled" <<EOF
 log_format vhost '\$remote_addr \$status';
 server { listen 127.0.0.1:$vhost_port; access_log $work/logs/vhost.log combined; }
 EOF
 
-for spec in "vhost:$vhost_port" "main:$main_port" "json:$json_port"; do
-  name="${spec%%:*}" port="${spec#*:}"
+for name in "${names[@]}"; do
+  tls=""
+  if [ -n "${tls_port[$name]:-}" ]; then
+    tls="listen 127.0.0.1:${tls_port[$name]} ssl http2;
+    ssl_certificate $work/tls.crt;
+    ssl_certificate_key $work/tls.key;"
+  fi
   cat >"$work/conf.d/30-$name.conf" <<EOF
 server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:${port[$name]};
+    $tls
     server_name $name.test;
     access_log $work/logs/$name.log $name;
+    # What ingress-nginx's upstreaminfo reads besides nginx's own variables.
+    set \$proxy_upstream_name "default-app-80";
+    set \$proxy_alternative_upstream_name "";
+    set \$req_id \$request_id;
     include snippets/locations.inc;
 }
 EOF
@@ -209,6 +248,9 @@ location @fallback {
     proxy_pass http://app;
 }
 location /static/ { root $work/html; }
+location = /r/444 { return 444; }
+location /slow/ { proxy_pass http://app; proxy_read_timeout 200ms; }
+location /hang/ { proxy_pass http://app; }
 EOF
 
 nginx_cmd=(/usr/sbin/nginx -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log")
@@ -222,25 +264,16 @@ pids+=($!)
 wait_for 10 "the upstream" "${pids[0]}" http_ok "http://127.0.0.1:$up_port/?s=200"
 wait_for 10 nginx "${pids[1]}" http_ok "http://127.0.0.1:$vhost_port/r/200"
 # nginx has logged the probe: start the logs afresh (nginx appends with O_APPEND).
-for name in vhost main json; do : >"$work/logs/$name.log"; done
+for name in "${names[@]}"; do : >"$work/logs/$name.log"; done
 
 # ---- logmon, with no format given: it finds them in nginx's configuration
 cat >"$work/logmon.toml" <<EOF
 listen = ["127.0.0.1:$logmon_port"]
 nginx_config = "$work/nginx.conf"
-
-[[stream]]
-id = "vhost"
-path = "$work/logs/vhost.log"
-
-[[stream]]
-id = "main"
-path = "$work/logs/main.log"
-
-[[stream]]
-id = "json"
-path = "$work/logs/json.log"
 EOF
+for name in "${names[@]}"; do
+  printf '\n[[stream]]\nid = "%s"\npath = "%s"\n' "$name" "$work/logs/$name.log" >>"$work/logmon.toml"
+done
 root_flag=()
 [ "$(id -u)" -ne 0 ] || root_flag=(--allow-root)
 "$LOGMON_BIN" --config "$work/logmon.toml" "${root_flag[@]}" >"$work/logmon.stdout" 2>"$work/logmon.stderr" &
@@ -277,8 +310,14 @@ wait_for 20 Prometheus "$prom_pid" http_ok "http://127.0.0.1:$prom_port/-/ready"
 # stops the test at once (the trap ends them too).
 
 # ---- the traffic
-python3 "$here/traffic.py" --server "vhost=$vhost_port" --server "main=$main_port" --server "json=$json_port" \
-  --requests "${LOGMON_NGINX_REQUESTS:-3000}" --seconds "${LOGMON_NGINX_SECONDS:-15}" "$work/traffic.json" &
+servers=() tls=() streams=()
+for name in "${names[@]}"; do
+  servers+=(--server "$name=${port[$name]}")
+  streams+=(--stream "$name=$name=$work/logs/$name.log")
+done
+for name in "${tls_names[@]}"; do tls+=(--tls "$name=${tls_port[$name]}"); done
+python3 "$here/traffic.py" "${servers[@]}" "${tls[@]}" \
+  --requests "${LOGMON_NGINX_REQUESTS:-4500}" --seconds "${LOGMON_NGINX_SECONDS:-15}" "$work/traffic.json" &
 pids+=($!)
 wait $! || fail "the traffic generator failed"
 
@@ -286,9 +325,7 @@ wait $! || fail "the traffic generator failed"
 status=0
 python3 "$here/check.py" --logmon "http://127.0.0.1:$logmon_port" \
   --prometheus "http://127.0.0.1:$prom_port" --promtool /usr/bin/promtool \
-  --ws "$work/ws.jsonl" --traffic "$work/traffic.json" \
-  --stream "vhost=vhost=$work/logs/vhost.log" --stream "main=main=$work/logs/main.log" \
-  --stream "json=json=$work/logs/json.log" &
+  --ws "$work/ws.jsonl" --traffic "$work/traffic.json" "${streams[@]}" &
 pids+=($!)
 wait $! || status=$?
 kill -0 "$logmon_pid" 2>/dev/null || fail "logmon exited during the test"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives HTTP traffic at the test's nginx servers and counts the answers.
 
-    traffic.py --server vhost=PORT --server main=PORT --server json=PORT
+    traffic.py --server NAME=PORT ... [--tls NAME=PORT ...]
                [--requests N] [--seconds S] [--threads T] [--seed N] OUT.json
 
 N requests (default 3000) paced evenly over S seconds (default 15) by T
@@ -13,14 +13,21 @@ upstream, retries and an intercepted error), upstream delays of 0 to 320 ms,
 Host headers, user agents with quotes, backslashes and UTF-8, referers and
 X-Forwarded-For are drawn from fixed pools with a seeded generator, so that
 every field stays at most 40 distinct values (docs/protocol.md: `top` is
-exact up to 64 a minute). Writes what the client saw as JSON to OUT: per
-server, the count by status, the requests sent and the errors.
+exact up to 64 a minute). Some requests go over a socket of their own, to
+be answered in ways http.client cannot ask for: a space in the request line
+(400), a `return 444` (the connection closes: counted as 444) and an
+upstream the client stops waiting for (it closes: 499). Each --tls server
+gets a few dozen requests over HTTP/2 with TLS, by curl, after the rest.
+Writes what the client saw as JSON to OUT: per server, the count by status,
+the requests sent and the errors.
 """
 
 import argparse
 import http.client
 import json
 import random
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -44,7 +51,12 @@ ROUTES = [
     ("/intercept/api", "intercept", 20),  # upstream 500 intercepted, error_page to a named location: " : "
     ("/static/app.js", "static", 20),
     ("/static/missing.css", "static", 8),
+    ("/r/444", "close", 5),      # return 444: nginx closes the connection
+    ("/slow/api", "slow", 5),    # past proxy_read_timeout: 504
+    ("/hang/api", "abort", 4),   # the client gives up first: 499
+    ("/sp ace/x", "space", 4),   # a space in the request line: 400
 ]
+RAW = {"close", "abort", "space"}
 HOSTS = [
     "shop.example.com", "api.example.com", "www.example.org", "static.example.net",
     "blog.example.com", "admin.example.com", "m.example.com", "cdn.example.net",
@@ -75,7 +87,8 @@ METHODS = [("GET", 70), ("POST", 8), ("HEAD", 6), ("PUT", 4), ("DELETE", 4), ("P
            ("OPTIONS", 3), ("PURGE", 2)]
 STATUSES = [(200, 62), (304, 5), (404, 11), (418, 4), (500, 6), (502, 3), (201, 9)]
 SOURCES = [f"127.0.0.{i}" for i in range(1, 21)]
-SERVERS = [("vhost", 45), ("main", 25), ("json", 30)]
+# Requests per server, relative; a server not named here gets 25.
+SERVER_WEIGHTS = {"vhost": 45, "main": 25, "json": 30}
 
 
 def zipf(rng, items, s=1.0):
@@ -98,12 +111,13 @@ def delay_ms(rng):
     return rng.randint(256, 320)
 
 
-def plan(rng, n):
-    """The requests, in order: (server, method, target, headers)."""
+def plan(rng, n, names):
+    """The requests, in order: (server, kind, method, target, headers, body)."""
+    servers = [(name, SERVER_WEIGHTS.get(name, 25)) for name in names]
     route_weight = sum(w for _, _, w in ROUTES)
     requests = []
     for i in range(n):
-        server = weighted(rng, SERVERS)
+        server = weighted(rng, servers)
         method = weighted(rng, METHODS)
         headers = {"Host": zipf(rng, HOSTS, 0.9)}
         agent = zipf(rng, AGENTS, 0.8)
@@ -119,7 +133,7 @@ def plan(rng, n):
             path, kind, _ = rng.choices(ROUTES, [w for _, _, w in ROUTES])[0]
         else:
             path, kind = zipf(rng, APP_PATHS, 0.7), "app"
-        if kind == "static":
+        if kind in ("static", "space", "abort"):
             method = rng.choice(["GET", "GET", "HEAD"])
         query = []
         if kind == "app":
@@ -129,13 +143,19 @@ def plan(rng, n):
             query += [f"s={status}", f"d={delay_ms(rng)}", f"b={rng.randint(0, 4000)}"]
         elif kind == "intercept":
             query += ["s=500", f"d={delay_ms(rng)}"]
+        elif kind == "slow":
+            query += ["s=200", f"d={rng.randint(400, 600)}"]
+        elif kind == "abort":
+            query += ["s=200", "d=1500"]
         elif rng.random() < 0.3:
             query.append(f"utm_source=t{rng.randint(0, 99)}")
         if rng.random() < 0.3:
             query.append(f"q={rng.choice(['a', 'b%20c', 'x+y', '%22'])}&page={rng.randint(1, 9)}")
+        if rng.random() < 0.1:
+            query.append('x="y"')  # a quote then a space in $request (escaped \" with escape=json)
         target = path + ("?" + "&".join(query) if query else "")
         body = b"k=v&n=%d" % i if method in ("POST", "PUT", "PATCH") else None
-        requests.append((server, method, target, headers, body))
+        requests.append((server, kind, method, target, headers, body))
     return requests
 
 
@@ -161,7 +181,28 @@ class Client:
         if conn is not None:
             conn.close()
 
-    def send(self, server, method, target, headers, body):
+    def raw(self, server, kind, method, target, headers):
+        """A request over a socket of its own; the status, or 444 for a
+        connection closed without an answer, 499 for one the client gave up."""
+        with socket.create_connection(("127.0.0.1", self.ports[server]), timeout=20,
+                                      source_address=(zipf(self.rng, SOURCES, 0.8), 0)) as sock:
+            head = f"{method} {target} HTTP/1.1\r\n".encode()
+            for name, value in headers.items():
+                head += name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
+            sock.sendall(head + b"Connection: close\r\n\r\n")
+            if kind == "abort":
+                sock.settimeout(0.3)
+            try:
+                first = sock.recv(64)
+            except socket.timeout:
+                return 499
+            if not first:
+                return 444
+            return int(first.split(b" ")[1])
+
+    def send(self, server, kind, method, target, headers, body):
+        if kind in RAW:
+            return self.raw(server, kind, method, target, headers)
         conn = self.conn(server)
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -182,9 +223,34 @@ class Client:
                 conn.close()
 
 
+def tls_requests(name, port, rng, counts, sent, errors, n=40):
+    """n requests over one HTTP/2 connection with TLS, by curl."""
+    targets = []
+    for i in range(n):
+        path, kind, _ = rng.choice([r for r in ROUTES if r[1] not in RAW] + [(p, "app", 0) for p in APP_PATHS[:8]])
+        query = f"?s={weighted(rng, STATUSES)}&d={rng.randint(0, 30)}&b={rng.randint(0, 900)}" if kind == "app" else ""
+        if kind == "intercept":
+            query = "?s=500&d=3"
+        targets.append(f"https://127.0.0.1:{port}{path}{query}")
+    agent = rng.choice([a for a in AGENTS if a])
+    cmd = ["curl", "--http2", "--insecure", "--silent", "--max-time", "20", "--user-agent", agent,
+           "--header", "Host: " + rng.choice(HOSTS)]
+    for t in targets:
+        cmd += ["--output", "/dev/null", "--write-out", "%{http_code} %{http_version}\\n", t]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    lines = r.stdout.split()
+    codes, versions = lines[0::2], set(lines[1::2])
+    sent[name] += n
+    if len(codes) != n or versions != {"2"}:
+        errors.append(f"{name} over TLS: curl answered {r.stdout!r} {r.stderr!r} for {n} requests")
+    for code in codes:
+        counts[name][code] = counts[name].get(code, 0) + 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", action="append", required=True, help="NAME=PORT")
+    ap.add_argument("--tls", action="append", default=[], help="NAME=PORT: HTTP/2 with TLS")
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--threads", type=int, default=32)
@@ -194,7 +260,7 @@ def main():
     ports = {name: int(port) for name, port in (s.split("=") for s in args.server)}
 
     rng = random.Random(args.seed)
-    requests = plan(rng, args.requests)
+    requests = plan(rng, args.requests, list(ports))
     lock = threading.Lock()
     counts = {name: {} for name in ports}
     sent = {name: 0 for name in ports}
@@ -218,11 +284,11 @@ def main():
             else:
                 with lock:
                     late[0] = max(late[0], -wait)
-            server, method, target, headers, body = requests[i]
+            server, kind, method, target, headers, body = requests[i]
             status = None
             for attempt in (1, 2):
                 try:
-                    status = client.send(server, method, target, headers, body)
+                    status = client.send(server, kind, method, target, headers, body)
                     break
                 except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
                     # A keep-alive connection nginx had closed before the request was sent:
@@ -247,6 +313,9 @@ def main():
         t.start()
     for t in threads:
         t.join()
+    for spec in args.tls:
+        name, port = spec.split("=")
+        tls_requests(name, int(port), random.Random(args.seed), counts, sent, errors)
     took = time.time() - began
     result = {"sent": sent, "counts": counts, "errors": errors, "seconds": round(took, 2),
               "most_late": round(late[0], 3)}

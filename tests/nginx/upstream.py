@@ -50,7 +50,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(size if self.command == "HEAD" else len(body)))
         self.end_headers()
         if body:
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # nginx gave up on the answer (the client left: 499)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = answer
     do_PURGE = answer
