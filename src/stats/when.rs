@@ -76,11 +76,15 @@ mod tests {
                 "1.2.3.4 - - [30/Nov/2026:14:02:09 +0100] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"",
                 Some(1_796_043_729),
             ),
-            ("1.2.3.4 - - [yesterday] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"", None),
         ] {
             assert!(layout.split(line.as_bytes(), &mut spans));
             assert_eq!(when.text(line.as_bytes(), &spans), want, "{line}");
         }
+        // A time field whose value is not a time: no time.
+        let iso = Layout::text("custom", "$time_iso8601 $status", Escape::Default);
+        let mut when = When::of(&iso);
+        assert!(iso.split(b"yesterday 200", &mut spans));
+        assert_eq!(when.text(b"yesterday 200", &spans), None);
         let msec = Layout::text("custom", "$msec $status", Escape::Default);
         let mut when = When::of(&msec);
         assert!(msec.split(b"1764511328.999 200", &mut spans));
