@@ -79,49 +79,12 @@ if [ -z "${LOGMON_BIN:-}" ]; then
   LOGMON_BIN="$repo/target/debug/logmon"
 fi
 
-work="$(mktemp -d /tmp/logmon-nginx.XXXXXX)"
-chmod 755 "$work" # nginx's workers read $work/html
-pids=()
-ok=0
-cleanup() {
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2>/dev/null || true
-  done
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    wait "${pids[i]}" 2>/dev/null || true
-  done
-  if [ "$ok" = 1 ] && [ -z "${LOGMON_NGINX_KEEP:-}" ]; then
-    rm -rf "$work"
-  else
-    echo "the test's files are kept in $work"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-  echo "FAILED: $*" >&2
-  for f in logmon.stderr nginx.stderr prometheus.stderr upstream.stderr wsclient.stderr; do
-    if [ -s "$work/$f" ]; then echo "--- $f (last lines)" >&2; tail -n 15 "$work/$f" >&2; fi
-  done
-  # nginx's error log is full of the refused connections the test makes on purpose.
-  grep -E '\[(emerg|alert|crit)\]' "$work/logs/error.log" 2>/dev/null | tail -n 5 >&2 || true
-  exit 1
-}
-
-# wait_for SECONDS WHAT PID COMMAND...: until COMMAND succeeds, while the
-# process PID (the one awaited; - for none) is alive.
-wait_for() {
-  local secs="$1" what="$2" pid="$3" deadline=$((SECONDS + $1))
-  shift 3
-  until "$@" >/dev/null 2>&1; do
-    if [ "$pid" != - ] && ! kill -0 "$pid" 2>/dev/null; then fail "$what exited"; fi
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what did not come up within $secs s"
-    sleep 0.1
-  done
-}
-http_ok() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1"; }
+# shellcheck source=tests/lib/services.sh
+. "$here/../lib/services.sh"
+work_dir logmon-nginx LOGMON_NGINX_KEEP
+FAIL_LOGS=(logmon.stderr nginx.stderr prometheus.stderr upstream.stderr wsclient.stderr)
+# nginx's error log is full of the refused connections the test makes on purpose.
+fail_more() { grep -E '\[(emerg|alert|crit)\]' "$work/logs/error.log" 2>/dev/null | tail -n 5 >&2 || true; }
 
 # The streams: run.sh's own formats, then the corpus's.
 names=(vhost main json)
