@@ -109,43 +109,30 @@ export function replaceRows(list) {
 
 /** Removes the n oldest rows. */
 export function trimTop(n) {
-  if (n <= 0) return;
-  if (n >= rowCount) { replaceRows([]); return; }
-  releaseCopy();
-  rowCount -= n;
-  while (n > 0) {
-    const c = log.firstElementChild;
-    const k = c.childElementCount;
-    if (k <= n) {
-      c.remove();
-      n -= k;
-    } else {
-      const r = document.createRange();
-      r.setStart(c, 0);
-      r.setEnd(c, n);
-      r.deleteContents();
-      sizeChunk(c);
-      n = 0;
-    }
-  }
+  trim(n, true);
 }
 
 /** Removes the n newest rows. */
 export function trimBottom(n) {
+  trim(n, false);
+}
+
+/** Removes n rows from the top (oldest) or the bottom (newest), whole chunks first. */
+function trim(n, top) {
   if (n <= 0) return;
   if (n >= rowCount) { replaceRows([]); return; }
   releaseCopy();
   rowCount -= n;
   while (n > 0) {
-    const c = log.lastElementChild;
+    const c = top ? log.firstElementChild : log.lastElementChild;
     const k = c.childElementCount;
     if (k <= n) {
       c.remove();
       n -= k;
     } else {
       const r = document.createRange();
-      r.setStart(c, k - n);
-      r.setEnd(c, k);
+      r.setStart(c, top ? 0 : k - n);
+      r.setEnd(c, top ? n : k);
       r.deleteContents();
       sizeChunk(c);
       n = 0;
