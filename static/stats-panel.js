@@ -143,7 +143,9 @@ function fillTable(box, key, rows, total, cls) {
 
 const boxes = new Map();   // table key -> its section, kept from one second to the next
 
+/** The tables hold still under the pointer: a row is not replaced by another between aiming and clicking. */
 function showTables(s) {
+  if (tables.matches(':hover')) return;
   const status = s.status.slice().sort((a, b) => b[1] - a[1]);
   const total = status.reduce((n, r) => n + r[1], 0);
   const want = [];
