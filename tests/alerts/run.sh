@@ -41,7 +41,8 @@ dashboard="$repo/packaging/grafana/logmon.json"
 
 export PYTHONDONTWRITEBYTECODE=1
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=tests/lib/services.sh
+. "$here/../lib/services.sh"
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -49,37 +50,13 @@ python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
 { [ -x /usr/bin/prometheus-alertmanager ] && [ -x /usr/bin/amtool ]; } || missing+=(prometheus-alertmanager)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  # None of their services may start (ports 80, 9090, 9093): a policy-rc.d
-  # that forbids it while apt runs, unless one is there already.
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\n# tests/alerts/run.sh: no service starts while it installs\nexit 101\n' | as_root tee "$policy" >/dev/null
-    as_root chmod 755 "$policy"
-  fi
-  installed=0
-  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}" && installed=1
-  if [ -n "$policy" ]; then as_root rm -f "$policy"; fi
-  [ "$installed" = 1 ] || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
-  # Nor at the next boot: this test runs its own Prometheus and Alertmanager.
-  if command -v systemctl >/dev/null 2>&1; then
-    for unit in prometheus.service prometheus-alertmanager.service; do
-      as_root systemctl disable "$unit" >/dev/null 2>&1 || true
-      if [ -d /run/systemd/system ]; then as_root systemctl stop "$unit" >/dev/null 2>&1 || true; fi
-    done
-  fi
-fi
+install_without_services prometheus.service prometheus-alertmanager.service
 
 if [ -z "${LOGMON_BIN:-}" ]; then
   (cd "$repo" && cargo build)
   LOGMON_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/logmon"
 fi
 
-# shellcheck source=tests/lib/services.sh
-. "$here/../lib/services.sh"
 work_dir logmon-alerts LOGMON_ALERTS_KEEP
 FAIL_LOGS=(logmon.stderr nginx.stderr prometheus.stderr alertmanager.stderr webhook.stderr traffic.stderr)
 check() { python3 "$here/check.py" "$@"; }

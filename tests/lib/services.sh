@@ -10,6 +10,35 @@
 #   fail_more            a function fail calls last, if the test defines it
 #   wait_for SECONDS WHAT PID COMMAND...   until COMMAND succeeds, while the
 #                        process PID (the one awaited; - for none) is alive
+#   install_without_services UNIT...   installs the packages in $missing, no
+#                        service starting while apt runs, then disables and
+#                        stops UNIT... (the test runs its own)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_without_services() {
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  echo "installing: ${missing[*]}"
+  # A policy-rc.d that forbids starting services while apt runs (ports 80,
+  # 9090, 9093), unless one is there already.
+  local policy="" installed=0 unit
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# %s: no service starts while it installs\nexit 101\n' "$0" | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+  fi
+  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}" && installed=1
+  if [ -n "$policy" ]; then as_root rm -f "$policy"; fi
+  [ "$installed" = 1 ] || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
+  # Nor at the next boot.
+  if command -v systemctl >/dev/null 2>&1; then
+    for unit in "$@"; do
+      as_root systemctl disable "$unit" >/dev/null 2>&1 || true
+      if [ -d /run/systemd/system ]; then as_root systemctl stop "$unit" >/dev/null 2>&1 || true; fi
+    done
+  fi
+}
 
 pids=()
 ok=0

@@ -43,7 +43,8 @@ repo="$(cd "$here/../.." && pwd)"
 
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ beside the helpers
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=tests/lib/services.sh
+. "$here/../lib/services.sh"
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -52,35 +53,13 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  # Neither nginx's nor Prometheus's service may start (ports 80 and 9090):
-  # a policy-rc.d that forbids it while apt runs, unless one is there already.
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\n# tests/nginx/run.sh: no service starts while it installs\nexit 101\n' | as_root tee "$policy" >/dev/null
-    as_root chmod 755 "$policy"
-  fi
-  installed=0
-  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}" && installed=1
-  if [ -n "$policy" ]; then as_root rm -f "$policy"; fi
-  [ "$installed" = 1 ] || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
-  # Nor at the next boot: this test runs its own Prometheus.
-  if command -v systemctl >/dev/null 2>&1; then
-    as_root systemctl disable prometheus.service >/dev/null 2>&1 || true
-    if [ -d /run/systemd/system ]; then as_root systemctl stop prometheus.service >/dev/null 2>&1 || true; fi
-  fi
-fi
+install_without_services prometheus.service
 
 if [ -z "${LOGMON_BIN:-}" ]; then
   (cd "$repo" && cargo build)
   LOGMON_BIN="$repo/target/debug/logmon"
 fi
 
-# shellcheck source=tests/lib/services.sh
-. "$here/../lib/services.sh"
 work_dir logmon-nginx LOGMON_NGINX_KEEP
 FAIL_LOGS=(logmon.stderr nginx.stderr prometheus.stderr upstream.stderr wsclient.stderr)
 # nginx's error log is full of the refused connections the test makes on purpose.
