@@ -174,6 +174,15 @@ wait_for 20 Alertmanager $! http_ok "http://127.0.0.1:$am_port/-/ready"
 pids+=($!)
 wait_for 20 Prometheus $! http_ok "http://127.0.0.1:$prom_port/-/ready"
 prom="http://127.0.0.1:$prom_port"
+# Prometheus applies its targets up to 5 s after it is ready; until its first
+# scrape of logmon, absent(up) is true and LogmonAbsent (3 s here) would fire.
+scraped() {
+  python3 -c 'import json, sys, urllib.parse, urllib.request
+q = urllib.parse.urlencode({"query": "up{job=\"logmon\"}"})
+r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query?" + q, timeout=2))
+sys.exit(0 if r["data"]["result"] else 1)' "$1"
+}
+wait_for 20 "Prometheus's first scrape of logmon" "${pids[-1]}" scraped "$prom"
 
 echo "== 5 s of 200s: no alert"
 run_bg python3 "$here/traffic.py" "http://127.0.0.1:$nginx_port" --rps 40 --fail-ratio 0 --seconds 5 \
