@@ -26,6 +26,22 @@ type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;
 
+/// How long each client's wait for frames grows with every client
+/// connected, and at most: see [`gather`].
+const GATHER_PER_CLIENT: Duration = Duration::from_micros(10);
+const MAX_GATHER: Duration = Duration::from_millis(100);
+
+/// How long a session lets frames gather after it is woken, before it
+/// takes them: `GATHER_PER_CLIENT` times the clients connected, at most
+/// `MAX_GATHER`, and nothing below a millisecond (the timer's grain). So a
+/// few clients get each frame at once, and many clients wake at most
+/// about `1 / GATHER_PER_CLIENT` times a second in all (100,000: 10,000
+/// clients each take what gathered in 100 ms), however fast frames come.
+fn gather(clients: usize) -> Option<Duration> {
+    let wait = GATHER_PER_CLIENT.saturating_mul(clients.try_into().unwrap_or(u32::MAX));
+    (wait >= Duration::from_millis(1)).then(|| wait.min(MAX_GATHER))
+}
+
 /// The streams a client reads and where it stands in each.
 struct Subs {
     wanted: Query,
@@ -271,8 +287,22 @@ impl Session<'_> {
             biased;
             _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
             msg = self.ws.next() => self.received(msg).await,
-            r = wake.changed() => r.map_err(|_| "hub closed".to_string()),
+            r = wake.changed() => match r {
+                Ok(()) => self.gather().await,
+                Err(_) => Err("hub closed".to_string()),
+            },
             _ = ticker.tick() => self.tick().await,
+        }
+    }
+
+    /// Lets frames gather after a wake, as long as [`gather`] says.
+    async fn gather(&mut self) -> Result<(), String> {
+        let Some(wait) = gather(self.state.clients.count()) else {
+            return Ok(());
+        };
+        tokio::select! {
+            _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
+            () = tokio::time::sleep(wait) => Ok(()),
         }
     }
 
@@ -334,4 +364,19 @@ async fn send_all(
         ws.feed(Message::Ping(Default::default())).await?;
     }
     ws.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_gather_longer_as_clients_grow() {
+        assert_eq!(gather(1), None, "one client takes each frame at once");
+        assert_eq!(gather(99), None);
+        assert_eq!(gather(100), Some(Duration::from_millis(1)));
+        assert_eq!(gather(2_000), Some(Duration::from_millis(20)));
+        assert_eq!(gather(10_000), Some(MAX_GATHER));
+        assert_eq!(gather(usize::MAX), Some(MAX_GATHER));
+    }
 }
