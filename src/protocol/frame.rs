@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::json::push_string;
+use super::json::{push_ascii, push_string};
 use super::{Event, EventKind, Message};
 
 /// One encoded frame of a stream: `count` lines from `first_seq`, or an event (`count == 0`).
@@ -88,16 +88,31 @@ pub fn truncation_marker(dropped: usize) -> String {
 impl LinesBuilder {
     /// Adds a line (raw bytes, already capped) of which `dropped` further bytes were cut.
     pub fn push(&mut self, line: &[u8], dropped: usize) {
+        if dropped == 0 {
+            // Most lines: ASCII without NUL is its own text, in one pass.
+            let at = self.body.len();
+            self.next_line();
+            if push_ascii(&mut self.body, line) {
+                return;
+            }
+            self.body.truncate(at);
+            self.offsets.pop();
+        }
         self.push_text(&line_text(line, dropped));
     }
 
     /// Adds a line whose text was made by [`line_text`] already (read from disk).
     pub fn push_text(&mut self, text: &str) {
+        self.next_line();
+        push_string(&mut self.body, text);
+    }
+
+    /// Starts a line: the comma after the one before, and its offset.
+    fn next_line(&mut self) {
         if !self.offsets.is_empty() {
             self.body.push(b',');
         }
         self.offsets.push(self.body.len() as u32);
-        push_string(&mut self.body, text);
     }
 
     pub fn count(&self) -> usize {
