@@ -87,7 +87,7 @@ pub fn request_path(req: &[u8]) -> &[u8] {
 
 /// A path without its query.
 pub fn without_query(path: &[u8]) -> &[u8] {
-    memchr::memchr(b'?', path).map_or(path, |q| &path[..q])
+    super::byte::find(path, b'?').map_or(path, |q| &path[..q])
 }
 
 /// A field's type, as `hello` names it.

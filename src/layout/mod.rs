@@ -18,7 +18,7 @@
 //! ([`Layout::info`]); `tests/formats/cases.json` holds the cases both are
 //! tested against. docs/protocol.md ("Layouts") is the reference.
 
-mod byte;
+pub(crate) mod byte;
 pub mod fields;
 pub mod grammar;
 pub mod json;

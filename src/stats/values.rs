@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use crate::layout::byte;
 use crate::layout::fields::without_query;
 use crate::layout::{Layout, Role};
 
@@ -100,10 +101,11 @@ impl<'a> Values<'a> {
 /// a request without spaces. The field table's `request_method` and
 /// `request_path` each look for the first space; this looks once.
 fn split_request(req: &[u8]) -> (&[u8], &[u8]) {
-    let Some(a) = memchr::memchr(b' ', req) else {
+    let Some(a) = byte::find(req, b' ') else {
         return (&req[..0], without_query(req));
     };
-    let b = memchr::memrchr(b' ', req).unwrap_or(a);
+    // The protocol is short: looking back byte by byte beats a call.
+    let b = req.iter().rposition(|&c| c == b' ').unwrap_or(a);
     let path = if b == a { &req[a + 1..] } else { &req[a + 1..b] };
     (&req[..a], without_query(path))
 }
