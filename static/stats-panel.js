@@ -8,8 +8,13 @@
  * `status:404`, ...); a click on a chart point opens the history on disk at
  * that point's time (history.js, at=), older than memory as well: both
  * through the functions given to install().
+ *
+ * For a range other than live, or with a filter in the filter box, the
+ * panel shows a report from disk instead (report-panel.js), in the same
+ * requests chart.
  */
 import * as charts from './charts.js';
+import * as reportPanel from './report-panel.js';
 import { termText } from './filter.js';
 import { fmtCount, fmtMs, fmtPct } from './labels.js';
 import { hasFields } from './layout.js';
@@ -32,6 +37,8 @@ const reqChart = $('chart-req');
 const latChart = $('chart-lat');
 const latFigure = $('panel-lat');
 const reqWidth = $('req-width');
+const windowNote = $('panel-window');
+const LIVE_WINDOW = windowNote.textContent;
 const latWidth = $('lat-width');
 let addFilter = () => {};
 
@@ -47,11 +54,23 @@ export function panelStream() {
 export function render() {
   main.classList.toggle('with-panel', view.panel);
   panel.hidden = !view.panel;
-  if (!view.panel) { charts.destroy(); return; }
+  if (!view.panel) { charts.destroy(); reportPanel.stop(); return; }
   const st = panelStream();
-  const s = st ? series.of(st.id) : null;
   title.textContent = st ? st.id : 'statistics';
   panel.className = 'panel' + (st ? ' c' + st.color : '');
+  const fromDisk = st && reportPanel.wanted();
+  tables.hidden = fromDisk;
+  if (fromDisk) {
+    body.hidden = false;
+    none.hidden = true;
+    latFigure.hidden = true;
+    note.textContent = '';
+    reportPanel.show(st, Math.max(160, chartWidth()));
+    return;
+  }
+  reportPanel.stop();
+  windowNote.textContent = LIVE_WINDOW;
+  const s = st ? series.of(st.id) : null;
   body.hidden = !s;
   none.hidden = !!s;
   if (!s) {
@@ -176,6 +195,7 @@ export function install(filter, openAt) {
     const b = ev.target.closest('.top-row');
     if (b && b._filter) addFilter(b._filter);
   });
+  reportPanel.install(filter, render);
   charts.onPick((t) => {
     const st = panelStream();
     if (st) openAt(st.id, t);
