@@ -69,18 +69,17 @@ export function render() {
     return;
   }
   reportPanel.stop();
-  windowNote.textContent = LIVE_WINDOW;
   const s = st ? series.of(st.id) : null;
   body.hidden = !s;
   none.hidden = !!s;
   if (!s) {
     none.textContent = st ? 'Waiting for statistics…' : 'No stream with fields: statistics need an access log.';
     note.textContent = '';
+    setText(windowNote, LIVE_WINDOW);
     charts.destroy();
     return;
   }
-  const bad = series.recent(s, s.window).bad;
-  note.textContent = bad ? fmtCount(bad) + (bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
+  showNote(series.recent(s, s.window));
   const full = series.chart(s);
   const w = Math.max(160, chartWidth());
   const data = series.aggregate(full, series.pointWidth(full.to - full.from, w - 60));
@@ -92,6 +91,18 @@ export function render() {
   charts.show(reqChart, timed ? latChart : null, data, w);
   showLatency(s);
   showTables(s);
+}
+
+/** Lines that did not fit, and quietly (a tooltip, a faint word) those counted late or when read. */
+function showNote(r) {
+  note.textContent = r.bad ? fmtCount(r.bad) + (r.bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
+  const when = [];
+  if (r.late) when.push(fmtCount(r.late) + ' arrived late (counted in their own second)');
+  if (r.old) when.push(fmtCount(r.old) + ' older than the window (counted when read)');
+  const text = when.length ? LIVE_WINDOW + ' · ' + [r.late ? fmtCount(r.late) + ' late' : '', r.old ? fmtCount(r.old) + ' old' : ''].filter(Boolean).join(', ') : LIVE_WINDOW;
+  setText(windowNote, text);
+  const title = when.length ? 'Of the lines of the last 10 minutes: ' + when.join('; ') : '';
+  if (windowNote.title !== title) windowNote.title = title;
 }
 
 function showLatency(s) {
@@ -132,7 +143,7 @@ function rowButton() {
   const b = document.createElement('button');
   b.type = 'button';
   b.className = 'top-row';
-  b.append(span('top-bar'), span('top-val'), span('top-n'));
+  b.append(span('top-bar'), span('top-val'), span('top-err'), span('top-n'));
   return b;
 }
 
@@ -145,16 +156,18 @@ function fillTable(box, key, rows, total, cls) {
   const max = rows.reduce((m, r) => Math.max(m, r[1]), 0) || 1;
   while (box.childElementCount - 1 > rows.length) box.lastElementChild.remove();
   while (box.childElementCount - 1 < rows.length) box.append(rowButton());
-  rows.forEach(([value, count], i) => {
+  rows.forEach(([value, count, error], i) => {
     const b = box.children[i + 1];
-    const [bar, val, n] = b.children;
+    const [bar, val, err, n] = b.children;
     const className = 'top-row' + (cls ? ' ' + cls(i) : '');
     if (b.className !== className) b.className = className;
     const width = ((100 * count) / max).toFixed(1) + '%';
     if (bar.style.width !== width) bar.style.width = width;
     setText(val, value);
     setText(n, fmtCount(count));
-    const title = value + ' — ' + fmtCount(count) + ' (' + fmtPct(count, total) + '), click to filter';
+    setText(err, error ? '± ' + fmtCount(error) : '');
+    const bound = error ? ' (at least ' + fmtCount(count - error) + ': too many distinct values to count exactly)' : '';
+    const title = value + ' — ' + fmtCount(count) + bound + ' (' + fmtPct(count, total) + '), click to filter';
     if (b.title !== title) b.title = title;
     b._filter = termText(key, value);
   });
@@ -170,7 +183,7 @@ function showTables(s) {
   const want = [];
   if (status.length) want.push(['status', 'statuses', status.map(([c, n]) => [String(c), n]), (i) => 'st' + String(status[i][0])[0]]);
   for (const [key, label] of TABLES) {
-    const rows = series.top(s, key);
+    const rows = series.topWithError(s, key);
     if (rows.length) want.push([key, label, rows, null]);
   }
   want.forEach(([key, label, rows, cls], i) => {

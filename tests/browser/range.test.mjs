@@ -91,7 +91,7 @@ describe('statistics over a range and a filter', () => {
     assert.deepEqual(r.status, [[200, 160], [404, 15], [500, 5], [502, 20]]);
     const totals = await page.$$eval('.report-total', (t) => t.map((x) => x.textContent));
     assert.ok(totals.includes('200requests'), totals.join(' | '));
-    const statuses = await page.$$eval('.top-status .top-row', (rows) => rows.map((x) => [x.querySelector('.top-val').textContent, x.querySelector('.top-n').textContent]));
+    const statuses = await page.$$eval('#report .top-status .top-row', (rows) => rows.map((x) => [x.querySelector('.top-val').textContent, x.querySelector('.top-n').textContent]));
     assert.deepEqual(statuses, [['200', '160 (80%)'], ['502', '20 (10%)'], ['404', '15 (7.5%)'], ['500', '5 (2.5%)']]);
     const notFound = await page.$$eval('.report-not_found .top-row', (rows) => rows.map((x) => x.textContent));
     assert.deepEqual(notFound, ['GET /missing HTTP/1.115']);
