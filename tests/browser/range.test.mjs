@@ -73,7 +73,10 @@ describe('statistics over a range and a filter', () => {
     // Rotations are ordered by their modification time, as logrotate leaves them.
     fs.utimesSync(path.join(dir, 'access.log.2.gz'), at(GZ_T + 400), at(GZ_T + 400));
     fs.utimesSync(path.join(dir, 'access.log.1'), at(R1_T + 200), at(R1_T + 200));
-    daemon = await startWithConfig(dir, `[[stream]]\nid = "shop"\npath = "${access}"\nlog_format = '${VHOST_FORMAT}'\n`);
+    // A second access stream, for the "all streams" tab: 7 lines two days ago.
+    await fsp.writeFile(path.join(dir, 'api.log'), lines(7, R1_T + 20, 201, 30, { host: 'api.example.com' }).join('\n') + '\n');
+    daemon = await startWithConfig(dir, `[[stream]]\nid = "shop"\npath = "${access}"\nlog_format = '${VHOST_FORMAT}'\n\n`
+      + `[[stream]]\nid = "api"\npath = "${dir}/api.log"\nlog_format = '${VHOST_FORMAT}'\n`);
     let i = 0;
     writer = setInterval(() => appendLines(access, [vhostLine({ path: `/live/${i++}`, time: new Date() })]).catch(() => {}), 200);
     browser = await launchBrowser();
@@ -102,6 +105,25 @@ describe('statistics over a range and a filter', () => {
     assert.match(await page.$eval('#panel-window', (e) => e.textContent), /from the files/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'range-report-1440.png') });
     assert.deepEqual(problems.errors, []);
+  });
+
+  it('on "all streams", each stream is reported on, a line each, one in full', async () => {
+    const { page } = await open('#range=' + PAST);
+    await waitFor(() => page.evaluate(() => window.logmon.report().state === 'done'), { what: 'both reports', timeout: 20000 });
+    const streams = await page.$$eval('.report-stream', (b) => b.map((x) => [x.dataset.stream, x.getAttribute('aria-pressed'), x.textContent]));
+    assert.deepEqual(streams.map((x) => x.slice(0, 2)), [['shop', 'true'], ['api', 'false']]);
+    assert.match(streams[0][2], /^shop200 req4xx 7\.5%5xx 13%/);
+    assert.match(streams[1][2], /^api7 req4xx 0%5xx 0%/);
+    await page.click('.report-stream[data-stream="api"]');
+    const r = await page.evaluate(() => window.logmon.report());
+    assert.equal(r.stream, 'api');
+    assert.equal(r.report.requests, 7);
+    assert.deepEqual(r.report.status, [[201, 7]]);
+    await waitFor(async () => (await page.$$eval('.report-vhosts .top-val', (v) => v.map((x) => x.textContent))).join() === 'api.example.com', { what: 'api\'s report shown' });
+    // a tab shows its own stream's report only
+    await page.click('#tabs .tab[data-view="api"]');
+    await waitFor(() => page.evaluate(() => window.logmon.report().state === 'done' && window.logmon.report().streams.join() === 'api'), { what: 'the api tab\'s report' });
+    assert.equal(await page.$$eval('.report-stream', (b) => b.length), 0);
   });
 
   it('the picker asks for a span before now, and Live goes back to the live statistics', async () => {
