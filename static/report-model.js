@@ -6,7 +6,7 @@
  * counts; what went wrong with a request, in words. No DOM, no state (unit
  * tested in tests/ui/report-model.test.mjs).
  */
-import { fmtCount } from './labels.js';
+import { fmtBytes, fmtCount } from './labels.js';
 
 /** The report's panels, in the order shown: [key, title, the field a row's click filters by (null: none)]. */
 export const PANELS = [
@@ -56,14 +56,6 @@ export function checkReport(m) {
     budget: typeof m.budget === 'string' ? m.budget : null,
     failed: Array.isArray(m.failed) ? m.failed.filter((x) => typeof x === 'string') : [],
   };
-}
-
-/** A byte count, short: 912 B, 3.4 KiB, 870.9 MiB, 1.2 GiB. */
-export function fmtBytes(n) {
-  if (n >= 2 ** 30) return (n / 2 ** 30).toFixed(1) + ' GiB';
-  if (n >= 2 ** 20) return (n / 2 ** 20).toFixed(1) + ' MiB';
-  if (n >= 1024) return (n / 1024).toFixed(1) + ' KiB';
-  return n + ' B';
 }
 
 /** The totals line: [[label, text, title], ...]. */

@@ -17,7 +17,8 @@ import * as charts from './charts.js';
 import { saveFrom, saveText, stamp } from './export.js';
 import { reportCsv } from './csv.js';
 import { termText } from './filter.js';
-import { fmtCount, fmtMs, fmtPct } from './labels.js';
+import { fmtBytes, fmtCount, fmtPct } from './labels.js';
+import { percentileLines } from './latency.js';
 import { hasFields } from './layout.js';
 import * as range from './range.js';
 import { fetchReport } from './report-fetch.js';
@@ -160,7 +161,7 @@ function paintState() {
   bar.hidden = state !== 'running';
   const had = reports.size > 0;
   const text = {
-    running: (had ? 'refreshing' : 'reading the files') + (total > 0 ? ': ' + pct + '% of ' + model.fmtBytes(total) : '…'),
+    running: (had ? 'refreshing' : 'reading the files') + (total > 0 ? ': ' + pct + '% of ' + fmtBytes(total) : '…'),
     done: '',
     failed: why,
     cancelled: 'cancelled',
@@ -200,7 +201,7 @@ function paintStreams() {
       const r = got.r;
       const cls = (k) => r.status.filter(([c]) => Math.floor(c / 100) === k).reduce((n, x) => n + x[1], 0);
       b.append(span('report-stream-v', fmtCount(r.requests) + ' req'), span('report-stream-v st4', '4xx ' + fmtPct(cls(4), r.valid)),
-        span('report-stream-v st5', '5xx ' + fmtPct(cls(5), r.valid)), span('report-stream-v', model.fmtBytes(r.bytes)));
+        span('report-stream-v st5', '5xx ' + fmtPct(cls(5), r.valid)), span('report-stream-v', fmtBytes(r.bytes)));
     } else {
       b.append(span('report-stream-v', state === 'running' ? '…' : '–'));
     }
@@ -269,7 +270,7 @@ function paintReport() {
     const pm = p.rows.reduce((m, x) => Math.max(m, byBytes ? x.bytes : x.hits), 0);
     const rows = p.rows.map((x) => ({
       label: x.label, n: byBytes ? x.bytes : x.hits,
-      text: byBytes ? model.fmtBytes(x.bytes) : fmtCount(x.hits),
+      text: byBytes ? fmtBytes(x.bytes) : fmtCount(x.hits),
       filter: x.filter ? termText(x.filter[0], x.filter[1]) : null,
     }));
     frag.append(table(title, rows, pm, p.note, 'report-' + k));
@@ -280,14 +281,7 @@ function paintReport() {
 function percentiles(r) {
   const el = document.createElement('div');
   el.className = 'lat';
-  for (const k of ['rt', 'ut']) {
-    const p = r[k];
-    if (!p || p.every((x) => x === null)) continue;
-    const item = span('lat-item');
-    item.append(span('lat-name', k === 'rt' ? 'request' : 'upstream'));
-    ['p50', 'p95', 'p99'].forEach((name, i) => item.append(span('lat-p', name), span('lat-v', p[i] === null ? '–' : fmtMs(p[i] * 1000))));
-    el.append(item);
-  }
+  el.append(percentileLines(r));
   return el;
 }
 
@@ -300,7 +294,7 @@ function hours(r) {
   bars.className = 'hours';
   r.hours.forEach((h, i) => {
     const col = span('hour');
-    col.title = String(i).padStart(2, '0') + ':00 — ' + fmtCount(h.hits) + ' hits, ' + model.fmtBytes(h.bytes);
+    col.title = String(i).padStart(2, '0') + ':00 — ' + fmtCount(h.hits) + ' hits, ' + fmtBytes(h.bytes);
     const b = span('hour-bar');
     b.style.height = ((100 * h.hits) / max).toFixed(1) + '%';
     col.append(b, span('hour-n', i % 6 === 0 ? String(i) : ''));

@@ -16,7 +16,8 @@
 import * as charts from './charts.js';
 import * as reportPanel from './report-panel.js';
 import { termText } from './filter.js';
-import { fmtCount, fmtMs, fmtPct } from './labels.js';
+import { fmtCount, fmtPct } from './labels.js';
+import { percentileLines } from './latency.js';
 import { hasFields } from './layout.js';
 import { span } from './rows.js';
 import * as series from './series.js';
@@ -106,18 +107,7 @@ function showNote(r) {
 }
 
 function showLatency(s) {
-  const frag = document.createDocumentFragment();
-  for (const k of ['rt', 'ut']) {
-    const p = s.latency && Array.isArray(s.latency[k]) ? s.latency[k] : null;
-    if (!p || p.every((x) => x === null)) continue;
-    const item = span('lat-item');
-    item.append(span('lat-name', k === 'rt' ? 'request' : 'upstream'));
-    ['p50', 'p95', 'p99'].forEach((name, i) => {
-      item.append(span('lat-p', name), span('lat-v', p[i] === null ? '–' : fmtMs(p[i] * 1000)));
-    });
-    frag.append(item);
-  }
-  latency.replaceChildren(frag);
+  latency.replaceChildren(percentileLines(s.latency));
 }
 
 /** The width the charts may take: the panel's content box, less a little room. */
