@@ -171,7 +171,10 @@ function paintState() {
   statusText.classList.toggle('report-error', state === 'failed');
   box.dataset.state = state;
   cancelButton.hidden = state !== 'running';
-  retryButton.hidden = state !== 'failed' && state !== 'cancelled';
+  // A span before now is asked again on demand (a filtered live panel is, by itself); a custom range holds still.
+  const again = state === 'done' && Object.hasOwn(range.SPANS, view.range);
+  retryButton.hidden = !again && state !== 'failed' && state !== 'cancelled';
+  retryButton.textContent = again ? 'Refresh' : 'Try again';
 }
 
 function paint() {

@@ -227,6 +227,27 @@ describe('statistics over a range and a filter', () => {
     assert.deepEqual(msgs.at(-1).type, 'done');
   });
 
+  it('a report under way is cancelled when the range changes and when the panel closes', async () => {
+    const { page, context } = await open('');
+    // The server's answers are held back, so that each request is still under way when the view changes.
+    const held = [];
+    await context.route((u) => u.pathname.endsWith('/report'), (route) => { held.push(route); });
+    const aborted = [];
+    page.on('requestfailed', (r) => { if (r.url().includes('/report?')) aborted.push([new URL(r.url()).searchParams.get('from'), r.failure().errorText]); });
+    await page.selectOption('#range', '24h');
+    await waitFor(() => held.length === 1, { what: 'the 24 h report asked' });
+    assert.equal(await page.evaluate(() => window.logmon.report().state), 'running');
+    assert.ok(await page.isVisible('#report-cancel'), 'a Cancel button while it runs');
+    await page.selectOption('#range', '7d');
+    await waitFor(() => held.length === 2, { what: 'the 7 d report asked' });
+    await waitFor(() => aborted.length === 1, { what: 'the 24 h request aborted' });
+    assert.match(aborted[0][1], /ABORTED/);
+    await page.click('#panel-toggle');
+    await waitFor(() => aborted.length === 2, { what: 'the 7 d request aborted as the panel closed' });
+    assert.equal(held.length, 2, 'nothing more asked while the panel is closed');
+    await context.unrouteAll({ behavior: 'ignoreErrors' });
+  });
+
   it('a query the server refuses is said in words', async () => {
     const { page } = await open('#filter=rt%3Esoon&range=' + PAST);
     await waitFor(() => page.evaluate(() => window.logmon.report().state === 'failed'), { what: 'the refusal', timeout: 15000 });
