@@ -49,9 +49,9 @@ let drawn = null;        // {r, width} last drawn in the chart
 let addFilter = () => {};
 const SETTLE = 300;       // ms a new question waits for the next, before it is asked
 
-/** True when the panel shows a report: a range other than live, or a filter. */
+/** True when the panel shows a report: a range other than live, or a filter a report can take. */
 export function wanted() {
-  return view.range !== range.LIVE || view.filterText.trim() !== '';
+  return view.range !== range.LIVE || range.reportFilter(view.filterText).filter !== '';
 }
 
 /** The streams reported on: the one in view, or on "all streams" every one with fields. */

@@ -14,6 +14,7 @@
  * requests chart.
  */
 import * as charts from './charts.js';
+import * as range from './range.js';
 import * as reportPanel from './report-panel.js';
 import { termText } from './filter.js';
 import { fmtCount, fmtPct } from './labels.js';
@@ -81,6 +82,8 @@ export function render() {
     return;
   }
   showNote(series.recent(s, s.window));
+  const dropped = range.reportFilter(view.filterText).dropped;
+  if (dropped.length) note.textContent = (note.textContent ? note.textContent + ' · ' : '') + 'every line counted: a statistic takes no regex (' + dropped.join(' ') + ')';
   const full = series.chart(s);
   const w = Math.max(160, chartWidth());
   const data = series.aggregate(full, series.pointWidth(full.to - full.from, w - 60));

@@ -192,6 +192,10 @@ describe('statistics over a range and a filter', () => {
       return x && x.requests === 13 && x;
     }, { what: 'the new 5xx lines counted', timeout: 20000 });
     assert.deepEqual(r.status, [[503, 13]]);
+    // a /regex/ alone is nothing a report can take: the live statistics, which say they count every line
+    await page.fill('#filter', '/boom/');
+    await waitFor(() => page.isVisible('#panel-tables'), { what: 'the live statistics for a regex' });
+    await waitFor(async () => /every line counted: a statistic takes no regex \(\/boom\/\)/.test(await page.textContent('#panel-note')), { what: 'the note' });
     await page.fill('#filter', '');
     await waitFor(() => page.isVisible('#panel-tables'), { what: 'the live statistics without a filter' });
   });
