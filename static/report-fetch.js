@@ -10,13 +10,24 @@ import { failureText } from './report-model.js';
 /**
  * Asks for the report at `query` (range.js reportQuery); `progress(scanned,
  * total)` is called as the files are read. Resolves with the `report`
- * message; rejects with an Error in words (an AbortError when `signal` aborted it).
+ * message; rejects with an Error in words, with the HTTP `status` when
+ * the server refused (an AbortError when `signal` aborted it).
  */
 export async function fetchReport(query, signal, progress) {
+  try {
+    return await ask(query, signal, progress);
+  } catch (e) {
+    if (signal.aborted || !(e instanceof TypeError)) throw e;
+    // fetch's own failures (the network, the connection) say little: say what happened.
+    throw new Error('The connection to the server failed before the report came (' + e.message + ').');
+  }
+}
+
+async function ask(query, signal, progress) {
   const res = await fetch(query, { signal, cache: 'no-store' });
   if (!res.ok) {
     const reason = await res.text().catch(() => '');
-    throw new Error(failureText(res.status, reason));
+    throw Object.assign(new Error(failureText(res.status, reason)), { status: res.status });
   }
   const reader = res.body.getReader();
   const dec = ndjsonDecoder();

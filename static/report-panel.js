@@ -118,6 +118,7 @@ function start(ids) {
 }
 
 async function run(c, a) {
+  let refused = false;
   for (const id of a.ids) {
     try {
       const raw = await fetchReport(range.reportQuery(id, a.span, a.filter), c.signal, (s, t) => {
@@ -134,15 +135,15 @@ async function run(c, a) {
       if (c.signal.aborted) return;
       state = 'failed';
       why = e.message;
-      ctrl = null;
-      paint();
-      return;
+      refused = e.status === 400 || e.status === 403;
+      break;
     }
   }
   ctrl = null;
-  state = 'done';
+  if (state === 'running') state = 'done';
   paint();
-  if (view.range === range.LIVE) timer = setTimeout(() => { timer = 0; if (key) start(a.ids); }, range.LIVE_EVERY);
+  // A filtered live panel asks again, after a failure too (a busy server is busy for a moment), unless the query itself was refused.
+  if (view.range === range.LIVE && !refused) timer = setTimeout(() => { timer = 0; if (key) start(a.ids); }, range.LIVE_EVERY);
 }
 
 /** What the panel says it shows. */
