@@ -5,7 +5,7 @@
  * 'FROM-TO' (the range picker's custom boxes, a drag across a chart). No
  * DOM, no state (unit tested in tests/ui/range.test.mjs).
  */
-import { searchOf } from './pages.js';
+import { searchOf, searchQuery } from './pages.js';
 import { tokenize } from './filter.js';
 
 export const LIVE = 'live';
@@ -76,16 +76,11 @@ export const EXPORT_LIMIT = 100000;
  * or 'ndjson'): /search with `format=` (docs/protocol.md, "Exports").
  */
 export function linesQuery(stream, span, text, format) {
-  const s = searchOf(text);
   const h = new URLSearchParams();
-  h.set('stream', stream);
-  h.set('q', s.q);
-  if (s.regex) h.set('regex', '1');
-  if (s.filter) h.set('filter', s.filter);
   if (span) { h.set('from', String(span.from)); h.set('to', String(span.to)); }
   h.set('limit', String(EXPORT_LIMIT));
   h.set('format', format);
-  return 'search?' + h.toString();
+  return searchQuery(stream, searchOf(text)) + '&' + h.toString();
 }
 
 const pad = (n) => String(n).padStart(2, '0');
