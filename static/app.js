@@ -26,7 +26,7 @@
  *   series.js      the server's statistics, merged per stream
  *   stats-panel.js, charts.js, latency.js    the statistics panel, its charts (uPlot, vendor/), its percentiles
  *   range.js, range-picker.js    the panel's time range: live, a span before now, custom; the picker
- *   report-panel.js, report-fetch.js, report-model.js    the panel's report from disk (/report)
+ *   report-panel.js, report-view.js, report-fetch.js, report-model.js    the panel's report from disk (/report)
  *   csv.js, export.js            downloads: a report as JSON and CSV, the lines of a range
  *   layout.js      splitting lines by their stream's layout (shared with the worker)
  *   fields.js      what fields mean: short names, request parts, times, durations

@@ -4,10 +4,9 @@
  * every 10 s: the panel follows the filter, live lines included). Owns the
  * requests (one at a time per page, an AbortController cancels it when the
  * range, the filter or the streams change, or the panel closes), the
- * reports received and the DOM of #report: progress, errors in words, the
- * totals, status codes, percentiles, hits by hour, GoAccess's panels with
- * their untracked counts, the exports. The requests chart is charts.js's,
- * drawn from the report's series (report-model.js chartData).
+ * reports received and #report: progress, errors in words, the exports,
+ * and the figures of a report (report-view.js). The requests chart is
+ * charts.js's, drawn from the report's series (report-model.js chartData).
  *
  * On "all streams" every stream with fields is reported on, one after the
  * other: a line per stream, and one stream's report in full (a click on a
@@ -16,13 +15,12 @@
 import * as charts from './charts.js';
 import { saveFrom, saveText, stamp } from './export.js';
 import { reportCsv } from './csv.js';
-import { termText } from './filter.js';
-import { fmtBytes, fmtCount, fmtPct } from './labels.js';
-import { percentileLines } from './latency.js';
+import { fmtBytes } from './labels.js';
 import { hasFields } from './layout.js';
 import * as range from './range.js';
 import { fetchReport } from './report-fetch.js';
 import * as model from './report-model.js';
+import { reportFigures, streamLines } from './report-view.js';
 import { span } from './rows.js';
 import * as store from './store.js';
 import * as view from './view.js';
@@ -105,8 +103,8 @@ function start(ids) {
   cancel();
   clearTimeout(timer);
   const now = Math.floor(Date.now() / 1000);
-  const span = view.range === range.LIVE ? { from: now - range.LIVE_SPAN, to: now } : range.spanOf(view.range, now);
-  asked = { ids, span, ...range.reportFilter(view.filterText) };
+  const when = view.range === range.LIVE ? { from: now - range.LIVE_SPAN, to: now } : range.spanOf(view.range, now);
+  asked = { ids, span: when, ...range.reportFilter(view.filterText) };
   const c = new AbortController();
   ctrl = c;
   state = 'running';
@@ -188,124 +186,17 @@ function paint() {
   for (const id of ['export-lines-csv', 'export-lines-ndjson']) $(id).disabled = !asked || !chosen;
 }
 
-/** A line per stream on "all streams": requests, 4xx and 5xx shares, bytes; a click shows the stream in full. */
+/** A line per stream on "all streams" (none for one stream). */
 function paintStreams() {
-  if (!asked || asked.ids.length < 2) { streamsBox.replaceChildren(); return; }
-  const frag = document.createDocumentFragment();
-  for (const id of asked.ids) {
-    const got = reports.get(id);
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'report-stream' + (id === chosen ? ' on' : '');
-    b.dataset.stream = id;
-    b.setAttribute('aria-pressed', id === chosen ? 'true' : 'false');
-    const st = store.stream(id);
-    b.append(span('report-stream-id' + (st ? ' c' + st.color : ''), id));
-    if (got) {
-      const r = got.r;
-      const cls = (k) => r.status.filter(([c]) => Math.floor(c / 100) === k).reduce((n, x) => n + x[1], 0);
-      b.append(span('report-stream-v', fmtCount(r.requests) + ' req'), span('report-stream-v st4', '4xx ' + fmtPct(cls(4), r.valid)),
-        span('report-stream-v st5', '5xx ' + fmtPct(cls(5), r.valid)), span('report-stream-v', fmtBytes(r.bytes)));
-    } else {
-      b.append(span('report-stream-v', state === 'running' ? '…' : '–'));
-    }
-    frag.append(b);
-  }
-  streamsBox.replaceChildren(frag);
+  const ids = asked && asked.ids.length > 1 ? asked.ids : [];
+  streamsBox.replaceChildren(streamLines(ids, (id) => (reports.get(id) || {}).r || null, chosen, state === 'running'));
 }
 
-function section(title, cls) {
-  const s = document.createElement('section');
-  s.className = 'report-part' + (cls ? ' ' + cls : '');
-  s.append(span('top-title', title));
-  return s;
-}
-
-/** A table of rows [{label, n, extra, filter}] with bars, as the live panel's; a row with a filter is a button. */
-function table(title, rows, max, note, cls) {
-  const s = section(title, 'top ' + (cls || ''));
-  for (const row of rows) {
-    const el = document.createElement(row.filter ? 'button' : 'div');
-    el.className = 'top-row' + (row.cls ? ' ' + row.cls : '') + (row.filter ? '' : ' top-still');
-    if (row.filter) { el.type = 'button'; el.dataset.filter = row.filter; }
-    const b = span('top-bar');
-    b.style.width = ((100 * row.n) / (max || 1)).toFixed(1) + '%';
-    el.append(b, span('top-val', row.label), span('top-n', row.text));
-    el.title = row.label + ' — ' + row.text + (row.filter ? ', click to filter' : '');
-    s.append(el);
-  }
-  if (note) s.append(span('report-note', note));
-  return s;
-}
-
+/** The chosen stream's report in full, or why there is none. */
 function paintReport() {
   const got = reports.get(chosen);
-  if (!got) {
-    body.replaceChildren();
-    if (state === 'done' && chosen) body.append(span('report-note', 'No report for ' + chosen + '.'));
-    return;
-  }
-  const r = got.r;
-  const frag = document.createDocumentFragment();
-  const head = span('report-of', chosen + (r.first !== null ? ': lines from ' + range.shortTime(r.first) + ' to ' + range.shortTime(r.last) : ': no line in the range'));
-  frag.append(head);
-  const end = model.endNote(r);
-  if (end) frag.append(span('report-note report-warn', end));
-  const tot = document.createElement('div');
-  tot.className = 'report-totals';
-  for (const [label, text, title] of model.totals(r)) {
-    const t = span('report-total');
-    t.title = title;
-    t.append(span('report-total-v', text), span('report-total-l', label));
-    tot.append(t);
-  }
-  frag.append(tot);
-  frag.append(percentiles(r));
-  const st = model.statusRows(r);
-  const max = st.reduce((m, x) => Math.max(m, x[1]), 0);
-  if (st.length) {
-    frag.append(table('statuses', st.map(([c, n]) => ({ label: c, n, text: fmtCount(n) + ' (' + fmtPct(n, r.valid) + ')', filter: termText('status', c), cls: 'st' + c[0] })), max, '', 'top-status'));
-  }
-  frag.append(hours(r));
-  for (const [k, title] of model.PANELS) {
-    const p = model.panelRows(r, k);
-    if (!p.rows.length && !p.untracked) continue;
-    const byBytes = k === 'bandwidth';
-    const pm = p.rows.reduce((m, x) => Math.max(m, byBytes ? x.bytes : x.hits), 0);
-    const rows = p.rows.map((x) => ({
-      label: x.label, n: byBytes ? x.bytes : x.hits,
-      text: byBytes ? fmtBytes(x.bytes) : fmtCount(x.hits),
-      filter: x.filter ? termText(x.filter[0], x.filter[1]) : null,
-    }));
-    frag.append(table(title, rows, pm, p.note, 'report-' + k));
-  }
-  body.replaceChildren(frag);
-}
-
-function percentiles(r) {
-  const el = document.createElement('div');
-  el.className = 'lat';
-  el.append(percentileLines(r));
-  return el;
-}
-
-/** Hits by hour of the day, 24 bars. */
-function hours(r) {
-  const s = section('hits by hour of the day (the lines\' own zone)', 'report-hours');
-  if (!r.hours.length) return s;
-  const max = r.hours.reduce((m, h) => Math.max(m, h.hits), 0) || 1;
-  const bars = document.createElement('div');
-  bars.className = 'hours';
-  r.hours.forEach((h, i) => {
-    const col = span('hour');
-    col.title = String(i).padStart(2, '0') + ':00 — ' + fmtCount(h.hits) + ' hits, ' + fmtBytes(h.bytes);
-    const b = span('hour-bar');
-    b.style.height = ((100 * h.hits) / max).toFixed(1) + '%';
-    col.append(b, span('hour-n', i % 6 === 0 ? String(i) : ''));
-    bars.append(col);
-  });
-  s.append(bars);
-  return s;
+  if (got) body.replaceChildren(reportFigures(chosen, got.r));
+  else body.replaceChildren(...(state === 'done' && chosen ? [span('report-note', 'No report for ' + chosen + '.')] : []));
 }
 
 /** Draws the report's series in the requests chart, when it or the width changed. */
