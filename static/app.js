@@ -24,7 +24,10 @@
  *   pages.js, ndjson.js, when.js   the history API's queries and pages, NDJSON, times typed
  *   stats.js, log-status.js, labels.js, url-state.js      what the page says
  *   series.js      the server's statistics, merged per stream
- *   stats-panel.js, charts.js    the statistics panel and its charts (uPlot, vendor/)
+ *   stats-panel.js, charts.js, latency.js    the statistics panel, its charts (uPlot, vendor/), its percentiles
+ *   range.js, range-picker.js    the panel's time range: live, a span before now, custom; the picker
+ *   report-panel.js, report-view.js, report-fetch.js, report-model.js    the panel's report from disk (/report)
+ *   csv.js, export.js            downloads: a report as JSON and CSV, the lines of a range
  *   layout.js      splitting lines by their stream's layout (shared with the worker)
  *   fields.js      what fields mean: short names, request parts, times, durations
  *   filter.js      the filter box's language: words, regexes, field terms
@@ -43,16 +46,19 @@ import * as history from './history.js';
 import * as input from './input.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
+import * as rangePicker from './range-picker.js';
 import * as reading from './reading.js';
 import * as render from './render.js';
 import { colheadMissing, renderColhead } from './rows.js';
 import * as series from './series.js';
 import * as search from './search.js';
+import { status as reportStatus } from './report-panel.js';
 import * as shown from './shown.js';
 import * as stats from './stats.js';
 import * as statsPanel from './stats-panel.js';
 import * as store from './store.js';
 import { renderTabs } from './tabs.js';
+import { saveHash } from './url-state.js';
 import * as theme from './theme.js';
 import * as view from './view.js';
 
@@ -138,6 +144,8 @@ window.logmon = {
   get history() { return { mode: history.mode, loading: history.loading() }; },
   /** The search: state, matches, bytes scanned and total, results shown. */
   search: () => search.status(),
+  /** The statistics panel's report from disk: state, stream, the report as received, error. */
+  report: () => reportStatus(),
   /** Drops the connection as a network failure would (the client reconnects by itself). */
   drop() { connection.drop(); },
 };
@@ -149,6 +157,7 @@ details.install();
 colchooser.install(() => { renderColhead(); shown.rebuild(); });
 cells.install(controls.addFilter);
 statsPanel.install(controls.addFilter, controls.openAt);
+rangePicker.install(() => { saveHash(); statsPanel.render(); });
 stats.onShown(statsPanel.render);
 follow.install();
 controls.install();

@@ -8,6 +8,10 @@
  * made with (the theme's, read from app.css; a change of the colour scheme
  * makes them anew).
  *
+ * Dragging across a chart selects a span of time: it is handed to the
+ * function given to onZoom() (the range picker makes it the custom range),
+ * and the click that ends the drag is not a pick.
+ *
  * uPlot sets styles through the CSSOM only (no style attributes, no inline
  * <style>, no eval), which the page's Content-Security-Policy allows.
  */
@@ -26,9 +30,17 @@ let shown = null;     // the series.chart() data shown, for legends and clicks
 let width = 0;
 let span = [0, 1];    // the time shown (unix s)
 let pick = () => {};
+let zoom = () => {};
+let dragged = false;  // a drag just ended: the click that ends it is no pick
 
 /** `fn(t, step)` is called when a point of a chart is clicked: its start (unix s) and width (s). */
 export function onPick(fn) { pick = fn; }
+
+/** `fn(from, to)` is called when a span of a chart is dragged across (unix s, from < to). */
+export function onZoom(fn) { zoom = fn; }
+
+/** The least drag (px) that selects a span rather than a point. */
+const MIN_DRAG = 4;
 
 function css(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -49,11 +61,18 @@ function clock(t, secs) {
   return pad(d.getHours()) + ':' + pad(d.getMinutes()) + (secs ? ':' + pad(d.getSeconds()) : '');
 }
 
+/** A tick's text: the time of day, with the date (MM-DD) when the chart spans more than a day. */
+function tick(t, secs) {
+  if (span[1] - span[0] <= 86400) return clock(t, secs);
+  const d = new Date(t * 1000);
+  return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + clock(t, false);
+}
+
 function axes(yValues, ySize) {
   const stroke = css('--fg-dim');
   const grid = { stroke: css('--border'), width: 1 };
   const font = '10px ' + css('--font-mono');
-  const times = (u, splits) => splits.map((t) => clock(t, !splits.every((x) => x % 60 === 0)));
+  const times = (u, splits) => splits.map((t) => tick(t, !splits.every((x) => x % 60 === 0)));
   return [
     { stroke, grid, ticks: grid, font, size: 28, values: times },
     { stroke, grid, ticks: grid, font, size: ySize, values: (u, vals) => vals.map(yValues) },
@@ -64,10 +83,21 @@ function baseOpts(h) {
   return {
     width,
     height: h,
-    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
     legend: { live: true },
     scales: { x: { time: true, range: () => span } },
+    hooks: { setSelect: [selected] },
   };
+}
+
+/** A drag ended: its span is zoomed to (when wide enough), and the selection cleared. */
+function selected(u) {
+  const { left, width: w } = u.select;
+  if (w < MIN_DRAG) return;
+  dragged = true;
+  const a = u.posToVal(left, 'x'), b = u.posToVal(left + w, 'x');
+  u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  zoom(Math.max(span[0], Math.min(a, b)), Math.min(span[1], Math.max(a, b)));
 }
 
 /** The time column of a legend: the point's time, and its width when more than a second. */
@@ -140,7 +170,9 @@ function latData(withUt) {
 }
 
 function listenClicks(u) {
+  u.over.addEventListener('mousedown', () => { dragged = false; });
   u.over.addEventListener('click', (ev) => {
+    if (dragged) { dragged = false; return; }
     const i = u.posToIdx(ev.offsetX);
     if (i !== null && i !== undefined && shown && shown.t[i] !== undefined) pick(shown.t[i], shown.step[i]);
   });

@@ -14,6 +14,7 @@ import * as connection from './connection.js';
 import { addTerm, termWarnings } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
+import { sync as syncRange } from './range-picker.js';
 import * as reading from './reading.js';
 import { followPanel, render as renderStats } from './stats.js';
 import * as search from './search.js';
@@ -128,8 +129,9 @@ export function applyHash(initial) {
   if (h.rows !== view.rowsCap) { setRowsCap(h.rows); changed = true; }
   if (h.mode !== view.mode) { view.setMode(h.mode); changed = true; }
   if (h.stream !== view.stream) { view.setStream(h.stream); changed = true; }
-  const panelChanged = h.panel !== view.panel;
-  if (panelChanged) view.setPanel(h.panel);
+  const panelChanged = h.panel !== view.panel || h.range !== view.range;
+  if (h.panel !== view.panel) view.setPanel(h.panel);
+  if (h.range !== view.range) { view.setRange(h.range); syncRange(); }
   if (panelChanged || initial) followPanel();
   if (changed || initial || panelChanged) syncControls();
   if (changed && !initial) rebuild();

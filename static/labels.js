@@ -24,6 +24,14 @@ export function fmtMs(ms) {
   return ms.toFixed(1) + ' ms';
 }
 
+/** A byte count, short: 912 B, 3.4 KiB, 870.9 MiB, 1.2 GiB. */
+export function fmtBytes(n) {
+  if (n >= 2 ** 30) return (n / 2 ** 30).toFixed(1) + ' GiB';
+  if (n >= 2 ** 20) return (n / 2 ** 20).toFixed(1) + ' MiB';
+  if (n >= 1024) return (n / 1024).toFixed(1) + ' KiB';
+  return n + ' B';
+}
+
 /** `part` as a share of `total`: 0%, 2.5%, 12%. */
 export function fmtPct(part, total) {
   if (!total) return '0%';

@@ -12,7 +12,7 @@
  */
 import { ndjsonDecoder } from './ndjson.js';
 import { searchOf, searchQuery } from './pages.js';
-import { fmtCount } from './labels.js';
+import { fmtBytes, fmtCount } from './labels.js';
 import { localText } from './when.js';
 
 const MAX_SHOWN = 5000;
@@ -44,12 +44,6 @@ function showCounts(extra) {
   if (total > 0) { bar.max = total; bar.value = Math.min(scanned, total); } else if (state === 'running') bar.removeAttribute('value'); else bar.value = 0;
   pane.dataset.state = state;
   cancelButton.hidden = state !== 'running';
-}
-
-function fmtBytes(n) {
-  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GiB';
-  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MiB';
-  return Math.ceil(n / 1024) + ' KiB';
 }
 
 /** The row of one match: its time and its text, a button that opens its context. */

@@ -15,7 +15,7 @@ const CLASSES = 5;
 const byStream = new Map();   // stream id -> state (see fresh())
 
 function fresh() {
-  return { seconds: [], minutes: [], now: 0, window: 600, status: [], latency: {}, top: {}, messages: 0 };
+  return { seconds: [], minutes: [], now: 0, window: 600, status: [], latency: {}, top: {}, topError: {}, messages: 0 };
 }
 
 /** Forgets every stream's statistics (a new run of the daemon). */
@@ -43,7 +43,9 @@ export function point(p) {
   const c = Array.isArray(p.classes) ? p.classes : [];
   const classes = [];
   for (let i = 0; i < CLASSES; i++) classes.push(num(c[i]));
-  return { t: p.t, n: num(p.n), bad: num(p.bad), bytes: num(p.bytes), classes, rt: triple(p.rt), ut: triple(p.ut) };
+  return {
+    t: p.t, n: num(p.n), bad: num(p.bad), bytes: num(p.bytes), classes, rt: triple(p.rt), ut: triple(p.ut), late: num(p.late), old: num(p.old),
+  };
 }
 
 /** Puts a point into a list sorted by `t`, replacing the one with the same `t`. */
@@ -85,20 +87,29 @@ export function add(m) {
   trim(s.minutes, s.now - HOUR);
   if (Array.isArray(m.status)) s.status = m.status.filter((x) => Array.isArray(x) && x.length === 2);
   if (m.latency && typeof m.latency === 'object') s.latency = m.latency;
-  if (m.top && typeof m.top === 'object') s.top = m.top;
+  if (m.top && typeof m.top === 'object') {
+    s.top = m.top;
+    s.topError = m.top_error && typeof m.top_error === 'object' ? m.top_error : {};
+  }
   s.messages++;
   return s;
 }
 
-/** Requests over the last `secs` seconds: {n, c4, c5, bad, secs}. */
+/**
+ * Requests over the last `secs` seconds: {n, c4, c5, bad, late, old, secs}
+ * (`late`: lines counted in their own second after it ended; `old`: lines
+ * older than the window, counted when read).
+ */
 export function recent(s, secs) {
-  const out = { n: 0, c4: 0, c5: 0, bad: 0, secs };
+  const out = { n: 0, c4: 0, c5: 0, bad: 0, late: 0, old: 0, secs };
   if (!s) return out;
   const from = s.now - secs;
   for (let i = s.seconds.length - 1; i >= 0 && s.seconds[i].t >= from; i--) {
     const p = s.seconds[i];
     out.n += p.n;
     out.bad += p.bad;
+    out.late += p.late;
+    out.old += p.old;
     out.c4 += p.classes[3];
     out.c5 += p.classes[4];
   }
@@ -150,8 +161,24 @@ function push(out, p, step) {
 
 /** The top values of a field ('path', 'host', 'addr', 'ua', 'upstream'): [[value, count], ...]. */
 export function top(s, field) {
+  return topWithError(s, field).map(([v, n]) => [v, n]);
+}
+
+/**
+ * The top values of a field with each count's error (`top_error`: the true
+ * count is at least count - error; 0 while the counts are exact):
+ * [[value, count, error], ...].
+ */
+export function topWithError(s, field) {
   const list = s && s.top && Array.isArray(s.top[field]) ? s.top[field] : [];
-  return list.filter((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && Number.isFinite(x[1]));
+  const errors = s && s.topError && Array.isArray(s.topError[field]) ? s.topError[field] : [];
+  const out = [];
+  list.forEach((x, i) => {
+    if (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && Number.isFinite(x[1])) {
+      out.push([x[0], x[1], Number.isFinite(errors[i]) && errors[i] > 0 ? errors[i] : 0]);
+    }
+  });
+  return out;
 }
 
 /** Point widths (seconds) the charts use: the smallest that gives at most one point a pixel. */

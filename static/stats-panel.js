@@ -8,10 +8,17 @@
  * `status:404`, ...); a click on a chart point opens the history on disk at
  * that point's time (history.js, at=), older than memory as well: both
  * through the functions given to install().
+ *
+ * For a range other than live, or with a filter in the filter box, the
+ * panel shows a report from disk instead (report-panel.js), in the same
+ * requests chart.
  */
 import * as charts from './charts.js';
+import * as range from './range.js';
+import * as reportPanel from './report-panel.js';
 import { termText } from './filter.js';
-import { fmtCount, fmtMs, fmtPct } from './labels.js';
+import { fmtCount, fmtPct } from './labels.js';
+import { percentileLines } from './latency.js';
 import { hasFields } from './layout.js';
 import { span } from './rows.js';
 import * as series from './series.js';
@@ -32,6 +39,8 @@ const reqChart = $('chart-req');
 const latChart = $('chart-lat');
 const latFigure = $('panel-lat');
 const reqWidth = $('req-width');
+const windowNote = $('panel-window');
+const LIVE_WINDOW = windowNote.textContent;
 const latWidth = $('lat-width');
 let addFilter = () => {};
 
@@ -47,21 +56,34 @@ export function panelStream() {
 export function render() {
   main.classList.toggle('with-panel', view.panel);
   panel.hidden = !view.panel;
-  if (!view.panel) { charts.destroy(); return; }
+  if (!view.panel) { charts.destroy(); reportPanel.stop(); return; }
   const st = panelStream();
-  const s = st ? series.of(st.id) : null;
   title.textContent = st ? st.id : 'statistics';
   panel.className = 'panel' + (st ? ' c' + st.color : '');
+  const fromDisk = st && reportPanel.wanted();
+  tables.hidden = fromDisk;
+  if (fromDisk) {
+    body.hidden = false;
+    none.hidden = true;
+    latFigure.hidden = true;
+    note.textContent = '';
+    reportPanel.show(st, Math.max(160, chartWidth()));
+    return;
+  }
+  reportPanel.stop();
+  const s = st ? series.of(st.id) : null;
   body.hidden = !s;
   none.hidden = !!s;
   if (!s) {
     none.textContent = st ? 'Waiting for statistics…' : 'No stream with fields: statistics need an access log.';
     note.textContent = '';
+    setText(windowNote, LIVE_WINDOW);
     charts.destroy();
     return;
   }
-  const bad = series.recent(s, s.window).bad;
-  note.textContent = bad ? fmtCount(bad) + (bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
+  showNote(series.recent(s, s.window));
+  const dropped = range.reportFilter(view.filterText).dropped;
+  if (dropped.length) note.textContent = (note.textContent ? note.textContent + ' · ' : '') + 'every line counted: a statistic takes no regex (' + dropped.join(' ') + ')';
   const full = series.chart(s);
   const w = Math.max(160, chartWidth());
   const data = series.aggregate(full, series.pointWidth(full.to - full.from, w - 60));
@@ -75,19 +97,20 @@ export function render() {
   showTables(s);
 }
 
+/** Lines that did not fit, and quietly (a tooltip, a faint word) those counted late or when read. */
+function showNote(r) {
+  note.textContent = r.bad ? fmtCount(r.bad) + (r.bad === 1 ? ' line' : ' lines') + ' did not fit the format' : '';
+  const when = [];
+  if (r.late) when.push(fmtCount(r.late) + ' arrived late (counted in their own second)');
+  if (r.old) when.push(fmtCount(r.old) + ' older than the window (counted when read)');
+  const text = when.length ? LIVE_WINDOW + ' · ' + [r.late ? fmtCount(r.late) + ' late' : '', r.old ? fmtCount(r.old) + ' old' : ''].filter(Boolean).join(', ') : LIVE_WINDOW;
+  setText(windowNote, text);
+  const title = when.length ? 'Of the lines of the last 10 minutes: ' + when.join('; ') : '';
+  if (windowNote.title !== title) windowNote.title = title;
+}
+
 function showLatency(s) {
-  const frag = document.createDocumentFragment();
-  for (const k of ['rt', 'ut']) {
-    const p = s.latency && Array.isArray(s.latency[k]) ? s.latency[k] : null;
-    if (!p || p.every((x) => x === null)) continue;
-    const item = span('lat-item');
-    item.append(span('lat-name', k === 'rt' ? 'request' : 'upstream'));
-    ['p50', 'p95', 'p99'].forEach((name, i) => {
-      item.append(span('lat-p', name), span('lat-v', p[i] === null ? '–' : fmtMs(p[i] * 1000)));
-    });
-    frag.append(item);
-  }
-  latency.replaceChildren(frag);
+  latency.replaceChildren(percentileLines(s.latency));
 }
 
 /** The width the charts may take: the panel's content box, less a little room. */
@@ -113,7 +136,7 @@ function rowButton() {
   const b = document.createElement('button');
   b.type = 'button';
   b.className = 'top-row';
-  b.append(span('top-bar'), span('top-val'), span('top-n'));
+  b.append(span('top-bar'), span('top-val'), span('top-err'), span('top-n'));
   return b;
 }
 
@@ -126,16 +149,18 @@ function fillTable(box, key, rows, total, cls) {
   const max = rows.reduce((m, r) => Math.max(m, r[1]), 0) || 1;
   while (box.childElementCount - 1 > rows.length) box.lastElementChild.remove();
   while (box.childElementCount - 1 < rows.length) box.append(rowButton());
-  rows.forEach(([value, count], i) => {
+  rows.forEach(([value, count, error], i) => {
     const b = box.children[i + 1];
-    const [bar, val, n] = b.children;
+    const [bar, val, err, n] = b.children;
     const className = 'top-row' + (cls ? ' ' + cls(i) : '');
     if (b.className !== className) b.className = className;
     const width = ((100 * count) / max).toFixed(1) + '%';
     if (bar.style.width !== width) bar.style.width = width;
     setText(val, value);
     setText(n, fmtCount(count));
-    const title = value + ' — ' + fmtCount(count) + ' (' + fmtPct(count, total) + '), click to filter';
+    setText(err, error ? '± ' + fmtCount(error) : '');
+    const bound = error ? ' (at least ' + fmtCount(count - error) + ': too many distinct values to count exactly)' : '';
+    const title = value + ' — ' + fmtCount(count) + bound + ' (' + fmtPct(count, total) + '), click to filter';
     if (b.title !== title) b.title = title;
     b._filter = termText(key, value);
   });
@@ -151,7 +176,7 @@ function showTables(s) {
   const want = [];
   if (status.length) want.push(['status', 'statuses', status.map(([c, n]) => [String(c), n]), (i) => 'st' + String(status[i][0])[0]]);
   for (const [key, label] of TABLES) {
-    const rows = series.top(s, key);
+    const rows = series.topWithError(s, key);
     if (rows.length) want.push([key, label, rows, null]);
   }
   want.forEach(([key, label, rows, cls], i) => {
@@ -176,6 +201,7 @@ export function install(filter, openAt) {
     const b = ev.target.closest('.top-row');
     if (b && b._filter) addFilter(b._filter);
   });
+  reportPanel.install(filter, render);
   charts.onPick((t) => {
     const st = panelStream();
     if (st) openAt(st.id, t);

@@ -1,10 +1,11 @@
 /* url-state.js: the view in the URL's fragment (#line=...&filter=...&quick=
- * ...&stream=...&mode=raw&rows=...&stats=off), so that a link shows what its
+ * ...&stream=...&mode=raw&rows=...&stats=off&range=1h), so that a link shows what its
  * sender saw. Owns the timer of a pending write and the linked line (the
  * cursor of the line history.js opened, with its stream); parseHash,
  * formatHash, parseLine and lineUrl are pure (unit tested in tests/ui/).
  * Values at their defaults are left out of the URL.
  */
+import { LIVE, parseRange } from './range.js';
 import * as view from './view.js';
 
 /** The view described by a fragment ('#...' or '...'); unknown values fall back to defaults. */
@@ -18,10 +19,11 @@ export function parseHash(hash) {
   const mode = h.get('mode') === 'raw' ? 'raw' : 'columns';
   const stream = h.get('stream') || view.ALL;
   const panel = h.get('stats') !== 'off';
-  return { filter, quick, rows, mode, stream, panel };
+  const range = parseRange(h.get('range'));
+  return { filter, quick, rows, mode, stream, panel, range };
 }
 
-/** The fragment for a view {filter, quick, stream, mode, rows, panel}, without '#' ('' for the defaults). */
+/** The fragment for a view {filter, quick, stream, mode, rows, panel, range}, without '#' ('' for the defaults). */
 export function formatHash(v) {
   const h = new URLSearchParams();
   if (v.line) h.set('line', v.line);
@@ -31,6 +33,7 @@ export function formatHash(v) {
   if (v.mode !== 'columns') h.set('mode', v.mode);
   if (v.rows !== view.DEFAULT_ROWS) h.set('rows', String(v.rows));
   if (v.panel === false) h.set('stats', 'off');
+  if (v.range && v.range !== LIVE) h.set('range', v.range);
   return h.toString().replace(/\+/g, '%20');
 }
 
@@ -59,7 +62,7 @@ export function setLine(cursor, stream) {
 export function current() {
   return {
     filter: view.filterText, quick: view.quickNames(), stream: line ? line.stream : view.stream, mode: view.mode,
-    rows: view.rowsCap, panel: view.panel, line: line ? line.cursor : null,
+    rows: view.rowsCap, panel: view.panel, range: view.range, line: line ? line.cursor : null,
   };
 }
 

@@ -1,7 +1,7 @@
 /* view.js: what the reader asked to see. Owns the stream shown ('*' = all,
  * merged), the display mode (parsed columns or raw lines), the row cap, the
  * filter box text with its compiled filter (filter.js), the quick filters
- * (4xx, 5xx, warn, error+) and whether the statistics panel is shown;
+ * (4xx, 5xx, warn, error+), whether the statistics panel is shown and its range;
  * answers whether an entry is in the view and matches.
  *
  * The state is exported as read-only live bindings (`view.mode`, ...); only
@@ -27,6 +27,8 @@ export let mode = 'columns';
 export let rowsCap = DEFAULT_ROWS;
 /** The statistics panel is shown. */
 export let panel = true;
+/** The statistics panel's time range, as range.js keeps it ('live', '1h', 'FROM-TO'). */
+export let range = 'live';
 /** The filter box text, and what it compiles to (filter.js compileFilter). */
 export let filterText = '';
 export let filter = compileFilter('');
@@ -37,6 +39,7 @@ export function setStream(id) { stream = id; }
 export function setMode(m) { mode = m; }
 export function setRowsCap(n) { rowsCap = n; }
 export function setPanel(on) { panel = on; }
+export function setRange(r) { range = r; }
 
 export function setFilterText(text) {
   filterText = text;

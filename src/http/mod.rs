@@ -3,6 +3,7 @@
 mod assets;
 mod catchup;
 mod conns;
+mod export;
 mod history;
 mod ndjson;
 mod report;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::history::refused;
-use super::ndjson::Channel;
+use super::ndjson::{Channel, streamed};
 use super::search::answer;
 use super::{Resp, State};
 use crate::history::Refused;
@@ -30,5 +30,5 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     let count = |(query, terms): (ReportQuery, Terms), stream: &Stream, bounds, out: &mut Channel| {
         report::run(stream, &query, &terms, bounds, out);
     };
-    answer(state, shutdown, &stream, compiled, count).await
+    answer(state, shutdown, &stream, compiled, count, streamed).await
 }

@@ -11,15 +11,18 @@
 //! 64 KiB, a slow client slows the search, a client gone or shutdown stops
 //! it at its next chunk or progress report, after every window of lines
 //! searched). A client that takes no byte for 20 s loses its connection
-//! (`conns.rs`) with the same effect.
+//! (`conns.rs`) with the same effect. With `format=csv` or `format=ndjson`
+//! the same search's lines are a download (`export.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::StatusCode;
+use hyper::body::Bytes;
 use hyper::header::{HeaderValue, RETRY_AFTER};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
+use super::export::{self, take_format};
 use super::history::{refusal, refused};
 use super::ndjson::{Channel, streamed};
 use super::{Presence, Resp, State};
@@ -32,11 +35,17 @@ use crate::terms::{Scratch, Terms};
 
 /// Answers `/search?query`.
 pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
-    let query = match SearchQuery::parse(query.unwrap_or("")) {
+    let parsed = take_format(query.unwrap_or("")).and_then(|(rest, format)| Ok((SearchQuery::parse(&rest)?, format)));
+    let (query, format) = match parsed {
         Ok(q) => q,
         Err(r) => return refused(r),
     };
     let stream = query.stream.clone();
+    let name = stream.clone();
+    let respond = move |rx| match format {
+        Some(format) => export::download(rx, format, &name),
+        None => streamed(rx),
+    };
     let compiled = move || compile(&query).map(|c| (query, c));
     let search =
         |(query, (matcher, terms)): (SearchQuery, (Matcher, Terms)), stream: &Stream, bounds, sink: &mut Channel| {
@@ -44,20 +53,22 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
             let mut keep = |layout: &Layout, line: &[u8]| terms.test(layout, line, &mut scratch);
             search::run(stream, &query, &matcher, &mut keep, bounds, sink);
         };
-    answer(state, shutdown, &stream, compiled, search).await
+    answer(state, shutdown, &stream, compiled, search, respond).await
 }
 
 /// Answers a request for `stream` that reads its files (a search, a
 /// report) with NDJSON streamed as it works: a place among `max_searches`
 /// and the bounds are taken (refusals are plain statuses), then on a
 /// blocking thread `prepare` compiles what the request asks (its refusal
-/// is still a plain status) and `work` writes the answer.
+/// is still a plain status) and `work` writes the answer, which `respond`
+/// makes the response of (`streamed`, or a download).
 pub(super) async fn answer<T>(
     state: &State,
     shutdown: &Shutdown,
     stream: &str,
     prepare: impl FnOnce() -> Result<T, Refused> + Send + 'static,
     work: impl FnOnce(T, &Stream, Bounds, &mut Channel) + Send + 'static,
+    respond: impl FnOnce(mpsc::Receiver<Bytes>) -> Resp,
 ) -> Resp {
     let (stream, running, bounds) = match admit(state, stream) {
         Ok(admitted) => admitted,
@@ -76,7 +87,7 @@ pub(super) async fn answer<T>(
         }
     });
     match compiled.await {
-        Ok(Ok(())) => streamed(rx),
+        Ok(Ok(())) => respond(rx),
         Ok(Err(r)) => refused(r),
         Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the request failed to start"),
     }

@@ -1,5 +1,6 @@
 // Accessibility as a measured bar: axe-core (tests/browser/package.json) run
-// in the page on the main views, live, filtered, statistics, search, history
+// in the page on the main views, live, filtered, statistics, a report from
+// disk (with the custom range's boxes), search, history
 // and help, in the light and the dark theme, against the real daemon: no
 // serious or critical violation. The counts per view are printed.
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +38,10 @@ const VIEWS = [
   }],
   ['statistics', '#stream=access', async (page) => {
     await waitFor(() => page.isVisible('#panel-body'), { what: 'the statistics', timeout: 15000 });
+  }],
+  ['report', '#stream=access&range=24h', async (page) => {
+    await waitFor(() => page.evaluate(() => window.logmon.report().state === 'done'), { what: 'the report', timeout: 15000 });
+    await page.selectOption('#range', 'custom');
   }],
   ['search', '#stream=access', async (page) => {
     await page.fill('#filter', '/needle');

@@ -3,7 +3,8 @@
 # (no browser download), against the real daemon, and through a real nginx
 # for the path-prefix test. Installs what it needs on a fresh Debian machine.
 #
-#   tests/browser/run.sh                 build the daemon with cargo, run every test
+#   tests/browser/run.sh                 build the daemon with cargo (into $CARGO_TARGET_DIR
+#                                        when set), run every test
 #   LOGMON_BIN=/path/to/logmon tests/browser/run.sh    use that binary instead
 #   tests/browser/run.sh ui.test.mjs     run only some test files
 #
@@ -32,13 +33,13 @@ fi
 
 if [ -z "${LOGMON_BIN:-}" ]; then
   (cd "$repo" && cargo build)
-  export LOGMON_BIN="$repo/target/debug/logmon"
+  export LOGMON_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/logmon"
 fi
 
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  files=(ui.test.mjs formats.test.mjs states.test.mjs stats.test.mjs history.test.mjs scroll.test.mjs edges.test.mjs xss.test.mjs reconnect.test.mjs nginx.test.mjs screenshots.test.mjs load.test.mjs longtasks.test.mjs a11y.test.mjs)
+  files=(ui.test.mjs formats.test.mjs states.test.mjs stats.test.mjs range.test.mjs history.test.mjs scroll.test.mjs edges.test.mjs xss.test.mjs reconnect.test.mjs nginx.test.mjs screenshots.test.mjs load.test.mjs longtasks.test.mjs a11y.test.mjs)
 fi
 
 # One file at a time: the load test measures timings on a 2-core machine.

@@ -94,17 +94,26 @@ describe('statistics panel', () => {
     assert.ok(lat.some((t) => /rt p99/.test(t)) && lat.some((t) => /ut p50/.test(t)), `request and upstream percentiles: ${lat}`);
   });
 
-  it('filters the live view by a table row\'s value when it is clicked', async () => {
+  it('filters the live view by a table row\'s value when it is clicked; the panel then follows the filter', async () => {
     await page.click('.top-path .top-row:has(.top-val:text-is("/api/orders"))');
     await waitFor(() => page.evaluate(() => window.logmon.filter === 'path:/api/orders'), { what: 'path filter' });
     await waitFor(async () => {
       const l = await renderedLines(page);
       return l.length > 0 && l.every((t) => t.includes('"GET /api/orders ') || t.includes('"POST /api/orders '));
     }, { what: 'only /api/orders' });
-    await page.click('.top-status .top-row:has(.top-val:text-is("404"))');
+    // the panel shows the filtered lines' report (the last hour, from the files), its statuses clickable too
+    await waitFor(() => page.evaluate(() => window.logmon.report().state === 'done' && window.logmon.report().report?.filter === 'path:/api/orders'), { what: 'the filtered report', timeout: 15000 });
+    assert.equal(await page.isVisible('#panel-tables'), false);
+    const requests = await page.$$eval('.report-requests .top-val', (v) => v.map((x) => x.textContent));
+    assert.ok(requests.length > 0 && requests.every((t) => /^(GET|POST) \/api\/orders HTTP\/1\.1$/.test(t)), requests.join(', '));
+    await page.click('#report .top-status .top-row:has(.top-val:text-is("404"))');
     await waitFor(() => page.evaluate(() => window.logmon.filter === 'path:/api/orders status:404'), { what: 'status added' });
+    await page.keyboard.press('Escape');
+    await waitFor(() => page.evaluate(() => window.logmon.filter === ''), { what: 'cleared' });
+    // without a filter, the live tables again; the pointer over them holds them still (its user agents' counts are equal)
+    await page.hover('.top-ua .top-title');
     await page.click('.top-ua .top-row:has(.top-val:text-is("Googlebot/2.1"))');
-    await waitFor(() => page.evaluate(() => window.logmon.filter.endsWith('ua:Googlebot/2.1')), { what: 'ua added' });
+    await waitFor(() => page.evaluate(() => window.logmon.filter === 'ua:Googlebot/2.1'), { what: 'ua filter' });
     await page.keyboard.press('Escape');
     await page.locator('.top-ua .top-row', { hasText: 'Firefox' }).click();
     await waitFor(() => page.evaluate(() => window.logmon.filter === 'ua:"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0"'), { what: 'quoted ua' });
@@ -114,6 +123,7 @@ describe('statistics panel', () => {
     }, { what: 'only Firefox' });
     await page.keyboard.press('Escape');
     await waitFor(() => page.evaluate(() => window.logmon.filter === ''), { what: 'cleared' });
+    await waitFor(() => page.isVisible('#panel-tables'), { what: 'the live tables' });
   });
 
   it('opens the history on disk at a chart point\'s second when it is clicked', async () => {

@@ -2,10 +2,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  baseName, closeReason, fmtCount, fmtPct, fmtRate, gapText, newLinesLabel, streamNotes, tabMark, tabTitle, viewNotes,
+  baseName, closeReason, fmtBytes, fmtCount, fmtPct, fmtRate, gapText, newLinesLabel, streamNotes, tabMark, tabTitle, viewNotes,
 } from '../../static/labels.js';
 
 describe('labels', () => {
+  it('formats byte counts short', () => {
+    assert.deepEqual([0, 1023, 1024, 5 * 2 ** 20, 3 * 2 ** 30].map(fmtBytes), ['0 B', '1023 B', '1.0 KiB', '5.0 MiB', '3.0 GiB']);
+  });
+
   it('formats rates short', () => {
     assert.deepEqual([0, 0.25, 3.5, 9.94, 10, 42.4, 999, 1000, 1234, 9999, 10000, 15499, 250000].map(fmtRate),
       ['0', '0.3', '3.5', '9.9', '10', '42', '999', '1.0k', '1.2k', '10.0k', '10k', '15k', '250k']);

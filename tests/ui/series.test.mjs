@@ -32,6 +32,7 @@ describe('series', () => {
     assert.deepEqual(series.top(s, 'path'), [['/api', 10], ['/', 5]]);
     assert.deepEqual(series.top(s, 'ua'), []);
     assert.deepEqual(series.top(s, 'nope'), []);
+    assert.deepEqual(series.topWithError(s, 'path'), [['/api', 10, 0], ['/', 5, 0]]);
     assert.equal(series.of('other'), null);
   });
 
@@ -58,8 +59,22 @@ describe('series', () => {
   it('ignores what is not a point, and fills what a point lacks', () => {
     const s = series.add({ stream: 'p', now: NOW, seconds: [null, { n: 3 }, { t: NOW - 1, n: 'x' }, { t: NOW - 2, n: 4, classes: [1], rt: [1, 2] }] });
     assert.equal(s.seconds.length, 2);
-    assert.deepEqual(s.seconds[0], { t: NOW - 2, n: 4, bad: 0, bytes: 0, classes: [1, 0, 0, 0, 0], rt: null, ut: null });
+    assert.deepEqual(s.seconds[0], { t: NOW - 2, n: 4, bad: 0, bytes: 0, classes: [1, 0, 0, 0, 0], rt: null, ut: null, late: 0, old: 0 });
     assert.equal(series.add({ type: 'stats' }), null);
+  });
+
+  it('keeps each top count\'s error bound, and the late and old lines of the points', () => {
+    const m = first(60, 0);
+    m.top_error = { path: [3, 'x'], addr: [0] };
+    m.top.path.push(['bad']);
+    m.seconds[59].late = 4;
+    m.seconds[58].old = 2;
+    const s = series.add(m);
+    assert.deepEqual(series.topWithError(s, 'path'), [['/api', 10, 3], ['/', 5, 0]]);
+    assert.deepEqual(series.topWithError(s, 'addr'), [['203.0.113.7', 9, 0]]);
+    assert.deepEqual(series.recent(s, 60), { n: 60, c4: 0, c5: 0, bad: 0, late: 4, old: 2, secs: 60 });
+    series.add({ stream: 'access', now: NOW, top: { path: [['/api', 11]] } });
+    assert.deepEqual(series.topWithError(s, 'path'), [['/api', 11, 0]], 'a message without top_error: exact counts');
   });
 
   it('gives the requests of the last minute', () => {
@@ -68,7 +83,7 @@ describe('series', () => {
     s.seconds[598].classes = [0, 0, 0, 1, 0];
     s.seconds[597].classes = [0, 0, 0, 0, 1];
     s.seconds[500].classes = [0, 0, 0, 0, 1];
-    assert.deepEqual(series.recent(s, 60), { n: 60, c4: 1, c5: 1, bad: 2, secs: 60 });
+    assert.deepEqual(series.recent(s, 60), { n: 60, c4: 1, c5: 1, bad: 2, late: 0, old: 0, secs: 60 });
   });
 
   it('charts the hour: minutes before the seconds, seconds filled with none, rates per second', () => {

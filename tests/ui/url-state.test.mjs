@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatHash, parseHash } from '../../static/url-state.js';
 
-const DEFAULTS = { filter: '', quick: [], rows: 5000, mode: 'columns', stream: '*', panel: true };
+const DEFAULTS = { filter: '', quick: [], rows: 5000, mode: 'columns', stream: '*', panel: true, range: 'live' };
 
 describe('url state', () => {
   it('reads defaults from an empty fragment', () => {
@@ -15,6 +15,7 @@ describe('url state', () => {
   it('reads every field', () => {
     assert.deepEqual(parseHash('#filter=%2Fapi%2Fv1%2F(orders%7Ccart)%2F&quick=4xx,error&stream=access&mode=raw&rows=2000'), {
       filter: '/api/v1/(orders|cart)/', quick: ['4xx', 'error'], rows: 2000, mode: 'raw', stream: 'access', panel: true,
+      range: 'live',
     });
     assert.equal(parseHash('#stats=off').panel, false);
     assert.equal(parseHash('#stats=on').panel, true);
@@ -35,7 +36,15 @@ describe('url state', () => {
   });
 
   it('reads back what it writes', () => {
-    const v = { filter: '!/\\d+ \\+ x/i', quick: ['error', '4xx'], rows: 20000, mode: 'raw', stream: 'my.app_log-1', panel: false };
+    const v = { filter: '!/\\d+ \\+ x/i', quick: ['error', '4xx'], rows: 20000, mode: 'raw', stream: 'my.app_log-1', panel: false, range: '1796220000-1796223600' };
     assert.deepEqual(parseHash('#' + formatHash(v)), v);
+    assert.deepEqual(parseHash('#' + formatHash({ ...v, range: '6h' })), { ...v, range: '6h' });
+  });
+
+  it('keeps the statistics range: a span before now or a custom one, live for anything else', () => {
+    assert.equal(formatHash({ ...DEFAULTS, range: '24h' }), 'range=24h');
+    assert.equal(parseHash('#range=24h').range, '24h');
+    assert.equal(parseHash('#range=1796220000-1796223600').range, '1796220000-1796223600');
+    for (const bad of ['2h', '5-3', '1-x', 'live', '']) assert.equal(parseHash('#range=' + bad).range, 'live');
   });
 });
