@@ -5,11 +5,8 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
 use super::search::{line, refused, search};
-use super::search_bounds::wait_running;
+use super::search_bounds::{stalled_search, wait_running};
 use crate::harness::*;
 
 /// The rows of RFC 4180 text with CRLF line ends, each field unquoted.
@@ -100,20 +97,7 @@ async fn a_download_takes_a_search_place_and_stops_when_its_client_leaves() {
     // 200,000 matching lines: tens of MB of CSV, more than the sockets hold.
     let lines: Vec<String> = (0..200_000).map(line).collect();
     fx.dir.append("access.log", &lines);
-    let mut stalled = TcpStream::connect(fx.addr).await.unwrap();
-    let request = format!(
-        "GET /search?stream=access&q=item&limit=100000&format=csv HTTP/1.1\r\nHost: {}\r\n\r\n",
-        fx.addr
-    );
-    stalled.write_all(request.as_bytes()).await.unwrap();
-    let mut head = [0u8; 512];
-    let n = stalled.read(&mut head).await.unwrap();
-    assert!(
-        head[..n].starts_with(b"HTTP/1.1 200"),
-        "{}",
-        String::from_utf8_lossy(&head[..n])
-    );
-    wait_running(&fx, 1, Duration::from_secs(10)).await;
+    let stalled = stalled_search(&fx, "stream=access&q=item&limit=100000&format=csv").await;
     let reason = refused(&fx, "stream=access&q=x&format=csv", 429).await;
     assert!(reason.contains("searches run already"), "{reason}");
     drop(stalled);

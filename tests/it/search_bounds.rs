@@ -54,17 +54,11 @@ pub async fn wait_running(fx: &Fixture, n: u64, within: Duration) {
     }
 }
 
-#[tokio::test]
-async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
-    let fx = Setup::new().top("max_searches = 1").streams(&[ACCESS]).start();
-    // 200,000 matching lines: tens of MB of answer, more than the sockets hold.
-    let lines: Vec<String> = (0..200_000).map(line).collect();
-    fx.dir.append("access.log", &lines);
+/// A search for `query` whose client reads its answer's head and then
+/// nothing: it holds its place until the returned socket is dropped.
+pub async fn stalled_search(fx: &Fixture, query: &str) -> TcpStream {
     let mut stalled = TcpStream::connect(fx.addr).await.unwrap();
-    let request = format!(
-        "GET /search?stream=access&q=item&limit=100000 HTTP/1.1\r\nHost: {}\r\n\r\n",
-        fx.addr
-    );
+    let request = format!("GET /search?{query} HTTP/1.1\r\nHost: {}\r\n\r\n", fx.addr);
     stalled.write_all(request.as_bytes()).await.unwrap();
     let mut head = [0u8; 512];
     let n = stalled.read(&mut head).await.unwrap();
@@ -73,7 +67,17 @@ async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
         "{}",
         String::from_utf8_lossy(&head[..n])
     );
-    wait_running(&fx, 1, Duration::from_secs(10)).await;
+    wait_running(fx, 1, Duration::from_secs(10)).await;
+    stalled
+}
+
+#[tokio::test]
+async fn too_many_searches_get_429_and_a_search_stops_when_its_client_leaves() {
+    let fx = Setup::new().top("max_searches = 1").streams(&[ACCESS]).start();
+    // 200,000 matching lines: tens of MB of answer, more than the sockets hold.
+    let lines: Vec<String> = (0..200_000).map(line).collect();
+    fx.dir.append("access.log", &lines);
+    let stalled = stalled_search(&fx, "stream=access&q=item&limit=100000").await;
     let resp = get(&fx, "/search?stream=access&q=x").await;
     assert_eq!(resp.status, 429, "{}", String::from_utf8_lossy(&resp.body));
     assert!(
