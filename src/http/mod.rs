@@ -1,7 +1,7 @@
 //! The HTTP server (hyper 1): the UI, `/ws`, `/healthz`, limits and security headers.
 
 mod assets;
-mod catchup;
+pub(crate) mod catchup;
 mod conns;
 mod history;
 mod ndjson;
