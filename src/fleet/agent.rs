@@ -122,9 +122,9 @@ impl Publisher {
         let next = self.resume_point().await?;
         log::info!(stream = self.stream.id.as_str(); "fleet: publishing {} from line {next}", self.subject);
         self.next = Some(next);
-        let (mut cursor, _, _) = Cursor::new(self.stream.clone(), Start::Since(next - 1));
+        // The cursor's first frames hold the part of a frame from `next` on.
+        let (mut cursor, _, mut frames) = Cursor::new(self.stream.clone(), Start::Since(next - 1));
         let mut wake = self.state.hub.subscribe();
-        let mut frames = Vec::new();
         loop {
             wake.borrow_and_update();
             match cursor.poll(&mut frames, TAKE_BYTES) {
@@ -181,6 +181,13 @@ impl Publisher {
             .await
             .map_err(|e| format!("publishing to {}: {e}", self.subject))?;
         let ack = ack.await.map_err(|e| format!("publishing to {}: {e}", self.subject))?;
+        log::debug!(
+            "fleet: {} lines {}..{} stored as {}",
+            self.subject,
+            position.seq,
+            position.end(),
+            ack.sequence
+        );
         if ack.duplicate {
             log::debug!("fleet: {} lines {}.. were there already", self.subject, position.seq);
         }

@@ -75,6 +75,7 @@ impl Fed {
             self.offset = self.stream.next_seq() - 1;
         }
         let lines: Vec<&str> = body.lines.iter().map(|l| l.as_ref()).collect();
+        log::debug!("fleet: {} lines {}..{}", self.stream.id, position.seq, position.end());
         let had = self.stream.publish_at(self.offset + position.seq, &lines).await;
         for line in &lines[had..] {
             self.feed.push(line.as_bytes());

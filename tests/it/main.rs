@@ -11,6 +11,7 @@ mod archive;
 mod archive_prop;
 mod config;
 mod faults;
+mod fleet;
 mod formats;
 mod hello;
 mod history;
