@@ -72,6 +72,8 @@ impl Nats {
 }
 
 /// One host: its file `access.log`, its state file and its configuration.
+/// Its ring holds 50 lines: what it publishes after an outage comes from
+/// the files on disk, rotated ones too.
 struct Host {
     name: &'static str,
     dir: TestDir,
@@ -85,7 +87,8 @@ impl Host {
         let (file, state) = (dir.path("access.log"), dir.path("state"));
         std::fs::write(&file, "").unwrap();
         let config = format!(
-            "state_file = {state:?}\n[[stream]]\nid = \"access\"\npath = {file:?}\nformat = \"plain\"\n\n\
+            "state_file = {state:?}\nhistory_lines = 50\n[[stream]]\nid = \"access\"\npath = {file:?}\n\
+             format = \"plain\"\n\n\
              [fleet]\nrole = \"agent\"\nservers = [\"{}\"]\nhost = \"{name}\"\n",
             nats.url()
         );
@@ -227,5 +230,14 @@ async fn every_line_reaches_every_viewer_exactly_once_through_crashes_and_outage
     wait_all(&viewer_b, &hosts).await;
     assert_viewer_has_all(&viewer_a, &hosts).await;
     assert_viewer_has_all(&viewer_b, &hosts).await;
-    drop(agents);
+    for agent in &agents {
+        let body = String::from_utf8(get(agent, "/metrics").await.body).unwrap();
+        let from_disk = body
+            .lines()
+            .find_map(|l| l.strip_prefix("logmon_lines_from_disk_total{stream=\"access\"} "));
+        let from_disk: u64 = from_disk
+            .and_then(|n| n.parse().ok())
+            .expect("lines from disk in /metrics");
+        assert!(from_disk >= 100, "the agent published {from_disk} lines from disk");
+    }
 }
