@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use async_nats::jetstream::stream::DirectGetErrorKind;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -148,12 +148,12 @@ impl Publisher {
     /// epoch's first line.
     async fn resume_point(&self) -> Result<u64, String> {
         let js_stream = self.link.stream().await?;
-        match js_stream.get_last_raw_message_by_subject(&self.subject).await {
+        match js_stream.direct_get_last_for_subject(&self.subject).await {
             Ok(m) => match Position::read(&m.headers) {
                 Some(p) if p.epoch == self.state.hub.epoch => Ok(p.end()),
                 _ => Ok(1),
             },
-            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(1),
+            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(1),
             Err(e) => Err(format!("the last message on {}: {e}", self.subject)),
         }
     }

@@ -28,6 +28,9 @@ impl Link {
     pub async fn connect(config: &FleetConfig) -> Result<Link, String> {
         let mut options = ConnectOptions::new()
             .name(format!("logmon {}", config.host))
+            // Replies (acknowledgements, a viewer's messages) come to inboxes
+            // of the host's own, which an account can keep for it alone.
+            .custom_inbox_prefix(names::inbox_prefix(&config.host))
             .retry_on_initial_connect()
             .max_reconnects(None)
             .connection_timeout(REQUEST_TIMEOUT)
@@ -67,6 +70,9 @@ impl Link {
             storage: StorageType::File,
             discard: DiscardPolicy::Old,
             duplicate_window: DUPLICATE_WINDOW,
+            // An agent asks for its subject's last message by a subject
+            // that names it, which an account can allow it alone.
+            allow_direct: true,
             ..Default::default()
         };
         self.js

@@ -39,6 +39,11 @@ pub fn parse_subject(subject: &str) -> Option<(&str, String)> {
     valid.then(|| (host, stream.replace("%2E", ".")))
 }
 
+/// The prefix of `host`'s inboxes, where replies to it come: `_INBOX_HOST`.
+pub fn inbox_prefix(host: &str) -> String {
+    format!("_INBOX_{host}")
+}
+
 /// The id of a host's stream on a viewer: `web-1/access`.
 pub fn fleet_id(host: &str, stream: &str) -> String {
     format!("{host}/{stream}")
