@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::stream::DirectGetErrorKind;
@@ -24,12 +23,12 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::format;
 use super::link::Link;
 use super::names::{self, PATH, Position};
+use super::{REPORT_EVERY, RETRY};
 use crate::http::{State, catchup};
 use crate::hub::{Cursor, Start, Stream};
+use crate::logging::Reports;
 use crate::shutdown::Shutdown;
 
-/// After a failure, the publisher starts again this much later.
-const RETRY: Duration = Duration::from_secs(1);
 /// Bytes of frames taken from the ring at a time.
 const TAKE_BYTES: usize = 256 << 10;
 
@@ -89,20 +88,20 @@ impl Publisher {
         }
     }
 
-    /// Publishes until shutdown, or until the stream leaves the hub.
+    /// Publishes until shutdown, or until the stream leaves the hub; a
+    /// failure is logged once a minute at most, with the count in between.
     async fn run(mut self, shutdown: Shutdown) {
-        let mut failing = false;
+        let reports = Reports::new(REPORT_EVERY);
         while self.is_current() && !shutdown.is_requested() {
             let result = tokio::select! {
                 _ = shutdown.requested() => return,
                 result = self.publish_all() => result,
             };
-            match result {
-                Err(e) if !failing => log::warn!(stream = self.stream.id.as_str(); "fleet: {e}; retrying every second"),
-                Err(e) => log::debug!("fleet: {e}"),
-                Ok(()) => return,
-            }
-            failing = true;
+            let Err(e) = result else { return };
+            let id = self.stream.id.as_str();
+            reports.report("fleet", log::Level::Warn, || {
+                format!("stream {id}: fleet: {e}; retrying every second")
+            });
             self.next = None;
             tokio::time::sleep(RETRY).await;
         }

@@ -14,12 +14,18 @@ mod names;
 mod viewer;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::{FleetConfig, FleetRole, History};
 use crate::http::State;
 use crate::shutdown::Shutdown;
 
 pub use names::viewer_epoch;
+
+/// After a failure, a publisher or a viewer's consumer starts again this much later.
+const RETRY: Duration = Duration::from_secs(1);
+/// A failure that repeats is logged at most this often, with the count in between.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Connects to NATS and starts this process's part in the fleet.
 pub async fn start(

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures_util::StreamExt;
@@ -14,12 +13,11 @@ use futures_util::StreamExt;
 use super::fed::Fed;
 use super::link::Link;
 use super::names;
+use super::{REPORT_EVERY, RETRY};
 use crate::config::History;
 use crate::hub::Hub;
+use crate::logging::Reports;
 use crate::shutdown::Shutdown;
-
-/// After a failure, the consumer starts again this much later.
-const RETRY: Duration = Duration::from_secs(1);
 
 pub struct Viewer {
     link: Arc<Link>,
@@ -42,21 +40,19 @@ impl Viewer {
         }
     }
 
-    /// Reads the fleet's lines until shutdown.
+    /// Reads the fleet's lines until shutdown; a failure is logged once a
+    /// minute at most, with the count in between.
     pub async fn run(mut self, shutdown: Shutdown) {
-        let mut failing = false;
+        let reports = Reports::new(REPORT_EVERY);
         loop {
             let result = tokio::select! {
                 _ = shutdown.requested() => return,
                 result = self.consume() => result,
             };
             if let Err(e) = result {
-                if failing {
-                    log::debug!("fleet: {e}");
-                } else {
-                    log::warn!("fleet: {e}; retrying every second");
-                }
-                failing = true;
+                reports.report("fleet", log::Level::Warn, || {
+                    format!("fleet: {e}; retrying every second")
+                });
             }
             tokio::time::sleep(RETRY).await;
         }
