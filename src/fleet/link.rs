@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use async_nats::ConnectOptions;
 use async_nats::jetstream::stream::{self, DiscardPolicy, StorageType};
 use async_nats::jetstream::{self, Context};
+use async_nats::{Client, ConnectOptions};
 
 use super::names;
 use crate::config::{FleetAuth, FleetConfig};
@@ -18,6 +18,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection to the fleet's NATS servers.
 pub struct Link {
+    pub client: Client,
     pub js: Context,
     pub config: FleetConfig,
 }
@@ -54,7 +55,8 @@ impl Link {
             .await
             .map_err(|e| format!("NATS {}: {e}", config.servers.join(", ")))?;
         Ok(Link {
-            js: jetstream::new(client),
+            js: jetstream::new(client.clone()),
+            client,
             config: config.clone(),
         })
     }

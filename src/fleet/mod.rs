@@ -9,6 +9,7 @@
 mod agent;
 mod fed;
 mod format;
+mod history;
 mod link;
 mod names;
 mod viewer;
@@ -20,6 +21,7 @@ use crate::config::{FleetConfig, FleetRole, History};
 use crate::http::State;
 use crate::shutdown::Shutdown;
 
+pub use history::Asker;
 pub use names::viewer_epoch;
 
 /// After a failure, a publisher or a viewer's consumer starts again this much later.
@@ -27,13 +29,9 @@ const RETRY: Duration = Duration::from_secs(1);
 /// A failure that repeats is logged at most this often, with the count in between.
 const REPORT_EVERY: Duration = Duration::from_secs(60);
 
-/// Connects to NATS and starts this process's part in the fleet.
-pub async fn start(
-    config: &FleetConfig,
-    state: Arc<State>,
-    history: History,
-    shutdown: Shutdown,
-) -> Result<(), String> {
+/// Connects to NATS and starts this process's part in the fleet; `ring`
+/// bounds each stream a viewer serves.
+pub async fn start(config: &FleetConfig, state: Arc<State>, ring: History, shutdown: Shutdown) -> Result<(), String> {
     let link = Arc::new(link::Link::connect(config).await?);
     log::info!(
         "fleet: {} of {} on {} as host {}",
@@ -46,9 +44,13 @@ pub async fn start(
         config.host
     );
     match config.role {
-        FleetRole::Agent => shutdown.spawn(agent::run(link, state, shutdown.clone())),
+        FleetRole::Agent => {
+            shutdown.spawn(history::answer(link.clone(), state.clone(), shutdown.clone()));
+            shutdown.spawn(agent::run(link, state, shutdown.clone()))
+        }
         FleetRole::Viewer => {
-            let viewer = viewer::Viewer::new(link, state.hub.clone(), history);
+            let _ = state.fleet.set(Asker::new(&link));
+            let viewer = viewer::Viewer::new(link, state.hub.clone(), ring);
             shutdown.spawn(viewer.run(shutdown.clone()))
         }
     };

@@ -39,6 +39,11 @@ pub fn parse_subject(subject: &str) -> Option<(&str, String)> {
     valid.then(|| (host, stream.replace("%2E", ".")))
 }
 
+/// Where `host`'s agent answers history requests: `logmon.history.HOST`.
+pub fn history_subject(host: &str) -> String {
+    format!("logmon.history.{host}")
+}
+
 /// The prefix of `host`'s inboxes, where replies to it come: `_INBOX_HOST`.
 pub fn inbox_prefix(host: &str) -> String {
     format!("_INBOX_{host}")

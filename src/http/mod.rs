@@ -3,7 +3,7 @@
 mod assets;
 pub(crate) mod catchup;
 mod conns;
-mod history;
+pub(crate) mod history;
 mod ndjson;
 mod report;
 mod search;
@@ -12,7 +12,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use http_body_util::{Either, Full};
@@ -57,6 +57,8 @@ pub struct State {
     pub reloads: AtomicU64,
     /// Turns of `/history` requests (`history.rs`).
     history_turns: Arc<Semaphore>,
+    /// A fleet's viewer asks agents for their history (`fleet/history.rs`).
+    pub fleet: OnceLock<crate::fleet::Asker>,
 }
 
 /// How many of something are there now: WebSocket clients, searches.
@@ -121,6 +123,7 @@ impl State {
             reports: Reports::new(REPORT_EVERY),
             reloads: AtomicU64::new(0),
             history_turns: history::turns(),
+            fleet: OnceLock::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The example nats-server configuration (packaging/nats/nats-server.conf),
 //! with its accounts and TLS and fresh NKEYs in place of its keys: agents
-//! publish their own host's lines and a viewer reads them all, over TLS;
+//! publish their own host's lines and a viewer reads them all, over TLS,
+//! and asks an agent for its history;
 //! an agent that claims another host's name publishes nothing, and a
 //! viewer cannot publish lines.
 
@@ -154,6 +155,10 @@ async fn agents_publish_only_their_own_lines_and_viewers_only_read() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_viewer_has_all(&view, &hosts).await;
+
+    let page = get(&view, "/history?stream=web-2/access&after=seq:90").await;
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+    assert!(String::from_utf8_lossy(&page.body).contains("web-2 line 000099"));
 
     assert!(can_publish(&nats, &dir, &web1, "_INBOX_web-1", "logmon.lines.web-1.x").await);
     assert!(!can_publish(&nats, &dir, &web1, "_INBOX_web-1", "logmon.lines.web-2.x").await);

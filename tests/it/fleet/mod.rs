@@ -1,14 +1,16 @@
 //! A fleet on a real `nats-server -js` (docs/fleet.md): what every fleet
 //! test needs (the server, hosts with their files and agents, viewers,
 //! and reading what a viewer serves); `delivery.rs` checks that every line
-//! arrives exactly once through crashes and outages, `accounts.rs` the
-//! example server configuration's accounts and TLS.
+//! arrives exactly once through crashes and outages, `history.rs` a
+//! viewer's `/history` of a host, `accounts.rs` the example server
+//! configuration's accounts and TLS.
 //!
 //! Each test is skipped, saying so, only when `nats-server` is not
 //! installed (tests/run-all.sh installs Debian's).
 
 mod accounts;
 mod delivery;
+mod history;
 
 use std::net::TcpStream;
 use std::path::Path;
