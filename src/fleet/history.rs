@@ -3,7 +3,8 @@
 //! request at a time, each with the bounds of its own `/history` and a
 //! page small enough for a NATS message; a viewer asks the agent of the
 //! host a `HOST/STREAM` names ([`Asker`]), and a host that does not answer
-//! within `ASK_TIMEOUT` is reported (504), not waited for.
+//! within `ASK_TIMEOUT` is reported (504), not waited for. A browser
+//! behind a fleet stream's ring on a viewer reads its pages the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,9 @@ use hyper::StatusCode;
 
 use super::link::Link;
 use super::names::{self, header};
+use crate::history::{Ask, Place, Query, Refused};
 use crate::http::{State, history};
+use crate::protocol::history::Page;
 use crate::shutdown::Shutdown;
 
 /// The most a page sent over NATS weighs (NATS refuses messages over 1 MiB by default).
@@ -82,6 +85,32 @@ impl Asker {
             Some(StatusCode::OK) => Ok(reply.payload.to_vec()),
             Some(status) => Err((status, String::from_utf8_lossy(&reply.payload).into_owned())),
             None => Err(silent("an answer without its status".into())),
+        })
+    }
+}
+
+impl Asker {
+    /// The page a client behind a fleet stream's ring reads next
+    /// (`http/catchup.rs`), asked of the host's agent; `None` for a local
+    /// stream.
+    pub async fn page(&self, query: &Query) -> Option<Result<Page, Refused>> {
+        if !query.stream.contains('/') {
+            return None;
+        }
+        let (key, value) = match query.ask {
+            Ask::From(Place::Seq(seq)) => ("after", format!("seq:{}", seq.saturating_sub(1))),
+            Ask::After(Place::Cursor(c)) => ("after", c.encode()),
+            other => return Some(Err(Refused::Invalid(format!("{other:?} is not asked of agents")))),
+        };
+        let text = form_urlencoded::Serializer::new(String::new())
+            .append_pair("stream", &query.stream)
+            .append_pair(key, &value)
+            .append_pair("limit", &query.limit.to_string())
+            .finish();
+        let answer = self.history(&text).await?;
+        Some(match answer {
+            Ok(json) => serde_json::from_slice(&json).map_err(|e| Refused::Failed(format!("an agent's page: {e}"))),
+            Err((_, reason)) => Err(Refused::Failed(reason)),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! History across hosts: a viewer's `/history` of `HOST/STREAM` is the
 //! page the agent gives for its own stream, asked by request-reply; a
 //! refusal comes back as it is, and a host that does not answer is
-//! reported at once.
+//! reported at once. A client whose `since=` is older than a viewer's
+//! ring gets the lines it missed from the agent, with no gap.
 
 use super::*;
 
@@ -27,4 +28,22 @@ async fn a_viewer_s_history_is_the_agent_s_own() {
     let silent = get(&view, "/history?stream=web-9/access&before=seq:10").await;
     assert_eq!(silent.status, 504);
     assert!(String::from_utf8_lossy(&silent.body).contains("host web-9 did not answer"));
+
+    // A viewer that keeps 50 lines in memory.
+    let small = dir.path("small.toml");
+    std::fs::write(
+        &small,
+        format!(
+            "history_lines = 50
+[fleet]
+role = \"viewer\"\n{servers}"
+        ),
+    )
+    .unwrap();
+    let small = Daemon::start(&["--config", small.to_str().unwrap()], &[]);
+    wait_all(&small, std::slice::from_ref(&host)).await;
+    let mut client = Client::connect(&small, "stream=web-1/access&since=web-1/access:10&stats=0").await;
+    let got = client.expect_lines("web-1/access", 290, LINES_TIMEOUT).await;
+    assert_exact(&got, &host.written[10..]);
+    assert_eq!(got[0].0, 11);
 }
