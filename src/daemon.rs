@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::Args;
-use crate::config::{Config, StreamConfig};
+use crate::config::{Config, FleetRole, History, StreamConfig};
+use crate::fleet;
 use crate::follow::{self, Follower};
 use crate::http::{self, Settings, State};
 use crate::hub::{self, Hub, Stream};
@@ -42,6 +43,8 @@ struct Daemon {
     resume: HashMap<String, StreamMark>,
     marks: Arc<Marks>,
     saver: Option<JoinHandle<()>>,
+    /// The history of each stream a fleet's viewer serves.
+    fleet_history: History,
 }
 
 /// Serves until SIGTERM or SIGINT.
@@ -73,6 +76,12 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
     d.shutdown
         .spawn(hub::tick_stats(d.state.hub.clone(), d.shutdown.clone()));
     d.spawn_saver();
+    if let Some(fleet) = &d.config.fleet {
+        let (state, shutdown) = (d.state.clone(), d.shutdown.clone());
+        fleet::start(fleet, state, d.fleet_history, shutdown)
+            .await
+            .map_err(Error::Fleet)?;
+    }
     starting.cancel();
     systemd::notify(&[NotifyState::Ready, NotifyState::Status(&d.status(0))]);
     d.spawn_watchers();
@@ -87,8 +96,13 @@ pub async fn run(args: Args, config: Config, sockets: Vec<Socket>) -> Result<(),
 
 impl Daemon {
     fn new(args: Args, config: Config) -> Daemon {
-        // The demo follows files of its own: nothing to continue.
-        let state_file = (!args.demo)
+        // Each stream of a fleet's viewer has the history a local one would.
+        let fleet_history = config.streams.first().map(|s| s.history);
+        let fleet_history = fleet_history.expect("a configuration has a stream");
+        let config = for_role(config);
+        let viewer = config.fleet.as_ref().filter(|f| f.role == FleetRole::Viewer);
+        // The demo follows files of its own, a viewer none: nothing to continue.
+        let state_file = (!args.demo && viewer.is_none())
             .then(|| state::location(config.state_file.as_deref()))
             .flatten();
         let saved = state_file.as_deref().and_then(|p| state::load(p, &config.streams));
@@ -102,7 +116,10 @@ impl Daemon {
                 let next: HashMap<_, _> = s.streams.iter().map(|m| (m.id.clone(), m.next_seq)).collect();
                 Hub::continuing(&config.streams, s.epoch.clone(), &next)
             }
-            None => Hub::new(&config.streams),
+            None => match viewer {
+                Some(v) => Hub::continuing(&[], fleet::viewer_epoch(&v.stream), &HashMap::new()),
+                None => Hub::new(&config.streams),
+            },
         };
         let state = Arc::new(State::new(Arc::new(hub), Settings::from_config(&config)));
         let resume = saved
@@ -122,6 +139,7 @@ impl Daemon {
             resume,
             marks: Arc::default(),
             saver: None,
+            fleet_history,
         }
     }
 
@@ -240,6 +258,7 @@ impl Daemon {
     }
 
     async fn apply(&mut self, new: Config) {
+        let new = for_role(new);
         let old = std::mem::replace(&mut self.config, new);
         warn_restart_only(&old, &self.config);
         if logging::fixed_level(self.args.log_level).is_none() {
@@ -289,6 +308,14 @@ impl Daemon {
     }
 }
 
+/// A fleet's viewer follows no file of its own: its streams come from the fleet.
+fn for_role(mut config: Config) -> Config {
+    if config.fleet.as_ref().is_some_and(|f| f.role == FleetRole::Viewer) {
+        config.streams.clear();
+    }
+    config
+}
+
 /// Settings that only a restart can change.
 fn warn_restart_only(old: &Config, new: &Config) {
     let changed = [
@@ -297,6 +324,7 @@ fn warn_restart_only(old: &Config, new: &Config) {
         ("max_line_bytes", old.max_line_bytes != new.max_line_bytes),
         ("user", old.user != new.user),
         ("socket_mode/socket_group", old.socket != new.socket),
+        ("fleet", old.fleet != new.fleet),
     ];
     for (key, _) in changed.iter().filter(|(_, c)| *c) {
         log::warn!("reload: a change of {key} takes effect at the next restart");

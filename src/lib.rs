@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 mod daemon;
 mod demo;
+mod fleet;
 mod follow;
 mod harden;
 mod history;
@@ -69,6 +70,8 @@ pub enum Error {
     Demo(std::io::Error),
     #[error("cannot start: {0}")]
     Start(std::io::Error),
+    #[error("cannot join the fleet: {0}")]
+    Fleet(String),
 }
 
 /// Runs logmon as the command line asks; returns when it has shut down.

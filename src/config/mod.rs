@@ -5,6 +5,8 @@
 
 mod parse;
 
+pub use parse::fleet::{FleetAuth, FleetConfig, FleetRole};
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -97,6 +99,8 @@ pub struct Config {
     /// nginx's main configuration file, read for its `log_format`s and `access_log`s.
     pub nginx_config: PathBuf,
     pub search: SearchLimits,
+    /// The `[fleet]` section: publishing to NATS JetStream, or viewing what is published there.
+    pub fleet: Option<FleetConfig>,
 }
 
 /// Bounds of `GET /search` (docs/protocol.md, "History and search").

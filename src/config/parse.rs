@@ -5,6 +5,8 @@ use toml::Spanned;
 
 use super::*;
 
+pub mod fleet;
+
 /// Parses and validates a configuration file's text.
 pub(super) fn config(text: &str, source_name: &str) -> Result<Config, ConfigError> {
     let p = Parser { text, source_name };
@@ -37,6 +39,7 @@ pub(super) fn config(text: &str, source_name: &str) -> Result<Config, ConfigErro
             max_bytes: p.number("search_max_bytes", &raw.search_max_bytes, DEFAULT_SEARCH_MAX_BYTES)?,
             max_secs: p.number("search_max_secs", &raw.search_max_secs, DEFAULT_SEARCH_MAX_SECS)?,
         },
+        fleet: raw.fleet.as_ref().map(|f| fleet::parse(&p, f)).transpose()?,
     })
 }
 
@@ -61,6 +64,7 @@ struct RawConfig {
     search_max_secs: Option<Spanned<u64>>,
     #[serde(rename = "stream")]
     streams: Option<Vec<Spanned<RawStream>>>,
+    fleet: Option<fleet::RawFleet>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +88,8 @@ pub(super) const LIMITS: &[(&str, u64, u64)] = &[
     ("max_searches", 0, 1024),
     ("search_max_bytes", 1 << 20, 1 << 50),
     ("search_max_secs", 1, 86_400),
+    ("fleet.max_bytes", 1 << 20, 1 << 50),
+    ("fleet.max_age_secs", 60, 10 * 366 * 86_400),
 ];
 
 /// Parses TOML text and checks every value; `source_name` names the text in errors.

@@ -167,6 +167,7 @@ fn example_file_parses_and_documents_every_key() {
     assert_eq!(c.streams[1].history.lines, 2000);
     assert_eq!(c.allowed_origins.len(), 1);
     assert_eq!(c.socket.mode, 0o660);
+    assert_eq!(c.fleet.map(|f| f.role), Some(FleetRole::Agent));
     let keys = [
         "listen",
         "allowed_origins",
@@ -177,8 +178,15 @@ fn example_file_parses_and_documents_every_key() {
         "id",
         "path",
         "format",
+        "role",
+        "servers",
+        "credentials",
+        "tls_ca",
+        "host",
+        "stream",
     ];
     for key in parse::LIMITS.iter().map(|l| l.0).chain(keys) {
+        let key = key.trim_start_matches("fleet.");
         assert!(text.contains(&format!("\n{key} = ")), "{key} is not in the example");
     }
 }

@@ -9,7 +9,9 @@
 //! memory, never the follower's pace nor another client's frames. The
 //! first page looks for its first line by number (from the place the
 //! follower recorded before it); each next page goes on from the last
-//! line's place, so catching up reads each line once.
+//! line's place, so catching up reads each line once. On a fleet's viewer,
+//! a host's stream has no files here: its pages are asked of its agent
+//! (`fleet/history.rs`).
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -39,10 +41,20 @@ pub async fn read(state: &State, cursor: &mut Cursor, behind: Behind, out: &mut 
         limit: (behind.to - behind.from).min(PAGE_LINES as u64) as usize,
     };
     let id = stream.id.clone();
-    let frame = read_page(state, stream, query, PAGE_BYTES, move |page| {
-        frame_of(&id, behind, &page)
-    })
-    .await;
+    let asked = match state.fleet.get() {
+        Some(fleet) => fleet.page(&query).await,
+        None => None,
+    };
+    let frame = match asked {
+        // A fleet host's stream on a viewer: the page comes from its agent.
+        Some(page) => page.map(|page| frame_of(&id, behind, &page)),
+        None => {
+            read_page(state, stream, query, PAGE_BYTES, move |page| {
+                frame_of(&id, behind, &page)
+            })
+            .await
+        }
+    };
     match frame {
         Ok(Some((frame, last))) => {
             cursor.took(frame.end_seq(), last);

@@ -1,5 +1,6 @@
 //! `GET <base>/history`: a page of a stream's lines read from its files
-//! (docs/protocol.md, "History and search").
+//! (docs/protocol.md, "History and search"); a fleet host's stream on a
+//! viewer is asked of its agent (`fleet/history.rs`).
 //!
 //! The query is checked first (400 with a one-line `text/plain` reason),
 //! then the page is read and written as JSON on tokio's blocking threads,
@@ -30,22 +31,35 @@ pub fn turns() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(AT_ONCE))
 }
 
-/// Answers `/history?query`.
+/// Answers `/history?query`: a page of a local stream, or of a fleet
+/// host's stream (`HOST/STREAM`), asked of its agent.
 pub async fn respond(query: Option<&str>, state: &State) -> Resp {
-    let query = match Query::parse(query.unwrap_or("")) {
-        Ok(q) => q,
-        Err(r) => return refused(r),
+    let query = query.unwrap_or("");
+    let asked = match state.fleet.get() {
+        Some(fleet) => fleet.history(query).await,
+        None => None,
     };
+    let answer = match asked {
+        Some(answer) => answer,
+        None => page(query, state, PAGE_BYTES).await,
+    };
+    match answer {
+        Ok(json) => no_store(super::body(StatusCode::OK, "application/json", json)),
+        Err((status, reason)) => refusal(status, &reason),
+    }
+}
+
+/// The page of a local stream `query` asks for, of at most `room` bytes,
+/// as JSON; or the status of a refusal and its reason.
+pub async fn page(query: &str, state: &State, room: usize) -> Result<Vec<u8>, (StatusCode, String)> {
+    let query = Query::parse(query).map_err(status_of)?;
     let Some(stream) = state.hub.stream(&query.stream) else {
-        return refusal(StatusCode::BAD_REQUEST, &format!("no stream {:?}", query.stream));
+        return Err((StatusCode::BAD_REQUEST, format!("no stream {:?}", query.stream)));
     };
-    match read_page(state, stream, query, PAGE_BYTES, |page| serde_json::to_vec(&page)).await {
-        Ok(Ok(json)) => no_store(super::body(StatusCode::OK, "application/json", json)),
-        Ok(Err(e)) => refusal(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("cannot write the page: {e}"),
-        ),
-        Err(r) => refused(r),
+    match read_page(state, stream, query, room, |page| serde_json::to_vec(&page)).await {
+        Ok(Ok(json)) => Ok(json),
+        Ok(Err(e)) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("cannot write the page: {e}"))),
+        Err(r) => Err(status_of(r)),
     }
 }
 
@@ -86,12 +100,18 @@ impl Drop for Gone {
 
 /// A refusal by the history or the search, as HTTP.
 pub(super) fn refused(r: Refused) -> Resp {
+    let (status, reason) = status_of(r);
+    refusal(status, &reason)
+}
+
+/// The status of a refusal, and its reason.
+fn status_of(r: Refused) -> (StatusCode, String) {
     let status = match r {
         Refused::Invalid(_) => StatusCode::BAD_REQUEST,
         Refused::Exhausted(_) => StatusCode::SERVICE_UNAVAILABLE,
         Refused::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    refusal(status, r.reason())
+    (status, r.reason().to_string())
 }
 
 /// `status` with `reason` as its one line of text.

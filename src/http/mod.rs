@@ -1,10 +1,10 @@
 //! The HTTP server (hyper 1): the UI, `/ws`, `/healthz`, limits and security headers.
 
 mod assets;
-mod catchup;
+pub(crate) mod catchup;
 mod conns;
 mod export;
-mod history;
+pub(crate) mod history;
 mod ndjson;
 mod report;
 mod search;
@@ -13,7 +13,7 @@ mod ws;
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use http_body_util::{Either, Full};
@@ -58,6 +58,8 @@ pub struct State {
     pub reloads: AtomicU64,
     /// Turns of `/history` requests (`history.rs`).
     history_turns: Arc<Semaphore>,
+    /// A fleet's viewer asks agents for their history (`fleet/history.rs`).
+    pub fleet: OnceLock<crate::fleet::Asker>,
 }
 
 /// How many of something are there now: WebSocket clients, searches.
@@ -122,6 +124,7 @@ impl State {
             reports: Reports::new(REPORT_EVERY),
             reloads: AtomicU64::new(0),
             history_turns: history::turns(),
+            fleet: OnceLock::new(),
         }
     }
 

@@ -129,6 +129,13 @@ impl Hub {
         Arc::new(Stream::new(c, self.signal.clone(), last.unwrap_or(0) + 1, &nginx))
     }
 
+    /// A stream whose lines come from elsewhere (a fleet's agent, through a
+    /// viewer) rather than a follower: its format is resolved by `nginx`
+    /// (the agent's), and it numbers from `next_seq`, as the agent does.
+    pub fn prepare_fed(&self, c: &StreamConfig, nginx: &NginxFormats, next_seq: u64) -> Arc<Stream> {
+        Arc::new(Stream::new(c, self.signal.clone(), next_seq, nginx))
+    }
+
     /// Makes a prepared stream visible, replacing one with the same id.
     pub fn insert(&self, stream: Arc<Stream>) {
         self.remove(&stream.id);

@@ -127,6 +127,31 @@ impl Stream {
         self.push(ring, frame);
     }
 
+    /// Publishes lines numbered from `first_seq` that come from elsewhere
+    /// (a fleet's agent, through a viewer) instead of a follower: the lines
+    /// the stream already has are left out (a redelivery), and a jump in
+    /// numbers is a `gap`. Returns how many of `lines` were left out.
+    pub async fn publish_at(&self, first_seq: u64, lines: &[&str]) -> usize {
+        let next = self.next_seq();
+        let had = next.saturating_sub(first_seq).min(lines.len() as u64) as usize;
+        if had == lines.len() {
+            return had;
+        }
+        if first_seq > next {
+            self.wait_for_room(0, 96).await;
+            let mut ring = self.ring();
+            let frame = Frame::gap(&self.id, next, first_seq - next);
+            ring.next_seq = first_seq;
+            self.push(ring, frame);
+        }
+        let mut builder = LinesBuilder::default();
+        for line in &lines[had..] {
+            builder.push_text(line);
+        }
+        self.publish_lines(&mut builder).await;
+        had
+    }
+
     /// Publishes an event before the next line.
     pub async fn publish_event(&self, event: EventKind, detail: &str) {
         if matches!(event, EventKind::Rotated | EventKind::Truncated) {

@@ -356,3 +356,27 @@ fn a_change_of_state_or_format_is_a_new_version_and_hello_tells_it() {
     h.set_layouts(std::slice::from_ref(&c), nginx);
     assert_eq!(h.version(), v + 2, "the same format again is no change");
 }
+
+#[tokio::test]
+async fn a_fed_stream_skips_lines_it_has_and_tells_a_jump_as_a_gap() {
+    let h = hub(100, 1 << 20);
+    let s = h.streams()[0].clone();
+    let (mut c, _, _) = Cursor::new(s.clone(), Start::Backlog(0));
+    assert_eq!(s.publish_at(1, &["a", "b", "c"]).await, 0);
+    // A redelivery: lines 2 and 3 are there already, 4 is new.
+    assert_eq!(s.publish_at(2, &["b", "c", "d"]).await, 2);
+    assert_eq!(s.publish_at(1, &["a"]).await, 1);
+    // Lines 5 to 7 never come.
+    assert_eq!(s.publish_at(8, &["h"]).await, 0);
+    assert_eq!(s.last_seq(), 8);
+    let mut out = Vec::new();
+    c.poll(&mut out, 1 << 20).unwrap();
+    let lines = |seq, l: &[&str]| ("lines".to_string(), seq, l.iter().map(|s| s.to_string()).collect());
+    let want = vec![
+        lines(1, &["a", "b", "c"]),
+        lines(4, &["d"]),
+        ("gap".into(), 5, vec!["3".into()]),
+        lines(8, &["h"]),
+    ];
+    assert_eq!(decode(&out), want);
+}

@@ -45,6 +45,17 @@ impl Frame {
         }
     }
 
+    /// A `gap` frame: lines `seq..seq + count` will not come (a stream fed
+    /// from elsewhere, whose numbers jump).
+    pub fn gap(stream_id: &str, seq: u64, count: u64) -> Frame {
+        Frame {
+            first_seq: seq,
+            count: 0,
+            text: super::gap(stream_id, seq, count),
+            offsets: Box::new([]),
+        }
+    }
+
     /// An `event` frame, placed before the line numbered `next_seq`.
     pub fn event(stream_id: &str, next_seq: u64, event: EventKind, detail: &str) -> Frame {
         let event = Event {

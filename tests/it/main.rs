@@ -12,6 +12,7 @@ mod archive_prop;
 mod config;
 mod export;
 mod faults;
+mod fleet;
 mod formats;
 mod hello;
 mod history;

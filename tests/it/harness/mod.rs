@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use activation::{free_port, socket_activate};
 pub use client::{Client, Line};
-pub use daemon::{Daemon, base_args, run_to_exit};
+pub use daemon::{Daemon, Process, base_args, run_to_exit};
 pub use files::{
     PAD, TestDir, Writer, assert_contiguous, assert_exact, assert_per_file_order, logrotate, numbered, numbered_range,
 };

@@ -1,0 +1,85 @@
+//! One host's stream on a viewer: a hub stream fed with the agent's
+//! messages instead of a follower (`Stream::publish_at`), numbered as the
+//! agent numbers it, with its statistics counted from the lines as for a
+//! local stream.
+//!
+//! An agent whose epoch changes (its state was lost) numbers from 1 again:
+//! the stream goes on after the last number it gave, so numbers never go
+//! back for a browser.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_nats::HeaderMap;
+use serde::Deserialize;
+
+use super::format;
+use super::names::{self, PATH, Position};
+use crate::config::{History, StreamConfig};
+use crate::hub::{Hub, Stream};
+use crate::stats::Feed;
+
+/// A host's stream as the viewer serves it.
+pub struct Fed {
+    stream: Arc<Stream>,
+    feed: Feed,
+    /// The agent's epoch, and what its numbers are shifted by.
+    epoch: String,
+    offset: u64,
+}
+
+/// The lines of a message (a `lines` frame of the agent's).
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    lines: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl Fed {
+    /// The stream `host/stream` for its first message, made visible in the hub.
+    pub fn start(hub: &Hub, host: &str, stream: &str, headers: &HeaderMap, history: History) -> std::io::Result<Fed> {
+        let (fmt, nginx) = format::read(headers);
+        let agent_path = names::header(headers, PATH).unwrap_or("?");
+        let config = StreamConfig {
+            id: names::fleet_id(host, stream),
+            // Not a path on this machine: a viewer reads no files.
+            path: PathBuf::from(format!("{host}:{agent_path}")),
+            format: fmt,
+            history,
+        };
+        let position = Position::read(headers);
+        let first = position.as_ref().map_or(1, |p| p.seq);
+        let stream = hub.prepare_fed(&config, &nginx, first);
+        hub.insert(stream.clone());
+        Ok(Fed {
+            feed: Feed::start(stream.clone())?,
+            stream,
+            epoch: position.map(|p| p.epoch).unwrap_or_default(),
+            offset: 0,
+        })
+    }
+
+    /// Publishes a message's lines that the stream does not have yet, and
+    /// counts them; a message that does not read is logged and skipped.
+    pub async fn receive(&mut self, headers: &HeaderMap, payload: &[u8]) {
+        let Some(position) = Position::read(headers) else {
+            return log::warn!("fleet: {}: a message without its position", self.stream.id);
+        };
+        let body: Body = match serde_json::from_slice(payload) {
+            Ok(b) => b,
+            Err(e) => return log::warn!("fleet: {}: a message that does not read: {e}", self.stream.id),
+        };
+        if position.epoch != self.epoch {
+            log::info!("fleet: {}: the agent's epoch is now {}", self.stream.id, position.epoch);
+            self.epoch = position.epoch.clone();
+            self.offset = self.stream.next_seq() - 1;
+        }
+        let lines: Vec<&str> = body.lines.iter().map(|l| l.as_ref()).collect();
+        log::debug!("fleet: {} lines {}..{}", self.stream.id, position.seq, position.end());
+        let had = self.stream.publish_at(self.offset + position.seq, &lines).await;
+        for line in &lines[had..] {
+            self.feed.push(line.as_bytes());
+        }
+        self.feed.send().await;
+    }
+}

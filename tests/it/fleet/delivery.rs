@@ -1,0 +1,84 @@
+//! Delivery (docs/fleet.md): three agents, each
+//! a logmon with its own file and state, and two viewers. Every line
+//! reaches each viewer exactly once, in order and with the agent's
+//! numbers, through `kill -9` of an agent, of a viewer and of
+//! `nats-server` (its store on disk), with NATS unreachable while a file
+//! is written and rotated; a client resumes with `since=` on the other
+//! viewer with no duplicate; each viewer's `/metrics` counts every line.
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use super::*;
+
+const HOSTS: [&str; 3] = ["web-1", "web-2", "web-3"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_line_reaches_every_viewer_exactly_once_through_crashes_and_outages() {
+    let Some(mut nats) = Nats::start(None) else { return };
+    let servers = format!("servers = [\"{}\"]\n", nats.url());
+    let mut hosts: Vec<Host> = HOSTS.iter().map(|h| Host::new(h, &servers)).collect();
+    let mut agents: Vec<Daemon> = hosts.iter().map(Host::start).collect();
+    let (dir_a, dir_b) = (TestDir::new(), TestDir::new());
+    let mut viewer_a = viewer(&dir_a, &servers);
+    let viewer_b = viewer(&dir_b, &servers);
+    for host in &mut hosts {
+        host.write(300);
+    }
+    wait_all(&viewer_a, &hosts).await;
+    wait_all(&viewer_b, &hosts).await;
+
+    // A client reads part of web-1 on one viewer and resumes on the other.
+    let id = hosts[0].id();
+    let mut first = Client::connect(&viewer_a, &format!("stream={id}&backlog=100000&stats=0")).await;
+    let part = first.expect_lines(&id, 120, LINES_TIMEOUT).await;
+    let mut resumed = Client::connect(&viewer_b, &format!("stream={id}&since={id}:120&stats=0")).await;
+    assert_eq!(
+        first.hello.epoch, resumed.hello.epoch,
+        "every viewer has the same epoch"
+    );
+    let rest = resumed.expect_lines(&id, 180, LINES_TIMEOUT).await;
+    assert_exact(&[part, rest].concat(), &hosts[0].written);
+
+    // kill -9 of an agent; its lines written meanwhile are published after its restart.
+    agents[0].signal(Signal::SIGKILL);
+    agents[0].wait_exit(FRAME_TIMEOUT);
+    hosts[0].write(200);
+    agents[0] = hosts[0].start();
+    hosts[0].write(50);
+    wait_all(&viewer_b, &hosts).await;
+
+    // kill -9 of a viewer: the new one reads everything again from JetStream.
+    viewer_a.signal(Signal::SIGKILL);
+    viewer_a.wait_exit(FRAME_TIMEOUT);
+    viewer_a = viewer(&dir_a, &servers);
+
+    // kill -9 of nats-server; NATS is unreachable while the files are written and rotated.
+    nats.kill();
+    for host in &mut hosts {
+        host.write(200);
+    }
+    hosts[1].rotate();
+    hosts[1].write(150);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    hosts[2].write(100);
+    nats.restart();
+    for host in &mut hosts {
+        host.write(25);
+    }
+    wait_all(&viewer_a, &hosts).await;
+    wait_all(&viewer_b, &hosts).await;
+    assert_viewer_has_all(&viewer_a, &hosts).await;
+    assert_viewer_has_all(&viewer_b, &hosts).await;
+    for agent in &agents {
+        let body = String::from_utf8(get(agent, "/metrics").await.body).unwrap();
+        let from_disk = body
+            .lines()
+            .find_map(|l| l.strip_prefix("logmon_lines_from_disk_total{stream=\"access\"} "));
+        let from_disk: u64 = from_disk
+            .and_then(|n| n.parse().ok())
+            .expect("lines from disk in /metrics");
+        assert!(from_disk >= 100, "the agent published {from_disk} lines from disk");
+    }
+}
