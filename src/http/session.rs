@@ -29,17 +29,25 @@ const BATCH_BYTES: usize = 256 * 1024;
 /// How long each client's wait for frames grows with every client
 /// connected, and at most: see [`gather`].
 const GATHER_PER_CLIENT: Duration = Duration::from_micros(10);
+const MIN_GATHER: Duration = Duration::from_millis(10);
 const MAX_GATHER: Duration = Duration::from_millis(100);
+/// Lines already waiting for a session that make it take them at once:
+/// a burst gathers by itself, and a session that slept through one would
+/// fall out of the ring and read it back from disk.
+const BURST_LINES: u64 = 1_000;
 
 /// How long a session lets frames gather after it is woken, before it
-/// takes them: `GATHER_PER_CLIENT` times the clients connected, at most
-/// `MAX_GATHER`, and nothing below a millisecond (the timer's grain). So a
-/// few clients get each frame at once, and many clients wake at most
+/// takes them: `GATHER_PER_CLIENT` times the clients connected, from
+/// `MIN_GATHER` (1,000 clients) to `MAX_GATHER`, and nothing below. So
+/// up to a thousand clients get each frame at once, and more wake at most
 /// about `1 / GATHER_PER_CLIENT` times a second in all (100,000: 10,000
 /// clients each take what gathered in 100 ms), however fast frames come.
+/// Below `MIN_GATHER` the wakes are few enough, and a burst to a hundred
+/// clients measured slower with a gather of a millisecond: a session whose
+/// timer fired late on a busy runtime fell out of the ring.
 fn gather(clients: usize) -> Option<Duration> {
     let wait = GATHER_PER_CLIENT.saturating_mul(clients.try_into().unwrap_or(u32::MAX));
-    (wait >= Duration::from_millis(1)).then(|| wait.min(MAX_GATHER))
+    (wait >= MIN_GATHER).then(|| wait.min(MAX_GATHER))
 }
 
 /// The streams a client reads and where it stands in each.
@@ -295,11 +303,16 @@ impl Session<'_> {
         }
     }
 
-    /// Lets frames gather after a wake, as long as [`gather`] says.
+    /// Lets frames gather after a wake, as long as [`gather`] says,
+    /// unless a burst is waiting already.
     async fn gather(&mut self) -> Result<(), String> {
         let Some(wait) = gather(self.state.clients.count()) else {
             return Ok(());
         };
+        let waiting = |c: &Cursor| (c.stream().last_seq() + 1).saturating_sub(c.next_seq());
+        if self.subs.cursors.iter().any(|c| waiting(c) >= BURST_LINES) {
+            return Ok(());
+        }
         tokio::select! {
             _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
             () = tokio::time::sleep(wait) => Ok(()),
@@ -373,8 +386,8 @@ mod tests {
     #[test]
     fn frames_gather_longer_as_clients_grow() {
         assert_eq!(gather(1), None, "one client takes each frame at once");
-        assert_eq!(gather(99), None);
-        assert_eq!(gather(100), Some(Duration::from_millis(1)));
+        assert_eq!(gather(999), None);
+        assert_eq!(gather(1_000), Some(MIN_GATHER));
         assert_eq!(gather(2_000), Some(Duration::from_millis(20)));
         assert_eq!(gather(10_000), Some(MAX_GATHER));
         assert_eq!(gather(usize::MAX), Some(MAX_GATHER));
