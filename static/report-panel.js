@@ -44,6 +44,7 @@ let scanned = 0, total = 0;
 let reports = new Map(); // stream id -> {raw, r}
 let chosen = null;       // the stream shown in full
 let drawn = null;        // {r, width} last drawn in the chart
+let chartWidth = 0;      // the width the panel last gave the chart
 let addFilter = () => {};
 const SETTLE = 300;       // ms a new question waits for the next, before it is asked
 
@@ -80,6 +81,7 @@ export function show(st, width) {
     paint();
     timer = setTimeout(() => { timer = 0; start(ids); }, SETTLE);
   }
+  chartWidth = width;
   paintChart(width);
 }
 
@@ -90,6 +92,7 @@ export function stop() {
   timer = 0;
   key = '';
   drawn = null;
+  chartWidth = 0;
   box.hidden = true;
 }
 
@@ -181,6 +184,8 @@ function paint() {
   $('panel-window').textContent = caption();
   paintStreams();
   paintReport();
+  // The series is drawn as soon as the report is in, not at the panel's next render.
+  if (chartWidth) paintChart(chartWidth);
   const shown = reports.get(chosen);
   for (const id of ['export-json', 'export-csv']) $(id).disabled = !shown;
   for (const id of ['export-lines-csv', 'export-lines-ndjson']) $(id).disabled = !asked || !chosen;

@@ -100,7 +100,7 @@ describe('statistics over a range and a filter', () => {
     assert.deepEqual(notFound, ['GET /missing HTTP/1.115']);
     const titles = await page.$$eval('.report-body .top-title', (t) => t.map((x) => x.textContent));
     for (const t of ['statuses', 'requests', '404s', 'hosts', 'virtual hosts', 'bandwidth by path']) assert.ok(titles.includes(t), titles.join(', '));
-    assert.ok(await page.$('#chart-req canvas'), 'the series drawn in the requests chart');
+    assert.ok(await page.$('#chart-req canvas'), 'the series drawn in the requests chart as soon as the report is in');
     assert.equal(await page.$eval('#range', (s) => s.value), 'custom');
     assert.match(await page.$eval('#panel-window', (e) => e.textContent), /from the files/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'range-report-1440.png') });
