@@ -21,12 +21,14 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # The history tests (tests/it/history.rs) rotate files with the real
 # logrotate; the report tests (tests/it/report.rs) compare with GoAccess;
 # the fleet tests (tests/it/fleet/) run a real nats-server with JetStream,
-# over TLS with certificates that openssl makes.
+# over TLS with certificates that openssl makes, and agents whose clocks
+# libfaketime moves (tests/it/fleet/hosts.rs).
 missing=()
 command -v logrotate >/dev/null || [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
 command -v goaccess >/dev/null || missing+=(goaccess)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v faketime >/dev/null || missing+=(faketime)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

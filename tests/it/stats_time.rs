@@ -5,34 +5,9 @@
 
 use std::time::Duration;
 
-use logmon::parts::civil;
-
 use crate::harness::*;
 
 const STATS_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `t` as nginx's `$time_local` writes it, in UTC.
-fn time_local(t: u64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (y, mo, d, h, mi, s) = civil(t as i64);
-    format!("{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000", MONTHS[mo as usize - 1])
-}
-
-fn line(t: u64, path: &str) -> String {
-    format!(
-        "203.0.113.9 - - [{}] \"GET {path} HTTP/1.1\" 200 10 \"-\" \"curl/8\"",
-        time_local(t)
-    )
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs()
-}
 
 #[tokio::test]
 async fn lines_written_30_seconds_late_count_in_their_own_second() {
@@ -46,11 +21,11 @@ async fn lines_written_30_seconds_late_count_in_their_own_second() {
     let past = unix_now() - 30;
     let day_before = past - 86_400;
     let lines = [
-        line(past, "/flushed"),
-        line(past, "/flushed"),
-        line(past, "/flushed"),
-        line(day_before, "/old"),
-        line(day_before, "/old"),
+        combined_at(past, "/flushed"),
+        combined_at(past, "/flushed"),
+        combined_at(past, "/flushed"),
+        combined_at(day_before, "/old"),
+        combined_at(day_before, "/old"),
     ];
     fx.dir.append("access.log", &lines);
     c.expect_lines("access", lines.len(), STATS_TIMEOUT).await;

@@ -3,7 +3,8 @@
 //! and reading what a viewer serves); `delivery.rs` checks that every line
 //! arrives exactly once through crashes and outages, `history.rs` a
 //! viewer's `/history` of a host, `accounts.rs` the example server
-//! configuration's accounts and TLS.
+//! configuration's accounts and TLS, `hosts.rs` hosts whose clocks
+//! disagree with the viewer's and a host that is retired.
 //!
 //! Each test is skipped, saying so, only when `nats-server` is not
 //! installed (tests/run-all.sh installs Debian's).
@@ -11,6 +12,7 @@
 mod accounts;
 mod delivery;
 mod history;
+mod hosts;
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -91,14 +93,19 @@ pub struct Host {
 }
 
 impl Host {
-    /// A host whose agent has `fleet`, the `[fleet]` section's keys besides `role` and `host`.
+    /// A host of plain lines whose agent has `fleet`, the `[fleet]` section's keys besides `role` and `host`.
     pub fn new(name: &'static str, fleet: &str) -> Host {
+        Host::with_format(name, fleet, "plain")
+    }
+
+    /// A host whose stream has the built-in `format`.
+    pub fn with_format(name: &'static str, fleet: &str, format: &str) -> Host {
         let dir = TestDir::new();
         let (file, state) = (dir.path("access.log"), dir.path("state"));
         std::fs::write(&file, "").unwrap();
         let config = format!(
             "state_file = {state:?}\nhistory_lines = 50\n[[stream]]\nid = \"access\"\npath = {file:?}\n\
-             format = \"plain\"\n\n[fleet]\nrole = \"agent\"\nhost = \"{name}\"\n{fleet}"
+             format = \"{format}\"\n\n[fleet]\nrole = \"agent\"\nhost = \"{name}\"\n{fleet}"
         );
         std::fs::write(dir.path("logmon.toml"), config).unwrap();
         Host {
@@ -110,12 +117,22 @@ impl Host {
 
     /// Starts its agent.
     pub fn start(&self) -> Daemon {
-        Daemon::start(&["--config", self.dir.path("logmon.toml").to_str().unwrap()], &[])
+        self.start_with(&[])
     }
 
+    /// Starts its agent with `env` besides the harness's.
+    pub fn start_with(&self, env: &[(&str, &str)]) -> Daemon {
+        Daemon::start(&["--config", self.dir.path("logmon.toml").to_str().unwrap()], env)
+    }
+
+    /// Appends `n` numbered plain lines.
     pub fn write(&mut self, n: usize) {
         let from = self.written.len();
-        let lines: Vec<String> = (from..from + n).map(|i| format!("{} line {i:06}", self.name)).collect();
+        self.append((from..from + n).map(|i| format!("{} line {i:06}", self.name)).collect());
+    }
+
+    /// Appends `lines`.
+    pub fn append(&mut self, lines: Vec<String>) {
         self.dir.append("access.log", &lines);
         self.written.extend(lines);
     }

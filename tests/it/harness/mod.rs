@@ -31,7 +31,7 @@ pub use files::{
 pub use fixture::{ACCESS, ERROR, Fixture, Setup};
 pub use http::{Stalled, connect_small_rcvbuf, get, get_over, handshake, upgrade_status};
 pub use loggen::{FileLog, GenConfig, GenReport, daemon_seq, spawn_writer};
-pub use nginx::LINE_BYTES;
+pub use nginx::{LINE_BYTES, combined_at, unix_now};
 pub use notify::watched_daemon;
 pub use procwatch::{Hold, Sample, WatchReport, deleted_now, fd_count, spawn_watch};
 pub use soakreaders::{

@@ -171,14 +171,33 @@ fn parse_digits(b: &[u8]) -> Option<u64> {
 
 /// The current UTC time as nginx writes it: `24/Nov/2026:11:02:03 +0000`.
 pub fn nginx_time() -> [u8; TIME_BYTES] {
+    time_local(unix_now())
+        .as_bytes()
+        .try_into()
+        .expect("nginx time is 26 bytes")
+}
+
+/// Unix seconds `t` as nginx's `$time_local` writes it, in UTC.
+pub fn time_local(t: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (year, month, day, h, m, s) = civil(secs as i64);
-    let text = format!(
+    let (year, month, day, h, m, s) = civil(t as i64);
+    format!(
         "{day:02}/{}/{year:04}:{h:02}:{m:02}:{s:02} +0000",
         MONTHS[month as usize - 1]
-    );
-    text.as_bytes().try_into().expect("nginx time is 26 bytes")
+    )
+}
+
+/// A short nginx `combined` line of unix second `t`: a GET of `path`, 200, 10 bytes.
+pub fn combined_at(t: u64, path: &str) -> String {
+    format!(
+        "203.0.113.9 - - [{}] \"GET {path} HTTP/1.1\" 200 10 \"-\" \"curl/8\"",
+        time_local(t)
+    )
+}
+
+/// The clock's unix seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
