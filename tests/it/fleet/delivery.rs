@@ -5,6 +5,9 @@
 //! `nats-server` (its store on disk), with NATS unreachable while a file
 //! is written and rotated; a client resumes with `since=` on the other
 //! viewer with no duplicate; each viewer's `/metrics` counts every line.
+//! And NATS away for a minute while a file is written and rotated twice:
+//! the agent keeps following, and publishes the minute's lines from the
+//! three files they are in once NATS is back.
 
 use std::time::Duration;
 
@@ -81,4 +84,34 @@ async fn every_line_reaches_every_viewer_exactly_once_through_crashes_and_outage
             .expect("lines from disk in /metrics");
         assert!(from_disk >= 100, "the agent published {from_disk} lines from disk");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_away_for_a_minute_while_the_file_is_written_and_rotated_twice() {
+    let Some(mut nats) = Nats::start(None) else { return };
+    let servers = format!("servers = [\"{}\"]\n", nats.url());
+    let mut host = Host::new("web-1", &servers);
+    let _agent = host.start();
+    let dir = TestDir::new();
+    let view = viewer(&dir, &servers);
+    host.write(100);
+    wait_all(&view, std::slice::from_ref(&host)).await;
+
+    nats.kill();
+    for second in 1..=60 {
+        host.write(20);
+        if second % 20 == 0 && second < 60 {
+            // access.log.1 becomes access.log.2, as logrotate shifts them.
+            let (one, two) = (host.dir.path("access.log.1"), host.dir.path("access.log.2"));
+            if one.exists() {
+                std::fs::rename(one, two).unwrap();
+            }
+            host.rotate();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    nats.restart();
+    host.write(10);
+    wait_all(&view, std::slice::from_ref(&host)).await;
+    assert_viewer_has_all(&view, std::slice::from_ref(&host)).await;
 }
