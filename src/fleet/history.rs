@@ -4,7 +4,8 @@
 //! page small enough for a NATS message; a viewer asks the agent of the
 //! host a `HOST/STREAM` names ([`Asker`]), and a host that does not answer
 //! within `ASK_TIMEOUT` is reported (504), not waited for. A browser
-//! behind a fleet stream's ring on a viewer reads its pages the same way.
+//! behind a fleet stream's ring on a viewer reads its pages the same way,
+//! and a search's requests come on the same subject (`search.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use hyper::StatusCode;
 
 use super::link::Link;
 use super::names::{self, header};
+use super::search;
 use crate::history::{Ask, Place, Query, Refused};
 use crate::http::{State, history};
 use crate::protocol::history::Page;
@@ -23,9 +25,9 @@ use crate::shutdown::Shutdown;
 /// The most a page sent over NATS weighs (NATS refuses messages over 1 MiB by default).
 const PAGE_BYTES: usize = 512 << 10;
 /// How long a viewer waits for an agent's page (its reading stops within 5 s).
-const ASK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const ASK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The reply's header with the HTTP status of the answer.
-const STATUS: &str = "Logmon-Status";
+pub(super) const STATUS: &str = "Logmon-Status";
 
 /// An agent's service: answers the history requests for its host until shutdown.
 pub async fn answer(link: Arc<Link>, state: Arc<State>, shutdown: Shutdown) {
@@ -34,12 +36,17 @@ pub async fn answer(link: Arc<Link>, state: Arc<State>, shutdown: Shutdown) {
         Ok(s) => s,
         Err(e) => return log::error!("fleet: cannot answer on {subject}: {e}"),
     };
+    let searches = Arc::new(search::Searches::default());
     loop {
         let request = tokio::select! {
             _ = shutdown.requested() => return,
             request = requests.next() => request,
         };
         let Some(request) = request else { return };
+        if search::is_search(&request) {
+            searches.serve(link.clone(), state.clone(), shutdown.clone(), request);
+            continue;
+        }
         let Some(reply) = request.reply else { continue };
         let query = String::from_utf8_lossy(&request.payload);
         let (status, body) = match history::page(&query, &state, PAGE_BYTES).await {
@@ -56,7 +63,7 @@ pub async fn answer(link: Arc<Link>, state: Arc<State>, shutdown: Shutdown) {
 
 /// A viewer's way to ask agents for their history.
 pub struct Asker {
-    client: Client,
+    pub(super) client: Client,
 }
 
 impl Asker {
@@ -117,7 +124,7 @@ impl Asker {
 
 /// The host a query's `stream=HOST/STREAM` names, and the query with
 /// `stream=STREAM` as the agent knows it; `None` for any other stream.
-fn local_query(query: &str) -> Option<(String, String)> {
+pub(super) fn local_query(query: &str) -> Option<(String, String)> {
     let mut host = None;
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {

@@ -12,6 +12,7 @@ mod format;
 mod history;
 mod link;
 mod names;
+mod search;
 mod viewer;
 
 use std::sync::Arc;

@@ -105,7 +105,7 @@ pub(super) fn refused(r: Refused) -> Resp {
 }
 
 /// The status of a refusal, and its reason.
-fn status_of(r: Refused) -> (StatusCode, String) {
+pub(super) fn status_of(r: Refused) -> (StatusCode, String) {
     let status = match r {
         Refused::Invalid(_) => StatusCode::BAD_REQUEST,
         Refused::Exhausted(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -7,7 +7,7 @@ mod export;
 pub(crate) mod history;
 mod ndjson;
 mod report;
-mod search;
+pub(crate) mod search;
 mod session;
 mod ws;
 

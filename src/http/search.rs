@@ -17,13 +17,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Either};
 use hyper::StatusCode;
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, RETRY_AFTER};
 use tokio::sync::{mpsc, oneshot};
 
 use super::export::{self, take_format};
-use super::history::{refusal, refused};
+use super::history::{refusal, refused, status_of};
 use super::ndjson::{Channel, streamed};
 use super::{Presence, Resp, State};
 use crate::history::Refused;
@@ -33,19 +34,59 @@ use crate::search::{self, Bounds, Matcher, SearchQuery};
 use crate::shutdown::Shutdown;
 use crate::terms::{Scratch, Terms};
 
-/// Answers `/search?query`.
+/// Answers `/search?query`: a search of a local stream, or of a fleet
+/// host's stream (`HOST/STREAM`), run by its agent (`fleet/search.rs`).
 pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
-    let parsed = take_format(query.unwrap_or("")).and_then(|(rest, format)| Ok((SearchQuery::parse(&rest)?, format)));
-    let (query, format) = match parsed {
+    let parsed =
+        take_format(query.unwrap_or("")).and_then(|(rest, format)| Ok((SearchQuery::parse(&rest)?, rest, format)));
+    let (query, rest, format) = match parsed {
         Ok(q) => q,
         Err(r) => return refused(r),
     };
-    let stream = query.stream.clone();
-    let name = stream.clone();
+    let name = query.stream.clone();
     let respond = move |rx| match format {
         Some(format) => export::download(rx, format, &name),
         None => streamed(rx),
     };
+    let asked = match state.fleet.get() {
+        Some(fleet) => fleet.search(&rest).await,
+        None => None,
+    };
+    match asked {
+        Some(Ok(rx)) => respond(rx),
+        Some(Err((status, reason))) => refusal(status, &reason),
+        None => search_local(query, state, shutdown, respond).await,
+    }
+}
+
+/// A local stream's search as NDJSON chunks, for a fleet's agent to hand
+/// to a viewer; or the refusal's status and reason.
+pub async fn chunks(
+    query: &str,
+    state: &Arc<State>,
+    shutdown: &Shutdown,
+) -> Result<mpsc::Receiver<Bytes>, (StatusCode, String)> {
+    let query = SearchQuery::parse(query).map_err(status_of)?;
+    let mut got = None;
+    let keep = |rx| {
+        got = Some(rx);
+        refusal(StatusCode::OK, "")
+    };
+    let resp = search_local(query, state, shutdown, keep).await;
+    match got {
+        Some(rx) => Ok(rx),
+        None => Err((resp.status(), text_of(resp).await)),
+    }
+}
+
+/// Searches a local stream, whose chunks `respond` makes the answer of.
+async fn search_local(
+    query: SearchQuery,
+    state: &Arc<State>,
+    shutdown: &Shutdown,
+    respond: impl FnOnce(mpsc::Receiver<Bytes>) -> Resp,
+) -> Resp {
+    let stream = query.stream.clone();
     let compiled = move || compile(&query).map(|c| (query, c));
     let search =
         |(query, (matcher, terms)): (SearchQuery, (Matcher, Terms)), stream: &Stream, bounds, sink: &mut Channel| {
@@ -54,6 +95,15 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
             search::run(stream, &query, &matcher, &mut keep, bounds, sink);
         };
     answer(state, shutdown, &stream, compiled, search, respond).await
+}
+
+/// The text of a refusal's body.
+async fn text_of(resp: Resp) -> String {
+    let bytes = match resp.into_body() {
+        Either::Left(full) => full.collect().await.map(|c| c.to_bytes()).unwrap_or_default(),
+        Either::Right(_) => Bytes::new(),
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Answers a request for `stream` that reads its files (a search, a

@@ -37,8 +37,8 @@ async fn bad_searches_are_refused_with_a_reason() {
 }
 
 /// `logmon_searches` in `/metrics`: searches and reports running.
-pub async fn running(fx: &Fixture) -> u64 {
-    let m = String::from_utf8(get(fx, "/metrics").await.body).unwrap();
+pub async fn running(d: &Daemon) -> u64 {
+    let m = String::from_utf8(get(d, "/metrics").await.body).unwrap();
     let line = m
         .lines()
         .find(|l| l.starts_with("logmon_searches "))
@@ -46,9 +46,9 @@ pub async fn running(fx: &Fixture) -> u64 {
     line[16..].parse().unwrap()
 }
 
-pub async fn wait_running(fx: &Fixture, n: u64, within: Duration) {
+pub async fn wait_running(d: &Daemon, n: u64, within: Duration) {
     let deadline = Instant::now() + within;
-    while running(fx).await != n {
+    while running(d).await != n {
         assert!(Instant::now() < deadline, "logmon_searches never became {n}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -57,8 +57,16 @@ pub async fn wait_running(fx: &Fixture, n: u64, within: Duration) {
 /// A search for `query` whose client reads its answer's head and then
 /// nothing: it holds its place until the returned socket is dropped.
 pub async fn stalled_search(fx: &Fixture, query: &str) -> TcpStream {
-    let mut stalled = TcpStream::connect(fx.addr).await.unwrap();
-    let request = format!("GET /search?{query} HTTP/1.1\r\nHost: {}\r\n\r\n", fx.addr);
+    let stalled = stalled_request(fx, query).await;
+    wait_running(fx, 1, Duration::from_secs(10)).await;
+    stalled
+}
+
+/// A request for `/search?query` of `d` whose client reads the head of a
+/// `200` and then nothing.
+pub async fn stalled_request(d: &Daemon, query: &str) -> TcpStream {
+    let mut stalled = TcpStream::connect(d.addr).await.unwrap();
+    let request = format!("GET /search?{query} HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr);
     stalled.write_all(request.as_bytes()).await.unwrap();
     let mut head = [0u8; 512];
     let n = stalled.read(&mut head).await.unwrap();
@@ -67,7 +75,6 @@ pub async fn stalled_search(fx: &Fixture, query: &str) -> TcpStream {
         "{}",
         String::from_utf8_lossy(&head[..n])
     );
-    wait_running(fx, 1, Duration::from_secs(10)).await;
     stalled
 }
 
