@@ -73,7 +73,7 @@
 //!   viewer and of nats-server, and the lines missing or duplicated at the
 //!   clients; then the same with nats-server killed halfway and restarted
 //!   3 s later: the catch-up, and missing or duplicated lines again. About
-//!   a minute (30 s with `--quick`).
+//!   1.5 minutes (half a minute with `--quick`), most of it the catch-up.
 //!
 //! `--quick` makes N 200,000, the steady run 5 s and the idle run 10 s.
 //!
