@@ -9,6 +9,8 @@
 //! latency is asked for. frontail's socket.io frames are matched by prefix.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -20,7 +22,6 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 
 use crate::histogram::Histogram;
-use crate::servers;
 use crate::workload::{TS_DIGITS, TS_MARK, now_ns};
 
 /// What a client is asked to do.
@@ -36,12 +37,25 @@ pub struct Job {
     pub ready: mpsc::Sender<()>,
     /// Stops the client early (deadline, end of an idle period).
     pub stop: CancellationToken,
+    /// A write time (`now_ns`; `u64::MAX` until set): [`Outcome::reached`]
+    /// notes when the client had every line written by then (with `latency`).
+    pub written_by: Arc<AtomicU64>,
+}
+
+impl Job {
+    /// A write time that every line is written by, until it is set.
+    pub fn no_mark() -> Arc<AtomicU64> {
+        Arc::new(AtomicU64::new(u64::MAX))
+    }
 }
 
 /// What a client saw.
 #[derive(Default)]
 pub struct Outcome {
+    /// Lines received, a line received twice counted twice.
     pub lines: u64,
+    /// Lines received again: their `seq` was below one already received.
+    pub duplicated: u64,
     /// Lines announced as skipped (`gap` frames).
     pub skipped: u64,
     /// Frames whose `seq` did not follow the previous frame (with `verify`,
@@ -50,20 +64,26 @@ pub struct Outcome {
     pub frames: u64,
     /// When the last expected line arrived.
     pub done: Option<Instant>,
+    /// When the last frame that began with a line written by `Job::written_by` arrived.
+    pub reached: Option<Instant>,
     pub latency: Histogram,
 }
 
 impl Outcome {
     pub fn merge(&mut self, o: Outcome) {
         self.lines += o.lines;
+        self.duplicated += o.duplicated;
         self.skipped += o.skipped;
         self.seq_errors += o.seq_errors;
         self.frames += o.frames;
-        self.done = match (self.done, o.done) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.done = self.done.max(o.done);
+        self.reached = self.reached.max(o.reached);
         self.latency.merge(&o.latency);
+    }
+
+    /// Lines received once at least.
+    pub fn distinct(&self) -> u64 {
+        self.lines - self.duplicated
     }
 }
 
@@ -88,7 +108,7 @@ impl Tally {
     }
 
     fn complete(&self) -> bool {
-        self.out.lines + self.out.skipped >= self.job.expect
+        self.out.distinct() + self.out.skipped >= self.job.expect
     }
 
     /// Counts a frame of `lines` lines (or a gap of `skipped`); notes when all have come.
@@ -154,17 +174,27 @@ impl Tally {
         }
     }
 
+    /// Notes a frame whose `seq` does not follow, and counts the lines it
+    /// holds that came before (numbered below the next expected).
     fn check_seq(&mut self, seq: u64, count: u64) {
         if seq != self.next_seq {
             self.out.seq_errors += 1;
         }
-        self.next_seq = seq + count;
+        self.out.duplicated += self.next_seq.saturating_sub(seq).min(count);
+        self.next_seq = self.next_seq.max(seq + count);
     }
 
+    /// Records every line's latency, and the frame's arrival as
+    /// `reached` when its first line was written by `Job::written_by`.
     fn record_latency(&mut self, text: &[u8]) {
         let now = now_ns();
+        let mut first = None;
         for ts in write_times(&self.mark, text) {
+            first.get_or_insert(ts);
             self.out.latency.record(now.saturating_sub(ts) / 1000);
+        }
+        if first.is_some_and(|ts| ts <= self.job.written_by.load(Ordering::Relaxed)) {
+            self.out.reached = Some(Instant::now());
         }
     }
 }
@@ -206,14 +236,16 @@ fn ws_err(e: tungstenite::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// A logmon client: `hello`, then counts lines until it has `job.expect` or is stopped.
-pub async fn logmon(url: String, job: Job) -> io::Result<Outcome> {
+/// A logmon client of `stream` on `port` (from now on, no backlog): `hello`,
+/// then counts lines until it has `job.expect` or is stopped.
+pub async fn logmon(port: u16, stream: String, job: Job) -> io::Result<Outcome> {
+    let url = format!("ws://127.0.0.1:{port}/ws?stream={stream}&backlog=0");
     let (mut ws, _) = connect_async(url.as_str()).await.map_err(ws_err)?;
     let hello = match ws.next().await {
         Some(Ok(Message::Text(t))) => t,
         other => return Err(io::Error::other(format!("expected hello, got {other:?}"))),
     };
-    let last_seq = hello_seq(&hello)?;
+    let last_seq = hello_seq(&hello, &stream)?;
     let _ = job.ready.send(()).await;
     let stop = job.stop.clone();
     let mut tally = Tally::new(job, last_seq + 1);
@@ -232,16 +264,16 @@ pub async fn logmon(url: String, job: Job) -> io::Result<Outcome> {
     Ok(tally.out)
 }
 
-/// The newest `seq` of the benchmark's stream, as `hello` announces it.
-pub fn hello_seq(text: &str) -> io::Result<u64> {
+/// The newest `seq` of stream `id`, as `hello` announces it.
+pub fn hello_seq(text: &str, id: &str) -> io::Result<u64> {
     let hello = match protocol::Message::decode(text) {
         Ok(protocol::Message::Hello(h)) => h,
         _ => return Err(io::Error::other(format!("expected hello, got {text:?}"))),
     };
-    let stream = hello.streams.iter().find(|s| s.id == servers::STREAM);
+    let stream = hello.streams.iter().find(|s| s.id == id);
     stream
         .map(|s| s.seq)
-        .ok_or_else(|| io::Error::other(format!("hello has no stream {:?}: {text}", servers::STREAM)))
+        .ok_or_else(|| io::Error::other(format!("hello has no stream {id:?}: {text}")))
 }
 
 /// A socket.io 2 client of frontail: joins the namespace `nsp` over a bare
@@ -296,6 +328,7 @@ where
 mod tests {
 
     use super::*;
+    use crate::servers;
 
     fn tally(expect: u64) -> Tally {
         let (ready, _) = mpsc::channel(1);
@@ -305,6 +338,7 @@ mod tests {
             verify: true,
             ready,
             stop: CancellationToken::new(),
+            written_by: Job::no_mark(),
         };
         Tally::new(job, 1)
     }
@@ -333,7 +367,18 @@ mod tests {
     fn notices_a_hole_in_seq() {
         let mut t = tally(10);
         t.logmon(&lines(3, &["a", "b"]));
-        assert_eq!(t.out.seq_errors, 1);
+        assert_eq!((t.out.seq_errors, t.out.duplicated), (1, 0));
+    }
+
+    #[test]
+    fn counts_lines_received_again() {
+        let mut t = tally(4);
+        t.logmon(&lines(1, &["a", "b", "c"]));
+        t.logmon(&lines(2, &["b", "c", "d"]));
+        assert_eq!((t.out.lines, t.out.duplicated, t.out.seq_errors), (6, 2, 1));
+        assert!(t.complete(), "4 distinct lines");
+        t.logmon(&lines(5, &["e"]));
+        assert_eq!(t.out.seq_errors, 1, "numbers run on after the highest");
     }
 
     #[test]
@@ -370,7 +415,9 @@ mod tests {
             epoch: "e1".to_string(),
             streams,
         };
-        assert_eq!(hello_seq(&protocol::Message::Hello(hello).encode()).unwrap(), 41);
-        assert!(hello_seq(&protocol::gap(servers::STREAM, 1, 1)).is_err());
+        let hello = protocol::Message::Hello(hello).encode();
+        assert_eq!(hello_seq(&hello, servers::STREAM).unwrap(), 41);
+        assert!(hello_seq(&hello, "web-1/access").is_err());
+        assert!(hello_seq(&protocol::gap(servers::STREAM, 1, 1), servers::STREAM).is_err());
     }
 }

@@ -58,38 +58,33 @@ async fn once(bench: &mut Bench, format: &str) -> io::Result<Follower> {
     let log = t.log.clone();
     let writer = tokio::task::spawn_blocking(move || workload::append_burst(&log, &data));
     let limit = Duration::from_secs_f64(bench.opts.deadline);
-    let end = wait_for_seq(t.server.port, n, limit).await?;
+    let end = wait_for_seq(t.server.port, servers::STREAM, n, limit).await?;
     let written = writer.await.map_err(io::Error::other)??;
     let span = meter.stop(&t.server, end).with_writer(written.cpu);
     let raw = raw_read_rate(&t.log)?;
     Ok(Follower { lines: n, span, raw })
 }
 
-/// Polls `/healthz` until the stream's `seq` reaches `n`; returns when it did.
-async fn wait_for_seq(port: u16, n: u64, limit: Duration) -> io::Result<Instant> {
+/// Polls `/healthz` until stream `id`'s `seq` reaches `n`; returns when it did.
+pub async fn wait_for_seq(port: u16, id: &str, n: u64, limit: Duration) -> io::Result<Instant> {
     let deadline = Instant::now() + limit;
     loop {
         let body = servers::http_get(port, "/healthz").await?;
-        if stream_seq(&body)? >= n {
+        if stream_seq(&body, id)? >= n {
             return Ok(Instant::now());
         }
         if Instant::now() > deadline {
-            return Err(io::Error::other(format!("the follower did not reach seq {n}: {body}")));
+            return Err(io::Error::other(format!("{id} did not reach seq {n}: {body}")));
         }
         tokio::time::sleep(HEALTHZ_POLL).await;
     }
 }
 
-/// The benchmark stream's newest `seq` in a `/healthz` body.
-fn stream_seq(body: &str) -> io::Result<u64> {
+/// Stream `id`'s newest `seq` in a `/healthz` body; 0 while it has no such stream.
+fn stream_seq(body: &str, id: &str) -> io::Result<u64> {
     let health: Health =
         serde_json::from_str(body).map_err(|e| io::Error::other(format!("/healthz answered {body:?}: {e}")))?;
-    health
-        .streams
-        .iter()
-        .find(|s| s.id == servers::STREAM)
-        .map(|s| s.seq)
-        .ok_or_else(|| io::Error::other(format!("/healthz has no stream {:?}: {body}", servers::STREAM)))
+    Ok(health.streams.iter().find(|s| s.id == id).map_or(0, |s| s.seq))
 }
 
 /// Lines/s of reading `path` from the page cache (best of three).
@@ -129,7 +124,8 @@ mod tests {
             ],
         };
         let body = serde_json::to_string(&health).unwrap();
-        assert_eq!(super::stream_seq(&body).unwrap(), 42);
-        assert!(super::stream_seq("not json").is_err());
+        assert_eq!(super::stream_seq(&body, servers::STREAM).unwrap(), 42);
+        assert_eq!(super::stream_seq(&body, "web-1/access").unwrap(), 0);
+        assert!(super::stream_seq("not json", servers::STREAM).is_err());
     }
 }

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -126,9 +127,7 @@ impl Bench {
 
     /// Starts a server whose stream is in `format` (logmon only).
     pub async fn start_as(&mut self, kind: Kind, format: &str) -> io::Result<Target> {
-        self.runs += 1;
-        let dir = self.scratch.path().join(format!("run{}", self.runs));
-        std::fs::create_dir_all(&dir)?;
+        let dir = self.run_dir()?;
         let log = dir.join("access.log");
         std::fs::write(&log, b"")?;
         match kind {
@@ -147,8 +146,51 @@ impl Bench {
         }
     }
 
+    /// A new, empty directory for one run's files, removed with the benchmark's scratch directory.
+    pub fn run_dir(&mut self) -> io::Result<PathBuf> {
+        self.runs += 1;
+        let dir = self.scratch.path().join(format!("run{}", self.runs));
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
     /// Connects `n` clients and waits until each is subscribed.
     pub async fn connect(&self, t: &Target, n: usize, expect: u64, latency: bool) -> io::Result<Clients> {
+        let port = t.server.port;
+        let job = (expect, latency, Job::no_mark());
+        self.connect_each(n, job, |_, job| match t.kind {
+            Kind::Logmon => tokio::spawn(client::logmon(port, servers::STREAM.to_string(), job)),
+            Kind::Frontail => tokio::spawn(client::frontail(port, t.nsp.clone(), job)),
+        })
+        .await
+    }
+
+    /// Connects `n` logmon clients of the server on `port`, spread evenly
+    /// over `streams` (client `i` follows stream `i % streams.len()`), each
+    /// measuring latency and noting when it had every line written by `written_by`.
+    pub async fn connect_streams(
+        &self,
+        port: u16,
+        streams: &[String],
+        n: usize,
+        expect: u64,
+        written_by: Arc<AtomicU64>,
+    ) -> io::Result<Clients> {
+        self.connect_each(n, (expect, true, written_by), |i, job| {
+            let stream = streams[i % streams.len()].clone();
+            tokio::spawn(client::logmon(port, stream, job))
+        })
+        .await
+    }
+
+    /// Starts `n` clients, each by `spawn` (its index, its [`Job`] of
+    /// `expect`, `latency` and `written_by`), and waits until each is subscribed.
+    async fn connect_each(
+        &self,
+        n: usize,
+        (expect, latency, written_by): (u64, bool, Arc<AtomicU64>),
+        spawn: impl Fn(usize, Job) -> JoinHandle<io::Result<Outcome>>,
+    ) -> io::Result<Clients> {
         let (ready, mut ready_rx) = mpsc::channel(n.max(1));
         let stop = CancellationToken::new();
         let job = Job {
@@ -157,16 +199,9 @@ impl Bench {
             verify: self.opts.verify,
             ready,
             stop: stop.clone(),
+            written_by,
         };
-        let handles = (0..n)
-            .map(|_| match t.kind {
-                Kind::Logmon => {
-                    let url = format!("ws://127.0.0.1:{}/ws?backlog=0", t.server.port);
-                    tokio::spawn(client::logmon(url, job.clone()))
-                }
-                Kind::Frontail => tokio::spawn(client::frontail(t.server.port, t.nsp.clone(), job.clone())),
-            })
-            .collect();
+        let handles = (0..n).map(|i| spawn(i, job.clone())).collect();
         drop(job);
         let clients = Clients { handles, stop };
         for _ in 0..n {

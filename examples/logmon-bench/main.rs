@@ -64,13 +64,24 @@
 //!   made once in `<target>/bench-history/`): milliseconds a page without
 //!   and with the index of access points into `.gz` files, and the index's
 //!   memory. Under half a minute once the file exists.
+//! - **fleet** (only when named: `--sections fleet`; it needs Debian's
+//!   `nats-server`, and says so and skips itself without it): a fleet on
+//!   NATS JetStream on this machine, 3 agents × `--rate` lines/s for the
+//!   steady run's seconds into one viewer with `--steady-clients` clients:
+//!   latency from the write on an agent's host to a client's receipt, the
+//!   CPU of each agent per line beside a logmon's without `[fleet]`, of the
+//!   viewer and of nats-server, and the lines missing or duplicated at the
+//!   clients; then the same with nats-server killed halfway and restarted
+//!   3 s later: the catch-up, and missing or duplicated lines again. About
+//!   1.5 minutes (half a minute with `--quick`), most of it the catch-up.
 //!
 //! `--quick` makes N 200,000, the steady run 5 s and the idle run 10 s.
 //!
 //! The clients run in this process on a multi-threaded tokio runtime
 //! (tokio-tungstenite). They count a `lines` frame's items without decoding
 //! it (`--verify` decodes every frame too, to check that count) and check
-//! that `seq` runs on; lines announced by `gap` frames are counted apart.
+//! that `seq` runs on, counting the lines received twice; lines announced
+//! by `gap` frames are counted apart.
 //! The clients' CPU (this process's, less the log writer's thread) is
 //! printed; the notes say when the machine's CPU was saturated or the
 //! clients needed as much of it as the server: the rates are then lower
@@ -80,7 +91,7 @@
 //!
 //! Layout: [`opts`] reads the command line; [`harness`] starts servers and
 //! connects clients, and [`meter`] takes CPU and memory over a span; the
-//! sections [`burst`], [`steady`], [`idle`] and [`follower`] measure and
+//! sections ([`burst`], [`steady`], [`fleet`] and the others) measure and
 //! return figures, which [`report`] alone turns into the rows and notes of
 //! the [`table`]. The clients are in [`client`] (latencies in
 //! [`histogram`]), the log lines and their writers in [`workload`], the
@@ -88,6 +99,7 @@
 
 mod burst;
 mod client;
+mod fleet;
 mod follower;
 mod goaccess;
 mod harness;
@@ -179,6 +191,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     }
     if bench.opts.runs(Section::Goaccess) {
         report::goaccess(&mut table, &goaccess::run(bench, bench.opts.goaccess_mib()).await?);
+    }
+    if bench.opts.runs(Section::Fleet) {
+        report::fleet(&mut table, fleet::run(bench).await?.as_ref());
     }
     Ok(table)
 }

@@ -27,7 +27,7 @@ use crate::harness::{Bench, Kind};
 use crate::histogram::Histogram;
 use crate::meter::{Meter, Span};
 use crate::workload::{TS_MARK, now_ns, write_steady};
-use crate::{procfs, steady};
+use crate::{procfs, servers, steady};
 
 /// What the clients saw, together.
 #[derive(Default)]
@@ -182,7 +182,7 @@ impl Conn {
         let mut seen = seen.borrow_mut();
         if payload.starts_with(b"{\"type\":\"hello\"") {
             let text = std::str::from_utf8(payload).map_err(io::Error::other)?;
-            self.next_seq = Some(hello_seq(text)? + 1);
+            self.next_seq = Some(hello_seq(text, servers::STREAM)? + 1);
         } else if payload.starts_with(b"{\"type\":\"lines\"") {
             let n = items(&memmem::Finder::new(b"\",\""), payload);
             self.check(&mut seen, seq, n);

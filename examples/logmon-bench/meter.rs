@@ -1,5 +1,6 @@
-//! CPU and wall time over one measured span: the server's, the benchmark's
-//! own (clients and log writer apart) and the rest of the machine's.
+//! CPU and wall time over one measured span: the server's (or the sum of
+//! several servers', each also apart), the benchmark's own (clients and
+//! log writer apart) and the rest of the machine's.
 
 use std::time::{Duration, Instant};
 
@@ -9,13 +10,17 @@ use crate::servers::Server;
 /// CPU and wall time over one measured span.
 pub struct Span {
     pub wall: Duration,
+    /// The servers' CPU, together.
     pub server: Duration,
+    /// Each server's CPU, in the order they were given.
+    pub each: Vec<Duration>,
     /// This process but its log writer: the clients.
     pub bench: Duration,
     /// The thread that wrote the log lines.
     pub writer: Duration,
     pub others: Duration,
-    /// The server's usage at the end (RSS, peak), with `switches` over the span.
+    /// The server's usage at the end (RSS, peak), with `cpu` and `switches`
+    /// over the span; summed over the servers.
     pub end: Usage,
 }
 
@@ -49,15 +54,20 @@ impl Span {
 /// Snapshot at the start of a span.
 pub struct Meter {
     t0: Instant,
-    server: Usage,
+    servers: Vec<Usage>,
     bench: Duration,
     machine: MachineCpu,
 }
 
 impl Meter {
     pub fn start(server: &Server) -> Meter {
+        Meter::start_all(&[server])
+    }
+
+    /// Starts a span over several servers, stopped by [`Meter::stop_all`] with the same ones.
+    pub fn start_all(servers: &[&Server]) -> Meter {
         Meter {
-            server: server.usage(),
+            servers: servers.iter().map(|s| s.usage()).collect(),
             bench: procfs::self_cpu(),
             machine: procfs::machine_cpu(),
             t0: Instant::now(),
@@ -66,20 +76,31 @@ impl Meter {
 
     /// The span from the start to `end` (CPU is read now).
     pub fn stop(&self, server: &Server, end: Instant) -> Span {
-        let usage = server.usage();
-        let server_cpu = usage.cpu.saturating_sub(self.server.cpu);
+        self.stop_all(&[server], end)
+    }
+
+    /// The span of the servers given at the start, in the same order.
+    pub fn stop_all(&self, servers: &[&Server], end: Instant) -> Span {
+        let usages = servers.iter().zip(&self.servers).map(|(s, before)| {
+            let now = s.usage();
+            Usage {
+                cpu: now.cpu.saturating_sub(before.cpu),
+                switches: now.switches.saturating_sub(before.switches),
+                ..now
+            }
+        });
+        let usages: Vec<Usage> = usages.collect();
+        let server_cpu = usages.iter().map(|u| u.cpu).sum();
         let bench = procfs::self_cpu().saturating_sub(self.bench);
         let busy = procfs::machine_cpu().busy_since(self.machine);
         Span {
             wall: end.duration_since(self.t0),
             server: server_cpu,
+            each: usages.iter().map(|u| u.cpu).collect(),
             bench,
             writer: Duration::ZERO,
             others: busy.saturating_sub(server_cpu + bench),
-            end: Usage {
-                switches: usage.switches.saturating_sub(self.server.switches),
-                ..usage
-            },
+            end: usages.into_iter().fold(Usage::default(), Usage::add),
         }
     }
 }

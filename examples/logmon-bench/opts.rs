@@ -89,6 +89,8 @@ pub enum Section {
     History,
     /// Not in the default list: GoAccess takes about a minute.
     Goaccess,
+    /// Not in the default list: it needs nats-server, and takes about a minute.
+    Fleet,
 }
 
 impl Opts {

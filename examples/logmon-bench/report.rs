@@ -13,11 +13,13 @@ use crate::table::{self, Better, Row, Table, Verdict};
 use crate::{procfs, servers};
 
 mod fanout;
+mod fleet;
 mod goaccess;
 mod history;
 mod parsing;
 mod search;
 pub use fanout::{many, slow};
+pub use fleet::fleet;
 pub use goaccess::goaccess;
 pub use history::history;
 pub use parsing::parsing;

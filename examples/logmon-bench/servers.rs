@@ -1,5 +1,6 @@
 //! The servers under test, started as real processes: logmon's release
-//! binary, and frontail 4.9.2 installed from npm into the target directory.
+//! binary, frontail 4.9.2 installed from npm into the target directory,
+//! and Debian's `nats-server` for the fleet.
 
 use std::fs;
 use std::io::{self, BufRead, BufReader};
@@ -23,6 +24,8 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const FRONTAIL_VERSION: &str = "4.9.2";
 /// The id of the one stream logmon is configured with.
 pub const STREAM: &str = "access";
+/// Debian's `nats-server` (in /usr/sbin, not on every user's PATH).
+pub const NATS_SERVER: &str = "/usr/sbin/nats-server";
 
 /// A running server process, stopped (SIGTERM, then SIGKILL) on drop.
 pub struct Server {
@@ -45,6 +48,12 @@ impl Server {
             procfs::usage(pid)
         };
         u.unwrap_or_default()
+    }
+
+    /// SIGKILL, as a crash: the process has no chance to flush or say goodbye.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn stop(&mut self) {
@@ -75,15 +84,23 @@ impl Drop for Server {
 /// (`nginx-combined`: parsed and counted; `plain`: neither); waits for `listening on`.
 pub fn start_logmon(bin: &Path, dir: &Path, log: &Path, format: &str) -> io::Result<Server> {
     let config = dir.join("logmon.toml");
-    fs::write(
-        &config,
-        format!(
-            "log_level = \"info\"\n[[stream]]\nid = {STREAM:?}\npath = {:?}\nformat = {format:?}\n",
-            log.display().to_string()
-        ),
-    )?;
+    fs::write(&config, logmon_config(log, format))?;
+    start_logmon_with(bin, &config, "logmon")
+}
+
+/// The configuration of [`start_logmon`]: the one stream [`STREAM`] of `log` in `format`.
+pub fn logmon_config(log: &Path, format: &str) -> String {
+    format!(
+        "log_level = \"info\"\n[[stream]]\nid = {STREAM:?}\npath = {:?}\nformat = {format:?}\n",
+        log.display().to_string()
+    )
+}
+
+/// Starts logmon with the configuration file `config` on a free loopback
+/// port; waits for `listening on`. Its warnings are passed on as `name`'s.
+pub fn start_logmon_with(bin: &Path, config: &Path, name: &str) -> io::Result<Server> {
     let mut cmd = Command::new(bin);
-    cmd.args(["--listen", "127.0.0.1:0", "--config"]).arg(&config);
+    cmd.args(["--listen", "127.0.0.1:0", "--config"]).arg(config);
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         // The daemon refuses root unless told; the benchmark measures, it does not deploy.
@@ -96,13 +113,13 @@ pub fn start_logmon(bin: &Path, dir: &Path, log: &Path, format: &str) -> io::Res
         .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", bin.display())))?;
     let (tx, rx) = mpsc::channel();
-    drain_stderr(child.stderr.take().expect("piped"), tx);
+    drain_stderr(child.stderr.take().expect("piped"), name.to_string(), tx);
     let port = match rx.recv_timeout(START_TIMEOUT) {
         Ok(port) => port,
         Err(_) => {
             let _ = child.kill();
             let status = child.wait()?;
-            return Err(io::Error::other(format!("logmon did not start listening ({status})")));
+            return Err(io::Error::other(format!("{name} did not start listening ({status})")));
         }
     };
     Ok(Server {
@@ -113,14 +130,14 @@ pub fn start_logmon(bin: &Path, dir: &Path, log: &Path, format: &str) -> io::Res
 }
 
 /// Reads the daemon's log until it closes: reports the port of `listening on
-/// http://127.0.0.1:PORT/` and passes warnings and errors on.
-fn drain_stderr(pipe: impl io::Read + Send + 'static, tx: mpsc::Sender<u16>) {
+/// http://127.0.0.1:PORT/` and passes warnings and errors on as `name`'s.
+fn drain_stderr(pipe: impl io::Read + Send + 'static, name: String, tx: mpsc::Sender<u16>) {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             if let Some(port) = listening_port(&line) {
                 let _ = tx.send(port);
             } else if line.contains("WARN") || line.contains("ERROR") || !line.starts_with('[') {
-                eprintln!("logmon: {line}");
+                eprintln!("{name}: {line}");
             }
         }
     });
@@ -178,12 +195,43 @@ pub async fn start_frontail(script: &Path, log: &Path) -> io::Result<Server> {
         port,
         with_children: true,
     };
+    wait_listening(server, "frontail").await
+}
+
+/// Whether Debian's `nats-server` is installed.
+pub fn nats_installed() -> bool {
+    Command::new(NATS_SERVER).arg("--version").output().is_ok()
+}
+
+/// Starts `nats-server -js` on loopback's `port`, JetStream's file store
+/// in `store` (the same port and store start it again after a crash), and
+/// waits until it accepts connections.
+pub async fn start_nats(store: &Path, port: u16) -> io::Result<Server> {
+    let child = Command::new(NATS_SERVER)
+        .args(["-js", "-sd"])
+        .arg(store)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("{NATS_SERVER}: {e}")))?;
+    let server = Server {
+        child,
+        port,
+        with_children: false,
+    };
+    wait_listening(server, "nats-server").await
+}
+
+/// Returns `server` once its port accepts connections.
+async fn wait_listening(server: Server, name: &str) -> io::Result<Server> {
     let deadline = Instant::now() + START_TIMEOUT;
-    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while TcpStream::connect(("127.0.0.1", server.port)).await.is_err() {
         if Instant::now() > deadline {
-            return Err(io::Error::other("frontail did not start listening"));
+            return Err(io::Error::other(format!("{name} did not start listening")));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(server)
 }
@@ -199,7 +247,8 @@ pub async fn frontail_namespace(port: u16) -> io::Result<String> {
     Ok(nsp.to_string())
 }
 
-fn free_port() -> io::Result<u16> {
+/// A port of loopback that nothing listens on now.
+pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -213,6 +262,12 @@ pub async fn http_get(port: u16, path: &str) -> io::Result<String> {
     let text = String::from_utf8_lossy(&resp);
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     Ok(body.to_string())
+}
+
+/// The value of the first sample named `name` in a `/metrics` body (0 if none).
+pub fn sample(metrics: &str, name: &str) -> u64 {
+    let line = metrics.lines().find(|l| l.starts_with(name) && !l.starts_with('#'));
+    line.and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0)
 }
 
 #[cfg(test)]

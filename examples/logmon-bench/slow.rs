@@ -46,8 +46,8 @@ pub async fn run(bench: &mut Bench) -> io::Result<Slow> {
     Ok(Slow {
         alone,
         beside,
-        from_disk: sample(&metrics, "logmon_lines_from_disk_total"),
-        gaps: sample(&metrics, "logmon_gaps_total"),
+        from_disk: servers::sample(&metrics, "logmon_lines_from_disk_total"),
+        gaps: servers::sample(&metrics, "logmon_gaps_total"),
     })
 }
 
@@ -91,10 +91,4 @@ async fn read_slowly(mut s: TcpStream, stop: CancellationToken) -> io::Result<()
         }
     }
     Ok(())
-}
-
-/// The value of an unlabelled-but-for-stream sample named `name`.
-fn sample(metrics: &str, name: &str) -> u64 {
-    let line = metrics.lines().find(|l| l.starts_with(name) && !l.starts_with('#'));
-    line.and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0)
 }

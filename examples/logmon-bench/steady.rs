@@ -13,7 +13,7 @@ use crate::workload;
 /// How long clients may take to receive the last steady lines after the writer stops.
 pub const DRAIN: Duration = Duration::from_secs(10);
 /// How long the clients are left connected before the writer starts.
-const SETTLE: Duration = Duration::from_millis(200);
+pub const SETTLE: Duration = Duration::from_millis(200);
 
 /// One steady run's outcome.
 pub struct Steady {
