@@ -1,12 +1,15 @@
 //! The way to the NATS servers: a client connected out with the `[fleet]`
 //! section's credentials and TLS, and the JetStream stream that holds the
-//! fleet's lines, created with its limits by whoever comes first.
+//! fleet's lines, created with its limits by whoever comes first; and a
+//! count of the connections made, which a viewer watches (a server that
+//! restarted has lost its consumer).
 
 use std::time::Duration;
 
 use async_nats::jetstream::stream::{self, DiscardPolicy, StorageType};
 use async_nats::jetstream::{self, Context};
-use async_nats::{Client, ConnectOptions};
+use async_nats::{Client, ConnectOptions, Event};
+use tokio::sync::watch;
 
 use super::names;
 use crate::config::{FleetAuth, FleetConfig};
@@ -21,13 +24,22 @@ pub struct Link {
     pub client: Client,
     pub js: Context,
     pub config: FleetConfig,
+    /// Connections made so far: it changes when the client connects again.
+    pub connections: watch::Receiver<u64>,
 }
 
 impl Link {
     /// Connects out; while the servers cannot be reached, the client keeps
     /// trying in the background and requests fail until it is connected.
     pub async fn connect(config: &FleetConfig) -> Result<Link, String> {
+        let (connected, connections) = watch::channel(0);
         let mut options = ConnectOptions::new()
+            .event_callback(move |event| {
+                if matches!(event, Event::Connected) {
+                    connected.send_modify(|n| *n += 1);
+                }
+                async {}
+            })
             .name(format!("logmon {}", config.host))
             // Replies (acknowledgements, a viewer's messages) come to inboxes
             // of the host's own, which an account can keep for it alone.
@@ -58,6 +70,7 @@ impl Link {
             js: jetstream::new(client.clone()),
             client,
             config: config.clone(),
+            connections,
         })
     }
 

@@ -1,8 +1,10 @@
 //! The viewer: every host's streams read from JetStream and served as
 //! `HOST/STREAM` hub streams (`fed.rs`), by an ordered consumer of its own
 //! (nothing is kept on the server for it; each viewer reads
-//! independently). When the consumer fails (NATS restarted or
-//! unreachable), a new one starts after the last message taken.
+//! independently). When the consumer fails (NATS unreachable), or the
+//! client connects again (a server that restarted has lost the consumer,
+//! which the consumer itself would notice only by missed heartbeats, 15 s
+//! and more later), a new one starts after the last message taken.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,8 +60,11 @@ impl Viewer {
         }
     }
 
-    /// One consumer, from the message after the last one taken, until it fails.
+    /// One consumer, from the message after the last one taken, until it
+    /// fails or the client connects again.
     async fn consume(&mut self) -> Result<(), String> {
+        let mut connections = self.link.connections.clone();
+        connections.mark_unchanged();
         let stream = self.link.stream().await?;
         let config = pull::OrderedConfig {
             filter_subject: names::every_subject(),
@@ -82,7 +87,14 @@ impl Viewer {
             self.last + 1
         );
         loop {
-            let message = match messages.next().await {
+            let next = tokio::select! {
+                next = messages.next() => next,
+                _ = connections.changed() => {
+                    log::info!("fleet: connected again to NATS: a new consumer");
+                    return Ok(());
+                }
+            };
+            let message = match next {
                 Some(Ok(m)) => m,
                 Some(Err(e)) => return Err(format!("reading {}: {e}", self.link.config.stream)),
                 None => return Err(format!("reading {}: the consumer ended", self.link.config.stream)),
