@@ -15,11 +15,13 @@ use crate::search_bounds::{running, stalled_request, wait_running};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_s_history_is_the_agent_s_own() {
     let Some(nats) = Nats::start(None) else { return };
-    let servers = format!("servers = [\"{}\"]\n", nats.url());
-    let mut host = Host::new("web-1", &servers);
-    let agent = host.start();
-    let dir = TestDir::new();
-    let view = viewer(&dir, &servers);
+    let OneHost {
+        servers,
+        mut host,
+        agent,
+        dir,
+        view,
+    } = OneHost::start(&nats);
     host.write(300);
     wait_all(&view, std::slice::from_ref(&host)).await;
     for ask in ["before=seq:200&limit=50", "after=seq:250", "around=seq:10&limit=7"] {
@@ -66,11 +68,9 @@ fn found(body: &[u8]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_s_search_is_the_agent_s_own() {
     let Some(nats) = Nats::start(None) else { return };
-    let servers = format!("servers = [\"{}\"]\n", nats.url());
-    let mut host = Host::new("web-1", &servers);
-    let agent = host.start();
-    let dir = TestDir::new();
-    let view = viewer(&dir, &servers);
+    let OneHost {
+        mut host, agent, view, ..
+    } = OneHost::start(&nats);
     host.write(3000);
     host.rotate();
     host.write(2000);

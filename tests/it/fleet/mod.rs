@@ -149,6 +149,33 @@ impl Host {
     }
 }
 
+/// One host, `web-1`, with its agent, and a viewer (its directory kept), on `nats`.
+pub struct OneHost {
+    /// The `[fleet]` keys that name the server.
+    pub servers: String,
+    pub host: Host,
+    pub agent: Daemon,
+    pub dir: TestDir,
+    pub view: Daemon,
+}
+
+impl OneHost {
+    pub fn start(nats: &Nats) -> OneHost {
+        let servers = format!("servers = [\"{}\"]\n", nats.url());
+        let host = Host::new("web-1", &servers);
+        let agent = host.start();
+        let dir = TestDir::new();
+        let view = viewer(&dir, &servers);
+        OneHost {
+            servers,
+            host,
+            agent,
+            dir,
+            view,
+        }
+    }
+}
+
 /// Starts a viewer in `dir` whose `[fleet]` section has `fleet` besides its role.
 pub fn viewer(dir: &TestDir, fleet: &str) -> Daemon {
     let config = dir.path("viewer.toml");
