@@ -62,6 +62,7 @@ pub async fn answer(link: Arc<Link>, state: Arc<State>, shutdown: Shutdown) {
 }
 
 /// A viewer's way to ask agents for their history.
+#[derive(Clone)]
 pub struct Asker {
     pub(super) client: Client,
 }

@@ -20,6 +20,7 @@
 //! so, with the matches and progress relayed until then.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,7 +65,7 @@ struct Running {
 #[derive(Default)]
 pub struct Searches {
     running: Mutex<HashMap<u64, Running>>,
-    numbered: Mutex<u64>,
+    numbered: AtomicU64,
 }
 
 impl Searches {
@@ -109,11 +110,7 @@ impl Searches {
             Ok(rx) => rx,
             Err((code, reason)) => return (status(code), Bytes::from(reason)),
         };
-        let n = {
-            let mut numbered = self.numbered.lock().expect("searches");
-            *numbered += 1;
-            *numbered
-        };
+        let n = self.numbered.fetch_add(1, Ordering::Relaxed) + 1;
         let running = Running {
             rx,
             left: Bytes::new(),
@@ -181,9 +178,7 @@ impl Asker {
             return Some(Err((code, String::from_utf8_lossy(&opened.payload).into_owned())));
         };
         let (tx, rx) = mpsc::channel(2);
-        let asker = Asker {
-            client: self.client.clone(),
-        };
+        let asker = self.clone();
         tokio::spawn(async move { asker.relay(&subject, &host, number, tx).await });
         Some(Ok(rx))
     }
