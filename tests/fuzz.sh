@@ -6,14 +6,14 @@
 # reader of a stream's files (plain and gzip alike). Installs
 # cargo-fuzz from crates.io when it is missing.
 #
-#   tests/fuzz.sh                 every target for FUZZ_SECONDS (default 60) each
+#   tests/fuzz.sh                 every target for FUZZ_SECONDS (default 30) each
 #   FUZZ_SECONDS=600 tests/fuzz.sh lines    one target, longer
 #
 # The seed corpus in fuzz/corpus/ is read, never written: new inputs go to a
 # temporary directory. A crash leaves its input in fuzz/artifacts/ and fails.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
-secs="${FUZZ_SECONDS:-60}"
+secs="${FUZZ_SECONDS:-30}"
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=(lines query config frames nginx layout search terms archive)
 

@@ -10,7 +10,7 @@
 #   5. alerts: the shipped alerting rules (promtool test rules), Alertmanager
 #      route and Grafana dashboard; a real nginx's 5xx burst fires a rule in a
 #      real Prometheus and a real Alertmanager delivers it to a webhook;
-#   6. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 60);
+#   6. fuzzing: each cargo fuzz target for FUZZ_SECONDS (default 30);
 #   7. system: the .deb built, linted, installed and exercised on booted Debian
 #      bookworm and trixie containers with systemd, nginx and logrotate (needs root).
 # Each part installs what it needs on a fresh Debian machine. Long runs are
