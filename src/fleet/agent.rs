@@ -196,7 +196,7 @@ impl Publisher {
 
     fn headers(&self, position: &Position) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        position.write(&mut headers);
+        position.write(&self.subject, &mut headers);
         format::write(&self.stream.layout(), &mut headers);
         headers.insert(PATH, self.stream.path.to_string_lossy().as_ref());
         headers

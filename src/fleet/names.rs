@@ -6,7 +6,7 @@ use async_nats::HeaderMap;
 /// Every subject of the fleet's lines starts with this.
 const PREFIX: &str = "logmon.lines";
 
-/// JetStream's de-duplication header: `EPOCH:SEQ`.
+/// JetStream's de-duplication header: `SUBJECT:EPOCH:SEQ`.
 pub const MSG_ID: &str = "Nats-Msg-Id";
 pub const EPOCH: &str = "Logmon-Epoch";
 /// The number of the message's first line, and how many lines it holds.
@@ -74,9 +74,12 @@ impl Position {
         self.seq + self.count
     }
 
-    /// Writes the position and the de-duplication id.
-    pub fn write(&self, headers: &mut HeaderMap) {
-        headers.insert(MSG_ID, format!("{}:{}", self.epoch, self.seq).as_str());
+    /// Writes the position and the de-duplication id of a message on
+    /// `subject`. The id names the subject: JetStream's duplicate window is
+    /// the whole stream's, where every stream of an agent numbers from 1 in
+    /// the same epoch (and cloned hosts may share an epoch).
+    pub fn write(&self, subject: &str, headers: &mut HeaderMap) {
+        headers.insert(MSG_ID, format!("{subject}:{}:{}", self.epoch, self.seq).as_str());
         headers.insert(EPOCH, self.epoch.as_str());
         headers.insert(SEQ, self.seq.to_string().as_str());
         headers.insert(COUNT, self.count.to_string().as_str());
@@ -120,8 +123,8 @@ mod tests {
             count: 7,
         };
         let mut h = HeaderMap::new();
-        p.write(&mut h);
-        assert_eq!(header(&h, MSG_ID), Some("18b-4242:1042"));
+        p.write("logmon.lines.web-1.access", &mut h);
+        assert_eq!(header(&h, MSG_ID), Some("logmon.lines.web-1.access:18b-4242:1042"));
         assert_eq!(Position::read(&h), Some(p.clone()));
         assert_eq!(p.end(), 1049);
         h.insert(SEQ, "x");

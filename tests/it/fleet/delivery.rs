@@ -115,3 +115,33 @@ async fn nats_away_for_a_minute_while_the_file_is_written_and_rotated_twice() {
     wait_all(&view, std::slice::from_ref(&host)).await;
     assert_viewer_has_all(&view, std::slice::from_ref(&host)).await;
 }
+
+/// An agent's streams number their lines from 1 in the same epoch: each
+/// message's de-duplication id names its subject, so the first messages
+/// of two streams are not taken for each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_of_an_agent_arrives_whole() {
+    let Some(nats) = Nats::start(None) else { return };
+    let servers = format!("servers = [\"{}\"]\n", nats.url());
+    let mut host = Host::new("web-1", &servers);
+    let config = host.dir.path("logmon.toml");
+    let errors = host.dir.path("error.log");
+    std::fs::write(&errors, "").unwrap();
+    let second = format!("[[stream]]\nid = \"error\"\npath = {errors:?}\nformat = \"plain\"\n\n[fleet]");
+    let text = std::fs::read_to_string(&config).unwrap().replace("[fleet]", &second);
+    std::fs::write(&config, text).unwrap();
+    let _agent = host.start();
+    let dir = TestDir::new();
+    let view = viewer(&dir, &servers);
+    let error_lines: Vec<String> = (0..100).map(|i| format!("web-1 error {i:06}")).collect();
+    for round in 0..5 {
+        host.write(20);
+        host.dir.append("error.log", &error_lines[round * 20..round * 20 + 20]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_all(&view, std::slice::from_ref(&host)).await;
+    assert_viewer_has_all(&view, std::slice::from_ref(&host)).await;
+    let mut client = Client::connect(&view, "stream=web-1/error&backlog=100000&stats=0").await;
+    let got = client.expect_lines("web-1/error", 100, LINES_TIMEOUT).await;
+    assert_exact(&got, &error_lines);
+}
