@@ -11,6 +11,7 @@ mod fed;
 mod format;
 mod history;
 mod link;
+mod merged;
 mod names;
 mod search;
 mod viewer;

@@ -244,7 +244,7 @@ impl Seen {
         for line in self.partial[..whole].split(|&b| b == b'\n') {
             match serde_json::from_slice::<SearchItem>(line) {
                 Ok(SearchItem::Match { .. }) => self.matches += 1,
-                Ok(SearchItem::Progress { scanned, total }) => (self.scanned, self.total) = (scanned, total),
+                Ok(SearchItem::Progress { scanned, total, .. }) => (self.scanned, self.total) = (scanned, total),
                 _ => {}
             }
         }

@@ -10,7 +10,9 @@
 //!   `-`, `@`, a tab or a carriage return prefixed with `'` so that a
 //!   spreadsheet does not read it as a formula; a search cut short (limit,
 //!   budget) or with files it could not read ends with one line starting
-//!   with `#` that says so.
+//!   with `#` that says so. A search of every host of a fleet (`*/STREAM`)
+//!   has a column more, `time,stream,cursor,text`: the host's stream whose
+//!   `/history` takes the cursor.
 //!
 //! The search's NDJSON chunks (whole lines, `ndjson.rs`) are rewritten by a
 //! task between the search's channel and the response's, as they come: a
@@ -62,7 +64,7 @@ pub fn take_format(query: &str) -> Result<(String, Option<Format>), Refused> {
 /// search sends to `rx`, rewritten as it comes.
 pub fn download(rx: mpsc::Receiver<Bytes>, format: Format, stream: &str) -> Resp {
     let (tx, out) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    tokio::spawn(relay(rx, tx, format));
+    tokio::spawn(relay(rx, tx, format, stream.starts_with("*/")));
     let mut resp = streamed(out);
     let (kind, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
@@ -85,20 +87,26 @@ fn file_name(stream: &str) -> String {
 }
 
 /// Passes the search's chunks on, rewritten, until it ends or the client leaves.
-async fn relay(mut rx: mpsc::Receiver<Bytes>, tx: mpsc::Sender<Bytes>, format: Format) {
-    if format == Format::Csv && tx.send(Bytes::from_static(b"time,cursor,text\r\n")).await.is_err() {
+async fn relay(mut rx: mpsc::Receiver<Bytes>, tx: mpsc::Sender<Bytes>, format: Format, hosts: bool) {
+    let header: &[u8] = if hosts {
+        b"time,stream,cursor,text\r\n"
+    } else {
+        b"time,cursor,text\r\n"
+    };
+    if format == Format::Csv && tx.send(Bytes::from_static(header)).await.is_err() {
         return;
     }
     while let Some(chunk) = rx.recv().await {
-        let out = rewrite(&chunk, format);
+        let out = rewrite(&chunk, format, hosts);
         if !out.is_empty() && tx.send(Bytes::from(out)).await.is_err() {
             return;
         }
     }
 }
 
-/// A chunk of whole NDJSON lines of a search, in `format`.
-fn rewrite(chunk: &[u8], format: Format) -> Vec<u8> {
+/// A chunk of whole NDJSON lines of a search, in `format`; with each
+/// match's stream (`hosts`: a search of every host).
+fn rewrite(chunk: &[u8], format: Format, hosts: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(chunk.len());
     for line in lines(chunk) {
         let line = &chunk[line];
@@ -111,9 +119,20 @@ fn rewrite(chunk: &[u8], format: Format) -> Vec<u8> {
                 out.extend_from_slice(line);
                 out.push(b'\n');
             }
-            (Format::Csv, SearchItem::Match { text, cursor, time }) => {
+            (
+                Format::Csv,
+                SearchItem::Match {
+                    text,
+                    cursor,
+                    time,
+                    stream,
+                },
+            ) => {
                 let time = time.map(rfc3339).unwrap_or_default();
-                csv_row(&mut out, &[&time, &cursor, &text]);
+                match hosts {
+                    true => csv_row(&mut out, &[&time, &stream.unwrap_or_default(), &cursor, &text]),
+                    false => csv_row(&mut out, &[&time, &cursor, &text]),
+                }
             }
             (Format::Csv, done) => out.extend_from_slice(ending(&done).as_bytes()),
         }
@@ -231,13 +250,13 @@ mod tests {
             "{\"type\":\"match\",\"text\":\"no time\",\"cursor\":\"c2\"}\n",
             "{\"type\":\"done\",\"matches\":2,\"scanned\":2,\"total\":2,\"truncated\":true,\"budget\":\"time\"}\n"
         );
-        let csv = String::from_utf8(rewrite(chunk.as_bytes(), Format::Csv)).unwrap();
+        let csv = String::from_utf8(rewrite(chunk.as_bytes(), Format::Csv, false)).unwrap();
         assert_eq!(
             csv,
             "\"2026-11-30T14:02:03Z\",\"c1\",\"'=cmd|' /C calc'!A0\"\r\n\"\",\"c2\",\"no time\"\r\n\
              # stopped early by the time budget after 2 lines: more lines match\r\n"
         );
-        let nd = String::from_utf8(rewrite(chunk.as_bytes(), Format::Ndjson)).unwrap();
+        let nd = String::from_utf8(rewrite(chunk.as_bytes(), Format::Ndjson, false)).unwrap();
         assert_eq!(nd.lines().count(), 3);
         assert!(!nd.contains("progress"));
     }
@@ -245,7 +264,7 @@ mod tests {
     #[test]
     fn a_whole_search_has_no_ending_line() {
         let done = "{\"type\":\"done\",\"matches\":2,\"scanned\":2,\"total\":2,\"truncated\":false}\n";
-        assert!(rewrite(done.as_bytes(), Format::Csv).is_empty());
+        assert!(rewrite(done.as_bytes(), Format::Csv, false).is_empty());
     }
 
     #[test]

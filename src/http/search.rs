@@ -35,7 +35,8 @@ use crate::shutdown::Shutdown;
 use crate::terms::{Scratch, Terms};
 
 /// Answers `/search?query`: a search of a local stream, or of a fleet
-/// host's stream (`HOST/STREAM`), run by its agent (`fleet/search.rs`).
+/// host's stream (`HOST/STREAM`), run by its agent (`fleet/search.rs`),
+/// or of every host's (`*/STREAM`), merged by time (`fleet/merged.rs`).
 pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdown) -> Resp {
     let parsed =
         take_format(query.unwrap_or("")).and_then(|(rest, format)| Ok((SearchQuery::parse(&rest)?, rest, format)));
@@ -48,9 +49,13 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
         Some(format) => export::download(rx, format, &name),
         None => streamed(rx),
     };
-    let asked = match state.fleet.get() {
-        Some(fleet) => fleet.search(&rest).await,
-        None => None,
+    let asked = match (state.fleet.get(), query.stream.strip_prefix("*/")) {
+        (Some(fleet), Some(stream)) => match place(state) {
+            Ok(place) => Some(fleet.search_all(&rest, stream, query.limit, state, place).await),
+            Err(resp) => return *resp,
+        },
+        (Some(fleet), None) => fleet.search(&rest).await,
+        (None, _) => None,
     };
     match asked {
         Some(Ok(rx)) => respond(rx),
@@ -152,8 +157,19 @@ fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds),
             &format!("no stream {stream:?}"),
         )));
     };
+    let running = place(state)?;
     let settings = state.settings();
-    let limits = settings.search;
+    let bounds = Bounds {
+        max_bytes: settings.search.max_bytes,
+        max_time: Duration::from_secs(settings.search.max_secs),
+        max_line: settings.max_line,
+    };
+    Ok((stream, running, bounds))
+}
+
+/// A place among `max_searches`; or the refusal (403, 429).
+fn place(state: &State) -> Result<Presence, Box<Resp>> {
+    let limits = state.settings().search;
     if limits.max_searches == 0 {
         let off = "searching is turned off (max_searches = 0)";
         return Err(Box::new(refusal(StatusCode::FORBIDDEN, off)));
@@ -164,12 +180,7 @@ fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds),
         resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
         return Err(Box::new(resp));
     };
-    let bounds = Bounds {
-        max_bytes: limits.max_bytes,
-        max_time: Duration::from_secs(limits.max_secs),
-        max_line: settings.max_line,
-    };
-    Ok((stream, running, bounds))
+    Ok(running)
 }
 
 /// The pattern and the field terms, or why they cannot be searched for.

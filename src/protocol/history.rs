@@ -47,9 +47,19 @@ pub enum SearchItem {
         cursor: String,
         #[serde(default, skip_serializing_if = "Option::is_none", with = "seconds")]
         time: Option<f64>,
+        /// In a search of every host (`*/STREAM`): the host's stream the
+        /// line is from (`web-1/access`), whose `/history` takes its cursor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stream: Option<String>,
     },
     /// Bytes of the files scanned so far, of their total.
-    Progress { scanned: u64, total: u64 },
+    Progress {
+        scanned: u64,
+        total: u64,
+        /// In a search of every host: each host's own progress.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hosts: Vec<HostProgress>,
+    },
     /// The end of the search.
     Done {
         matches: u64,
@@ -63,6 +73,16 @@ pub enum SearchItem {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         failed: Vec<String>,
     },
+}
+
+/// One host's progress in a search of every host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostProgress {
+    pub host: String,
+    pub scanned: u64,
+    pub total: u64,
+    /// Its search has ended (or the host failed: the last `done` says why).
+    pub done: bool,
 }
 
 /// Seconds since 1970: whole seconds as an integer, others with their fraction.

@@ -148,7 +148,7 @@ struct Relay<'a, O> {
 impl<O: Sink<ReportItem>> Sink for Relay<'_, O> {
     fn send(&mut self, item: &SearchItem) -> ControlFlow<()> {
         match item {
-            SearchItem::Progress { scanned, total } => self.out.send(&ReportItem::Progress {
+            SearchItem::Progress { scanned, total, .. } => self.out.send(&ReportItem::Progress {
                 scanned: *scanned,
                 total: *total,
             }),

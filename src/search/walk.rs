@@ -176,6 +176,7 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
             text: line_text(line, 0).into_owned(),
             cursor: cursor.encode(),
             time: time::of_line(&self.layout, line),
+            stream: None,
         };
         match self.sink.send(&item) {
             ControlFlow::Break(()) => self.stop(End::Gone),
@@ -209,6 +210,7 @@ impl<S: Sink> Hooks for Walk<'_, '_, S> {
         let item = SearchItem::Progress {
             scanned: at,
             total: self.total,
+            hosts: Vec::new(),
         };
         if self.sink.send(&item).is_break() || self.sink.flush().is_break() {
             return self.stop(End::Gone);

@@ -65,12 +65,12 @@ pub async fn search(fx: &Fixture, query: &str) -> Answer {
     for l in body.lines() {
         assert!(a.done.is_none(), "{query}: a line after done: {l}");
         match serde_json::from_str(l).unwrap_or_else(|e| panic!("{query}: {e}: {l}")) {
-            SearchItem::Match { text, cursor, time } => {
+            SearchItem::Match { text, cursor, time, .. } => {
                 a.texts.push(text);
                 a.cursors.push(cursor);
                 a.times.push(time);
             }
-            SearchItem::Progress { scanned, total } => a.progress.push((scanned, total)),
+            SearchItem::Progress { scanned, total, .. } => a.progress.push((scanned, total)),
             done @ SearchItem::Done { .. } => a.done = Some(done),
         }
     }

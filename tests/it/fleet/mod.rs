@@ -2,7 +2,8 @@
 //! test needs (the server, hosts with their files and agents, viewers,
 //! and reading what a viewer serves); `delivery.rs` checks that every line
 //! arrives exactly once through crashes and outages, `history.rs` a
-//! viewer's `/history` of a host, `accounts.rs` the example server
+//! viewer's `/history` of a host, `merged.rs` a search of every host at
+//! once, `accounts.rs` the example server
 //! configuration's accounts and TLS, `hosts.rs` hosts whose clocks
 //! disagree with the viewer's and a host that is retired.
 //!
@@ -13,6 +14,7 @@ mod accounts;
 mod delivery;
 mod history;
 mod hosts;
+mod merged;
 
 use std::net::TcpStream;
 use std::path::Path;
