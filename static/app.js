@@ -49,7 +49,6 @@ import * as history from './history.js';
 import * as input from './input.js';
 import * as logStatus from './log-status.js';
 import * as pacing from './pacing.js';
-import { fullTime } from './parse.js';
 import * as rangePicker from './range-picker.js';
 import * as reading from './reading.js';
 import * as render from './render.js';
@@ -66,7 +65,6 @@ import { renderTabs } from './tabs.js';
 import { saveHash } from './url-state.js';
 import * as theme from './theme.js';
 import * as view from './view.js';
-import { unixTime } from './when.js';
 
 store.onEntry(render.enqueue);
 let statsMessages = 0;   // stats messages received (none while the panel is closed)
@@ -117,9 +115,10 @@ function storeHeld(kind, m) {
   render.schedule();
 }
 
+const times = new Map();
 backlog.install(storeHeld, (id, text) => {
   const st = store.stream(id);
-  return st ? unixTime(fullTime(st.layout, text)) : null;
+  return st ? backlog.lineTime(st.layout, text, times) : null;
 });
 
 const handlers = {

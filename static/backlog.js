@@ -9,9 +9,11 @@
  * which for live lines is their time order give or take the delivery's
  * delay. Local streams pass straight on, as before.
  *
- * Owns the held messages and the timer; merge() is pure (unit tested in
- * tests/ui/backlog.test.mjs).
+ * Owns the held messages and the timer; merge() and lineTime() are pure
+ * (unit tested in tests/ui/backlog.test.mjs).
  */
+import { fullTime } from './parse.js';
+import { unixTime } from './when.js';
 
 /** The longest a fleet stream's messages are held after hello (ms). */
 export const HOLD_MS = 2000;
@@ -26,8 +28,8 @@ let timeOf = () => null;
 
 /**
  * The held messages `list` ([{kind, m}], arrival order) to store: the lines
- * numbered up to `until.get(stream)` first, as one-line messages ordered by
- * `time(stream, text)` (unix seconds; a line without one takes its
+ * numbered up to `until.get(stream)` first, ordered by `time(stream, text)`
+ * (a message per run of one stream's lines in that order) (unix seconds; a line without one takes its
  * stream's line before; a stable order: a stream's lines keep theirs), then
  * every other message and line as they came.
  */
@@ -58,7 +60,43 @@ export function merge(list, until, time) {
     if (later.length) rest.push({ kind, m: { ...m, seq: laterSeq, lines: later, ...(laterSev.length === later.length ? { sev: laterSev } : {}) } });
   }
   early.sort((a, b) => a.t - b.t || a.i - b.i);
-  return [...early.map((x) => ({ kind: 'lines', m: x.msg })), ...rest];
+  const out = [];
+  let run = null;
+  for (const { msg } of early) {
+    if (run && run.stream === msg.stream && run.seq + run.lines.length === msg.seq && !run.sev === !msg.sev) {
+      run.lines.push(msg.lines[0]);
+      if (msg.sev) run.sev.push(msg.sev[0]);
+    } else {
+      run = msg;
+      out.push({ kind: 'lines', m: run });
+    }
+  }
+  return out.concat(rest);
+}
+
+const TIME_LOCAL = /\[(\d\d\/[A-Za-z]{3}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]/;
+
+/**
+ * The unix time of a line of layout `lay` (layout.js), or null: its time
+ * field as parse.js fullTime reads it, but without splitting the line when
+ * the field is $time_local (its bracketed form is found at once); `cache`, a
+ * Map, keeps the times of the texts read (lines of a second share one).
+ */
+export function lineTime(lay, text, cache) {
+  let v = null;
+  if (lay.kind === 'text' && lay.names.includes('time_local')) {
+    const m = TIME_LOCAL.exec(text);
+    if (m) v = m[1];
+  }
+  if (v === null) v = fullTime(lay, text);
+  if (!v) return null;
+  let t = cache.get(v);
+  if (t === undefined) {
+    t = unixTime(v);
+    if (cache.size > 100000) cache.clear();
+    cache.set(v, t);
+  }
+  return t;
 }
 
 /** `fn(kind, m)` stores a message; `time(stream, text)` is a line's unix time or null. */

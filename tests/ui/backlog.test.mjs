@@ -2,7 +2,8 @@
 // hello, is stored merged by time, the rest as it came.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { merge } from '../../static/backlog.js';
+import { lineTime, merge } from '../../static/backlog.js';
+import { compileLayout } from '../../static/layout.js';
 
 const time = (_, text) => { const m = /^t=(\d+)/.exec(text); return m ? +m[1] : null; };
 const lines = (stream, seq, texts, sev) => ({ kind: 'lines', m: { type: 'lines', stream, seq, lines: texts, ...(sev ? { sev } : {}) } });
@@ -32,13 +33,25 @@ describe('backlog merge', () => {
       { kind: 'event', m: { type: 'event', stream: 'web-2/error', event: 'rotated' } },
     ], until, time);
     assert.deepEqual(flat(out), [
-      'web-1/error#1 t=20 first', 'web-1/error#2 continued', 'web-2/error#1 t=21 other',
+      'web-1/error#1 t=20 first | web-1/error#2 continued', 'web-2/error#1 t=21 other',
       'gap web-1/error', 'web-2/error#2 t=5 live, after the backlog', 'web-1/error#8 t=1 live too', 'event web-2/error',
-    ]);
+    ], 'a run of one stream\'s lines is one message');
   });
 
   it('puts lines without any time first, in their order', () => {
     const out = merge([lines('a/x', 1, ['no time']), lines('b/x', 1, ['t=3 y'])], new Map([['a/x', 1], ['b/x', 1]]), time);
     assert.deepEqual(flat(out), ['a/x#1 no time', 'b/x#1 t=3 y']);
+  });
+
+  it('reads a line\'s time, at once for $time_local', () => {
+    const cache = new Map();
+    const combined = compileLayout(null, 'nginx-combined');
+    const line = '10.0.0.7 - - [07/Dec/2026:16:01:02 +0000] "GET /[01/Jan/2000:00:00:00 +0000] HTTP/1.1" 200 612 "-" "curl/8.5.0"';
+    assert.equal(lineTime(combined, line, cache), Date.UTC(2026, 11, 7, 16, 1, 2) / 1000);
+    assert.equal(cache.size, 1);
+    assert.equal(lineTime(combined, 'not a line', cache), null);
+    const error = compileLayout(null, 'nginx-error');
+    assert.equal(lineTime(error, '2026/12/07 16:01:02 [error] 1#0: x', cache), new Date(2026, 11, 7, 16, 1, 2).getTime() / 1000);
+    assert.equal(lineTime(compileLayout(null, 'plain'), 'x', cache), null);
   });
 });
