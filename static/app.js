@@ -5,6 +5,7 @@
  *
  * The modules, from the wire to the screen:
  *   connection.js  the worker (ingest.js) holding the WebSocket; reconnects, epochs
+ *   backlog.js     a fleet viewer's backlog held at hello, then stored merged by time
  *   store.js       entries per stream and merged, bounded by the store cap
  *   view.js        what the reader asked to see: stream, mode, filters, row cap
  *   reading.js     paused, following, held back, unseen
@@ -31,8 +32,10 @@
  *   layout.js      splitting lines by their stream's layout (shared with the worker)
  *   fields.js      what fields mean: short names, request parts, times, durations
  *   filter.js      the filter box's language: words, regexes, field terms
+ *   fleet.js       a fleet viewer's HOST/STREAM ids: merged views, tabs, per-host search progress
  *   parse.js       severities, error log lines, quick filters (shared with the worker)
  */
+import * as backlog from './backlog.js';
 import * as cells from './cells.js';
 import * as chunks from './chunks.js';
 import * as colchooser from './colchooser.js';
@@ -49,6 +52,7 @@ import * as pacing from './pacing.js';
 import * as rangePicker from './range-picker.js';
 import * as reading from './reading.js';
 import * as render from './render.js';
+import { setNodes } from './columns.js';
 import { colheadMissing, renderColhead } from './rows.js';
 import * as series from './series.js';
 import * as search from './search.js';
@@ -73,8 +77,9 @@ function note(text) {
 /** Adopts the streams of a hello: tabs, statistics and column header follow. */
 function showStreams(list) {
   store.setStreams(list);
+  setNodes(store.streams().some((st) => st.host !== null));
   series.keep(store.streams().map((st) => st.id));
-  if (view.stream !== view.ALL && !store.stream(view.stream)) view.setStream(view.ALL);
+  if (!store.hasView(view.stream)) view.setStream(view.ALL);
   renderTabs(store.streams());
   controls.showStreamChoice();
   controls.showFilterProblems();
@@ -84,30 +89,49 @@ function showStreams(list) {
 }
 
 function onHello(list, how) {
+  backlog.flush();
   if (how === 'restart') {
     store.reset();
     series.reset();
     render.reset();
   }
   showStreams(list);
+  backlog.begin(store.streams());
   if (how === 'restart') note('logmon restarted: showing the new history');
   if (how !== 'again') shown.rebuild();
   shown.streamsKnown();
 }
 
+function storeLines(m) {
+  if (store.addLines(m) <= 0) return;
+  if (colheadMissing()) renderColhead();
+  render.schedule();
+}
+
+/** Stores a message of a fleet stream's backlog once backlog.js gives it on. */
+function storeHeld(kind, m) {
+  if (kind === 'lines') { storeLines(m); return; }
+  if (kind === 'gap') store.addGap(m); else store.addEvent(m);
+  render.schedule();
+}
+
+const times = new Map();
+backlog.install(storeHeld, (id, text) => {
+  const st = store.stream(id);
+  return st ? backlog.lineTime(st.layout, text, times) : null;
+});
+
 const handlers = {
   hello: onHello,
   lines(m) {
-    if (store.addLines(m) <= 0) return;
-    if (colheadMissing()) renderColhead();
-    render.schedule();
+    if (!backlog.hold('lines', m)) storeLines(m);
   },
   stats(m) {
     statsMessages++;
     if (series.add(m)) stats.changed();
   },
-  gap(m) { store.addGap(m); render.schedule(); },
-  event(m) { store.addEvent(m); render.schedule(); },
+  gap(m) { if (!backlog.hold('gap', m)) storeHeld('gap', m); },
+  event(m) { if (!backlog.hold('event', m)) storeHeld('event', m); },
   note,
   backlog: () => Math.min(view.rowsCap, store.capacity()),
   since: () => store.streams().filter((st) => st.last !== null).map((st) => [st.id, st.last]),

@@ -16,7 +16,7 @@ export function termFor(target) {
   const cell = target && target.closest ? target.closest('#log .row > span') : null;
   const at = cellAt(cell);
   if (!at) return null;
-  const f = clickFilter(at.col, at.rec);
+  const f = clickFilter(at.col, at.rec, at.e.s.host);
   return f ? termText(f.key, f.value) : null;
 }
 

@@ -8,10 +8,13 @@
  * class through the row), durations, sizes, addresses, the host, the user
  * agent, and any other field as a text column under its own name. Each
  * column knows the filter name (fields.js) a click on its cells filters by.
+ * On a fleet viewer (setNodes) the fleet host of the line's stream (the
+ * HOST of `HOST/STREAM`, fleet.js) is a column too, `node`, after the time:
+ * not a field of the line, its cell is given by the row (cellOf's `node`).
  *
  * A column: {cls, label, key, fi, part}: CSS class `c-<cls>`, header label,
  * filter name, index of the field in the record, and which part of the value
- * it shows ('' all of it, 'tod', 'method', 'path').
+ * it shows ('' all of it, 'tod', 'method', 'path', 'node': the fleet host, fi -1).
  */
 import { present, requestParts, seconds, timeIndex, timeOfDay, valueOf } from './fields.js';
 
@@ -47,6 +50,20 @@ const TYPED = {
 
 const memo = new Map();
 let arrangement = { hidden: [], order: [] };
+let nodes = false;       // the fleet host column is shown (some stream is a fleet host's)
+
+/** The fleet host column: the filter term it adds (filter.js NODE) is its key. */
+export const NODE_COLUMN = { cls: 'node', label: 'node', key: 'node', fi: -1, part: 'node' };
+
+/** Shows the fleet host column (`on`: some stream is a fleet host's), or not. */
+export function setNodes(on) {
+  if (on === nodes) return;
+  nodes = on;
+  memo.clear();
+}
+
+/** The fleet host column is there and the reader did not hide it: rows without fields show it too. */
+export function nodeShown() { return nodes && !arrangement.hidden.includes(NODE_COLUMN.label); }
 
 /** The reader's arrangement: {hidden: [labels], order: [labels]}. */
 export function currentArrangement() { return arrangement; }
@@ -92,6 +109,7 @@ export function choices(rec) {
 export function deriveColumns(names, types, ti) {
   const cols = [];
   if (ti >= 0) cols.push({ cls: 'time', label: 'time', key: 'time', fi: ti, part: 'tod' });
+  if (nodes) cols.push(NODE_COLUMN);
   const used = new Set();
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
@@ -119,9 +137,11 @@ const HMS = /(?<!\d)\d\d:\d\d:\d\d/;
 /**
  * The cell of column `col` for a record of line `text`: {a, b} (offsets into
  * the line) when the cell shows a part of the line as it is, else {s} (text
- * made from it); '-' and empty values as they are.
+ * made from it); '-' and empty values as they are. `node`: the fleet host
+ * of the line's stream (null for a local stream), for the node column.
  */
-export function cellOf(col, rec, text) {
+export function cellOf(col, rec, text, node) {
+  if (col.part === 'node') return { s: node || '' };
   const v = rec.vals[col.fi];
   const a0 = rec.offs ? rec.offs[2 * col.fi] : -1;
   if (col.part === 'tod') {
@@ -148,9 +168,11 @@ export function cellClass(col, rec) {
 /**
  * The filter term's field and value for a click on column `col` of a record,
  * or null when the cell has no value: by the column's short name when that
- * reads this very field, else by the field's own name.
+ * reads this very field, else by the field's own name; `node:HOST` for the
+ * fleet host column (`node`: the line's host, or null).
  */
-export function clickFilter(col, rec) {
+export function clickFilter(col, rec, node) {
+  if (col.part === 'node') return node ? { key: col.key, value: node } : null;
   if (col.part !== '') {
     const d = valueOf(rec, col.key);
     return present(d) ? { key: col.key, value: d } : null;

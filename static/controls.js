@@ -8,10 +8,13 @@
  * and opens lines from disk (history.js) for the time picker, a search's
  * matches and a link's line; says under the filter box what is wrong with
  * the filter. Owns the debounce timer of the filter box and, on the "all
- * streams" tab, the choice of the stream search and jump read (#hist-stream).
+ * streams" tab and a fleet's merged tabs, the choice of the stream search
+ * and jump read (#hist-stream), among the streams of the tab. A merged tab
+ * searches every host's stream at once (`stream=*\/NAME`), or the one host
+ * its `node:` term names.
  */
 import * as connection from './connection.js';
-import { addTerm, termWarnings } from './filter.js';
+import { addTerm, onlyNode, termWarnings } from './filter.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
 import { sync as syncRange } from './range-picker.js';
@@ -54,7 +57,8 @@ function setFilterText(text) {
 /** Says under the filter box what is wrong with the filter, for the streams in view (they change what is a field). */
 export function showFilterProblems() {
   const error = view.filter.error;
-  const why = error ? [error + ': nothing is filtered'] : termWarnings(view.filterText, fieldNames());
+  const fleet = !store.streams().length || store.streams().some((st) => st.host !== null);
+  const why = error ? [error + ': nothing is filtered'] : termWarnings(view.filterText, fieldNames(), fleet);
   filterError.textContent = why.join('; ');
   filterError.classList.toggle('warn', !error);
   filterBox.classList.toggle('invalid', why.length > 0);
@@ -67,7 +71,7 @@ function fieldNames() {
   if (!store.streams().length) return null;
   const names = new Set();
   for (const st of store.streams()) {
-    if (view.stream !== view.ALL && st.id !== view.stream) continue;
+    if (!view.showsStream(st)) continue;
     if (st.layout.kind === 'json') return null;
     if (st.layout.kind === 'text') for (const n of st.layout.names) names.add(n);
   }
@@ -101,23 +105,34 @@ export function syncControls() {
 
 /**
  * The stream the history features (search, jump) read on the "all streams"
- * tab: a choice beside them, shown on that tab only, the first stream unless
- * the reader chose another.
+ * tab and a merged tab: a choice beside them among the tab's streams, shown
+ * on those tabs only, the first stream unless the reader chose another.
  */
 export function showStreamChoice() {
-  const list = store.streams();
+  const list = store.streams().filter(view.showsStream);
   const ids = list.map((st) => st.id);
   if ([...histStream.options].map((o) => o.value).join('\n') !== ids.join('\n')) {
     const was = histStream.value;
     histStream.replaceChildren(...ids.map((id) => new Option(id, id)));
     histStream.value = ids.includes(was) ? was : (ids[0] || '');
   }
-  histStream.hidden = view.stream !== view.ALL || ids.length < 2;
+  histStream.hidden = !view.several() || ids.length < 2;
+  histStream.title = view.merged !== null ? 'The host whose ' + view.merged + ' the time picker reads (a search reads every host\'s)' : '';
 }
 
-/** The stream search and jump read: the one shown, the only one, or the one chosen on "all streams". */
+/** The stream search and jump read: the one shown, the only one, or the one chosen on "all streams" or a merged tab. */
 function historyStream() {
   return history.streamFor() || (store.stream(histStream.value) ? histStream.value : null);
+}
+
+/**
+ * The stream a search reads: on a merged tab every host's (`*\/NAME`), or
+ * the one host the filter's `node:` terms name exactly; else as the jump.
+ */
+function searchStream() {
+  if (view.merged === null) return historyStream();
+  const host = onlyNode(view.filterText);
+  return host !== null && store.stream(host + '/' + view.merged) ? host + '/' + view.merged : view.stream;
 }
 
 /** Takes the view from the URL; on a change (or `initial`ly) the controls follow, and the rows too after start. */
@@ -181,7 +196,7 @@ export function jump() {
   if (m.error) return;
   const id = historyStream();
   if (!id) { jumpError.textContent = 'no stream yet'; return; }
-  if (view.stream === view.ALL) showStream(id);
+  if (view.several()) showStream(id);
   openHistory(id, { at: m.t });
 }
 
@@ -196,7 +211,7 @@ export function openAt(id, t) {
 export function searchHistory() {
   clearTimeout(filterTimer);
   if (filterBox.value !== view.filterText) { setFilterText(filterBox.value); saveHash(); rebuild(); }
-  search.start(historyStream(), filterBox.value);
+  search.start(searchStream(), filterBox.value);
 }
 
 export function isJumpBox(target) { return target === jumpBox; }

@@ -19,6 +19,10 @@
  *                                          list), numbers equal, text contains
  *   key>n key<n key>=n key<=n             numbers: rt>0.5 (seconds, or 500ms),
  *                                          ut<0.1, bytes>10000, status>=500
+ *   node:web-1  the fleet host whose stream the line is (fleet.js: the HOST
+ *               of `HOST/STREAM`), exact or glob, case-insensitive; a local
+ *               stream's lines have none. The page's own term: the server's
+ *               filter= never gets it (pages.js searchOf, range.js).
  * A value with spaces or quotes is written in double quotes (termText()).
  * `http://...` is a word, not a field named http.
  */
@@ -95,10 +99,46 @@ export function addTerm(src, term) {
   return base ? base + ' ' + term : term;
 }
 
+/** The fleet host term's name (`node:web-1`): `host:` is nginx's Host header. */
+export const NODE = 'node';
+const NODE_TERM = /^!?node:./;
+
+/** True for a `node:` term (negated or not), as typed: the page's own, not the server's. */
+export function isNodeTerm(text) { return NODE_TERM.test(text); }
+
 /**
- * Compiles the filter box text into {empty, fields, test(text, rec), ranges(text), highlights, error}:
+ * The test of a host name by the `node:` terms of a filter text (all must
+ * hold, `!` negates), or null when it has none: for a fleet search's
+ * matches, which the page filters by host itself.
+ */
+export function nodeFilter(src) {
+  const tests = [];
+  for (const tok of tokenize(src || '')) {
+    if (!isNodeTerm(tok.text)) continue;
+    const neg = tok.text[0] === '!';
+    const g = globTest(unquote(tok.text.slice(neg ? 6 : 5)), true);
+    tests.push((h) => (h !== null && h !== undefined && g(h)) !== neg);
+  }
+  return tests.length ? (h) => tests.every((t) => t(h)) : null;
+}
+
+/** The one host a filter text's `node:` terms name exactly (`node:web-1`, no glob, not negated), or null. */
+export function onlyNode(src) {
+  const named = [];
+  for (const tok of tokenize(src || '')) {
+    if (!isNodeTerm(tok.text) || tok.text[0] === '!') continue;
+    const v = unquote(tok.text.slice(5));
+    if (/[*?]/.test(v)) return null;
+    named.push(v);
+  }
+  return named.length === 1 ? named[0] : null;
+}
+
+/**
+ * Compiles the filter box text into {empty, fields, test(text, rec, host), ranges(text), highlights, error}:
  * `fields` says whether test() needs the line's record (layout.js; null when
- * the line has none); `ranges` are the matches of words and regexes to
+ * the line has none), `host` is the line's fleet host (null for a local
+ * stream's, node:); `ranges` are the matches of words and regexes to
  * highlight. A term that does not compile filters nothing and says why in `error`.
  */
 export function compileFilter(input) {
@@ -118,10 +158,10 @@ export function compileFilter(input) {
   return {
     empty: false,
     fields: terms.some((t) => t.field),
-    test(text, rec) {
+    test(text, rec, host) {
       for (let i = 0; i < terms.length; i++) {
         const t = terms[i];
-        if (t.match(text, rec) === t.neg) return false;
+        if (t.match(text, rec, host) === t.neg) return false;
       }
       return true;
     },
@@ -137,6 +177,10 @@ function noFilter(error) {
 
 function compileTerm(s) {
   const fm = FIELD.exec(s);
+  if (fm && fm[1] === NODE && fm[2] === ':' && fm[3] !== '') {
+    const g = globTest(unquote(fm[3]), true);
+    return { field: false, match: (text, rec, host) => host !== null && host !== undefined && g(host) };
+  }
   if (fm && fm[3] !== '' && !fm[3].startsWith('//')) return fieldTerm(fm[1], fm[2], fm[3], textTerm(unquote(s)));
   const rm = REGEX.exec(s);
   if (rm) {
@@ -200,14 +244,19 @@ function mergeRanges(lists) {
  * one of `names` (the fields of the lines in view; null when not known): the
  * last two are matched as words, which is seldom what was meant. The terms
  * keep their meaning (the server's `filter=` means the same), but the reader
- * is told.
+ * is told. `node:` is the page's own term: doubtful only when no stream is a
+ * fleet host's (`fleet` false).
  */
-export function termWarnings(src, names) {
+export function termWarnings(src, names, fleet = true) {
   const out = [];
   for (const tok of tokenize(src || '')) {
     const s = tok.text[0] === '!' ? tok.text.slice(1) : tok.text;
     const fm = FIELD.exec(s);
     if (!fm || fm[3].startsWith('//')) continue;
+    if (fm[1] === NODE && fm[2] === ':' && fm[3] !== '') {
+      if (!fleet) out.push(s + ' matches no line: no stream here is a fleet host\'s');
+      continue;
+    }
     const known = isShortName(fm[1]) || (names !== null && names.includes(fm[1]));
     const doubt = fm[1] === 'status' && fm[2] === ':' && fm[3] !== '' ? statusDoubt(fm[3]) : '';
     if (doubt) out.push(doubt);

@@ -43,10 +43,10 @@ const noteBox = document.getElementById('hist-note');
 const JUMP_BASE = -1e12;
 const RETRY_MS = 3000;
 
-/** The stream older lines come from: the one shown, or the only one. */
+/** The stream older lines come from: the one shown, or the only one (none on a merged view: one host's is chosen). */
 export function streamFor() {
-  if (view.stream !== view.ALL) return view.stream;
-  const list = store.streams();
+  if (!view.several()) return view.stream;
+  const list = store.streams().filter(view.showsStream);
   return list.length === 1 ? list[0].id : null;
 }
 
@@ -63,7 +63,7 @@ export function note(text) { say(text); }
 /** Offers the streams to read older lines of: a button per stream (data-stream, controls.js shows it). */
 function offerStreams() {
   say('Older lines from disk are read one stream at a time: show ');
-  for (const st of store.streams()) {
+  for (const st of store.streams().filter(view.showsStream)) {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'btn pick c' + st.color;

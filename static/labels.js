@@ -80,6 +80,10 @@ export function streamNotes(st) {
 
 /** The notes of the streams in a view: one stream's, or each stream's after its id ('*'). */
 export function viewNotes(streams, id) {
+  if (id.startsWith('*/')) {
+    const name = id.slice(2);
+    return streams.filter((st) => st.name === name).flatMap((st) => streamNotes(st).map((n) => st.id + ': ' + n));
+  }
   if (id !== '*') {
     const st = streams.find((s) => s.id === id);
     return st ? streamNotes(st) : [];

@@ -5,7 +5,7 @@
  * lines checked and cut where they overlap lines already held, and a window
  * of pages kept within a bound.
  */
-import { tokenize, unquote } from './filter.js';
+import { isNodeTerm, tokenize, unquote } from './filter.js';
 
 /** Page size asked of /history. */
 export const PAGE = 200;
@@ -32,27 +32,30 @@ export function historyQuery(p) {
  *    case, `(?i)` and the word escaped;
  * and every other term, field terms, words and negated words alike, goes to
  * `filter` as typed. A second regex, or a negated one, cannot be sent: `dropped`.
+ * `node:` terms (the fleet host, the page's own: filter.js) are not sent:
+ * `nodes`, as typed; the page filters a fleet search's matches by them.
  */
 export function searchOf(text) {
-  const rest = [], dropped = [];
+  const rest = [], dropped = [], nodes = [];
   let regex = null;
   for (const tok of tokenize(text || '')) {
+    if (isNodeTerm(tok.text)) { nodes.push(tok.text); continue; }
     const rm = REGEX_TERM.exec(tok.text);
     if (rm && regex === null) regex = inlineFlags(rm[2]) + rm[1];
     else if (rm || (tok.text[0] === '!' && REGEX_TERM.test(tok.text.slice(1)))) dropped.push(tok.text);
     else rest.push(tok.text);
   }
-  if (regex !== null) return { q: regex, regex: true, filter: rest.join(' '), dropped };
+  if (regex !== null) return { q: regex, regex: true, filter: rest.join(' '), dropped, nodes };
   let best = -1;
   rest.forEach((t, i) => {
     if (t[0] === '!' || (FIELD_TERM.test(t) && !/^[a-z]+:\/\//.test(t))) return;
     if (best < 0 || unquote(t).length > unquote(rest[best]).length) best = i;
   });
-  if (best < 0) return { q: '', regex: false, filter: rest.join(' '), dropped };
+  if (best < 0) return { q: '', regex: false, filter: rest.join(' '), dropped, nodes };
   const word = unquote(rest[best]);
   const filter = rest.filter((_, i) => i !== best).join(' ');
-  if (word !== word.toLowerCase()) return { q: word, regex: false, filter, dropped };
-  return { q: '(?i)' + escapeRegex(word), regex: true, filter, dropped };
+  if (word !== word.toLowerCase()) return { q: word, regex: false, filter, dropped, nodes };
+  return { q: '(?i)' + escapeRegex(word), regex: true, filter, dropped, nodes };
 }
 
 /** JavaScript's regex flags i, m, s as the server's inline flags (`(?is)`); u is the default there. */

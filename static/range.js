@@ -6,7 +6,7 @@
  * DOM, no state (unit tested in tests/ui/range.test.mjs).
  */
 import { searchOf, searchQuery } from './pages.js';
-import { tokenize } from './filter.js';
+import { isNodeTerm, tokenize } from './filter.js';
 
 export const LIVE = 'live';
 /** The spans before now the picker offers, in seconds. */
@@ -49,10 +49,14 @@ export function spanOf(range, now) {
   return m ? { from: +m[1], to: +m[2] } : null;
 }
 
-/** The filter box's text as `/report`'s `filter=`: {filter, dropped}; a /regex/ term cannot be sent (the server refuses it). */
+/**
+ * The filter box's text as `/report`'s `filter=`: {filter, dropped}; a /regex/ term cannot be sent (the server refuses it).
+ * `node:` terms (the fleet host, filter.js) are the page's own: not sent, they choose the streams reported on instead.
+ */
 export function reportFilter(text) {
   const keep = [], dropped = [];
   for (const tok of tokenize(text || '')) {
+    if (isNodeTerm(tok.text)) continue;
     if (/^!?\/[^]+\/[imsu]*$/.test(tok.text)) dropped.push(tok.text); else keep.push(tok.text);
   }
   return { filter: keep.join(' '), dropped };

@@ -15,6 +15,7 @@
 import * as charts from './charts.js';
 import { saveFrom, saveText, stamp } from './export.js';
 import { reportCsv } from './csv.js';
+import { nodeFilter } from './filter.js';
 import { fmtBytes } from './labels.js';
 import { hasFields } from './layout.js';
 import * as range from './range.js';
@@ -53,10 +54,15 @@ export function wanted() {
   return view.range !== range.LIVE || range.reportFilter(view.filterText).filter !== '';
 }
 
-/** The streams reported on: the one in view, or on "all streams" every one with fields. */
+/**
+ * The streams reported on: the one in view, or on "all streams" and a merged
+ * view every one in view with fields, those of the hosts the filter's
+ * `node:` terms keep (filter.js nodeFilter).
+ */
 function streamsFor(st) {
-  if (view.stream !== view.ALL) return st ? [st.id] : [];
-  return store.streams().filter((s) => hasFields(s.layout)).map((s) => s.id);
+  if (!view.several()) return st ? [st.id] : [];
+  const hostOk = nodeFilter(view.filterText);
+  return store.streams().filter((s) => view.showsStream(s) && hasFields(s.layout) && (!hostOk || hostOk(s.host))).map((s) => s.id);
 }
 
 /** What the panel reports on now, as a key (a relative range's times are taken when it is asked). */

@@ -11,10 +11,14 @@
  * Lines read from disk (history.js) get the class `hist`, the line a link or
  * a search opened `hl`.
  *
+ * On a fleet viewer every line row shows its stream's host (the `node`
+ * column, columns.js): among the field columns, where the reader put it,
+ * else first (error lines, plain lines and raw mode).
+ *
  * Each row keeps its entry in `row._e` (copying, hover, clicks and tests read
  * it); a cell's column is its place in the row (cellAt()).
  */
-import { cellClass, cellOf, columnsOf } from './columns.js';
+import { cellClass, cellOf, columnsOf, nodeShown } from './columns.js';
 import { errorFields, severityClass, TRUNCATED } from './parse.js';
 import { BOUNDARY, EVENT, GAP, LINE, recordOf } from './store.js';
 import * as store from './store.js';
@@ -57,16 +61,18 @@ function markRow(e, all) {
   row.className = 'row mark-row ' + kind + (e.s ? ' c' + e.s.color : '');
   if (all) row.appendChild(span('c-stream', e.s ? e.s.id : 'logmon'));
   row.appendChild(span('mark-icon', e.k === GAP ? '⋯' : e.k === EVENT ? '↻' : e.k === BOUNDARY ? '↑' : '•'));
-  row.appendChild(span('mark-text', e.k === EVENT && e.s ? e.s.id + ' ' + e.t : e.t));
+  // A merged view's gaps say whose they are (its events name their stream anyway).
+  const whose = e.s && (e.k === EVENT || (e.k === GAP && e.s.host && !all)) ? e.s.id + (e.k === GAP ? ': ' : ' ') : '';
+  row.appendChild(span('mark-text', whose + e.t));
   return row;
 }
 
 /** The cells of a line with fields, into `row`. */
-function fieldCells(row, rec, text, ranges) {
+function fieldCells(row, rec, text, ranges, node) {
   const cols = columnsOf(rec);
   for (let i = 0; i < cols.length; i++) {
     const col = cols[i];
-    const c = cellOf(col, rec, text);
+    const c = cellOf(col, rec, text, node);
     const s = span('c-' + col.cls + cellClass(col, rec));
     if (c.s !== undefined) s.textContent = c.s;
     else if (c.b > c.a) appendText(s, text, c.a, c.b, ranges);
@@ -118,8 +124,9 @@ export function buildRow(e, all, raw, f) {
   row.className = 'row c' + st.color + (sevClass ? ' ' + sevClass : '') + (cols ? ' k-' + kind : ' plain')
     + (e.h ? ' hist' : '') + (e.hl ? ' hl' : '');
   if (all) row.appendChild(span('c-stream', st.id));
-  if (rec) fieldCells(row, rec, text, ranges);
-  else if (errs) errorCells(row, errs, text, ranges);
+  if (rec) { fieldCells(row, rec, text, ranges, st.host); return row; }
+  if (nodeShown()) row.appendChild(span('c-node', st.host || ''));
+  if (errs) errorCells(row, errs, text, ranges);
   else rawCell(row, text, ranges);
   return row;
 }
@@ -145,7 +152,7 @@ export function cellAt(cell) {
  * fields; a JSON stream's from its newest line. Null when none has fields.
  */
 export function viewRecord() {
-  const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
+  const shown = store.streams().filter(view.showsStream);
   for (const st of shown) {
     if (st.layout.kind === 'text') return st.layout;
     if (st.layout.kind === 'json') {
@@ -161,8 +168,9 @@ export function viewRecord() {
 function headColumns() {
   const rec = viewRecord();
   if (rec) return { kind: rec.kind === 'text' ? 'text' : 'json', cols: columnsOf(rec).map((c) => [c.cls, c.label]) };
-  const shown = store.streams().filter((st) => view.stream === view.ALL || st.id === view.stream);
-  return shown.some((st) => st.layout.kind === 'error') ? { kind: 'error', cols: ERROR_COLUMNS } : null;
+  const shown = store.streams().filter(view.showsStream);
+  if (!shown.some((st) => st.layout.kind === 'error')) return null;
+  return { kind: 'error', cols: nodeShown() ? [['node', 'node'], ...ERROR_COLUMNS] : ERROR_COLUMNS };
 }
 
 /** The newest line of a stream whose record fits, among its last few. */
@@ -177,7 +185,7 @@ function newestLine(st) {
 /** True when the header waits for the first line of a JSON stream in view to know its columns. */
 export function colheadMissing() {
   if (view.mode !== 'columns' || !document.getElementById('colhead').hidden) return false;
-  return store.streams().some((st) => st.layout.kind === 'json' && (view.stream === view.ALL || st.id === view.stream));
+  return store.streams().some((st) => st.layout.kind === 'json' && view.showsStream(st));
 }
 
 /** The column header for the streams in view, or none. */
@@ -187,6 +195,7 @@ export function renderColhead() {
   const h = view.mode === 'columns' ? headColumns() : null;
   head.hidden = !h;
   const pane = head.parentElement;
+  pane.classList.toggle('fleet', store.streams().some((st) => st.host !== null));
   if (!h) { pane.style.removeProperty('--row-w'); return; }
   const row = document.createElement('div');
   row.className = 'row head-row k-' + h.kind;

@@ -9,10 +9,18 @@
  * split into lines by ndjson.js. Matches are shown in batches, one per chunk
  * read; at most MAX_SHOWN are kept in the DOM (the count goes on). Log text
  * only as text nodes.
+ *
+ * A fleet search (`*\/NAME`: every host's NAME, docs/fleet.md) names each
+ * match's stream (`web-1/access`), shown before its text and used to open it
+ * on its own host's stream; its progress says each host's (fleet.js
+ * hostProgress), and which did not answer. The filter's `node:` terms (the
+ * page's own, not sent) keep the matches of the hosts they name.
  */
 import { ndjsonDecoder } from './ndjson.js';
 import { searchOf, searchQuery } from './pages.js';
 import { fmtBytes, fmtCount } from './labels.js';
+import { hostProgress, mergedName, splitId } from './fleet.js';
+import { nodeFilter } from './filter.js';
 import { localText } from './when.js';
 
 const MAX_SHOWN = 5000;
@@ -27,6 +35,9 @@ const cancelButton = $('search-cancel');
 let ctrl = null;         // the search under way
 let stream = null;
 let matches = 0, scanned = 0, total = 0;
+let hosts = null;        // a fleet search's last progress per host, or null
+let failed = [];         // the reasons of the done line's `failed`
+let hostOk = null;       // the `node:` terms' test of a match's host, or null
 let state = 'idle';      // 'idle', 'running', 'done', 'cancelled', 'failed'
 let onOpen = () => {};
 
@@ -34,12 +45,18 @@ let onOpen = () => {};
 export function running() { return state === 'running'; }
 
 /** The search's figures, for diagnostics and tests. */
-export function status() { return { state, matches, scanned, total, shown: list.childElementCount }; }
+export function status() { return { state, matches, scanned, total, shown: list.childElementCount, hosts: hostsText() }; }
+
+/** A fleet search's progress per host, or ''. */
+function hostsText() { return hosts || failed.length ? hostProgress(hosts || [], failed) : ''; }
 
 function showCounts(extra) {
   const pct = total > 0 ? Math.min(100, Math.floor((scanned / total) * 100)) : 0;
+  const per = hostsText();
   count.textContent = fmtCount(matches) + (matches === 1 ? ' match' : ' matches')
-    + (total > 0 ? ' · ' + pct + '% of ' + fmtBytes(total) + ' scanned' : '') + (extra ? ' · ' + extra : '');
+    + (total > 0 ? ' · ' + pct + '% of ' + fmtBytes(total) + ' scanned' : '') + (extra ? ' · ' + extra : '')
+    + (per ? ' · ' + per : '');
+  count.title = failed.join('\n');
   // Indeterminate (animated) only while a search runs and its size is not known yet.
   if (total > 0) { bar.max = total; bar.value = Math.min(scanned, total); } else if (state === 'running') bar.removeAttribute('value'); else bar.value = 0;
   pane.dataset.state = state;
@@ -56,10 +73,19 @@ function resultRow(m) {
   const t = document.createElement('span');
   t.className = 'result-time';
   t.textContent = Number.isFinite(m.time) ? localText(m.time) : '';
+  b.append(t);
+  if (typeof m.stream === 'string') {
+    b.dataset.stream = m.stream;
+    const p = splitId(m.stream);
+    const h = document.createElement('span');
+    h.className = 'result-host';
+    h.textContent = p ? p.host : m.stream;
+    b.append(h);
+  }
   const x = document.createElement('span');
   x.className = 'result-text';
   x.textContent = m.text;
-  b.append(t, x);
+  b.append(x);
   li.appendChild(b);
   return li;
 }
@@ -69,14 +95,18 @@ function take(msgs) {
   const frag = document.createDocumentFragment();
   for (const m of msgs) {
     if (m.type === 'match' && typeof m.text === 'string' && typeof m.cursor === 'string') {
+      if (hostOk && !hostOk(hostOf(typeof m.stream === 'string' ? m.stream : stream))) continue;
       matches++;
       if (list.childElementCount + frag.childElementCount < MAX_SHOWN) frag.appendChild(resultRow(m));
     } else if (m.type === 'progress') {
       if (Number.isFinite(m.scanned)) scanned = m.scanned;
       if (Number.isFinite(m.total)) total = m.total;
+      if (Array.isArray(m.hosts)) hosts = m.hosts;
     } else if (m.type === 'done') {
       if (Number.isFinite(m.scanned)) scanned = m.scanned;
       if (Number.isFinite(m.total)) total = m.total;
+      if (Array.isArray(m.hosts)) hosts = m.hosts;
+      if (Array.isArray(m.failed)) failed = m.failed.filter((x) => typeof x === 'string');
       state = 'done';
       showCounts(m.truncated ? 'stopped early' + (m.budget ? ' (' + m.budget + ' budget)' : ' (limit)') : 'done');
     }
@@ -98,6 +128,12 @@ async function read(res, c) {
   if (state === 'running') { state = 'failed'; showCounts('the answer ended early'); }
 }
 
+/** The fleet host of a stream id, or null. */
+function hostOf(id) {
+  const p = splitId(id);
+  return p ? p.host : null;
+}
+
 function whyNot(status, text) {
   if (status === 429) return 'too many searches run at the moment; try again shortly';
   return text.split('\n')[0].slice(0, 200) || 'HTTP ' + status;
@@ -113,8 +149,11 @@ export async function start(id, text) {
   pane.hidden = false;
   list.replaceChildren();
   matches = 0; scanned = 0; total = 0;
+  hosts = null; failed = [];
+  hostOk = nodeFilter(text);
   stream = id;
-  title.textContent = 'Search' + (id ? ' ' + id : '') + ': ' + String(text || '').trim();
+  const name = mergedName(id);
+  title.textContent = 'Search' + (name !== null ? ' ' + name + ' on every host' : id ? ' ' + id : '') + ': ' + String(text || '').trim();
   if (!id) { state = 'failed'; showCounts('no stream to search'); return; }
   if (!s.q && !s.filter) { state = 'failed'; showCounts('type words or a /regex/ in the filter box'); return; }
   const c = new AbortController();
@@ -155,7 +194,7 @@ function openResult(b) {
   b.classList.add('on');
   b.setAttribute('aria-current', 'true');
   b.scrollIntoView({ block: 'nearest' });
-  onOpen(stream, b.dataset.cursor);
+  onOpen(b.dataset.stream || stream, b.dataset.cursor);
 }
 
 /**

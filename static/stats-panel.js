@@ -44,11 +44,11 @@ const LIVE_WINDOW = windowNote.textContent;
 const latWidth = $('lat-width');
 let addFilter = () => {};
 
-/** The stream the panel shows: the one in view if it has fields, else the first that has. */
+/** The stream the panel shows: the one in view if it has fields (on a merged view, its first host's), else the first that has. */
 export function panelStream() {
   const list = store.streams();
-  const cur = list.find((st) => st.id === view.stream);
-  if (cur && hasFields(cur.layout)) return cur;
+  const cur = list.find((st) => view.showsStream(st) && hasFields(st.layout) && view.stream !== view.ALL);
+  if (cur) return cur;
   return list.find((st) => hasFields(st.layout)) || null;
 }
 

@@ -62,16 +62,26 @@ export function render() {
   const t0 = performance.now();
   const frag = document.createDocumentFragment();
   let any = false;
+  const sums = new Map();  // fleet stream name -> lines a second of its hosts, for the merged tabs
+  const mergedSum = { n: 0, c4: 0, c5: 0, bad: 0, hosts: 0 };
   for (const st of store.streams()) {
     // With the panel closed, the server's statistics are off (connection.setStats): the lines received tell.
     const s = view.panel ? series.of(st.id) : null;
     const r = view.panel ? series.recent(s, WINDOW) : store.recentLines(st.id, WINDOW);
     const known = !view.panel || s;
+    if (known && st.name !== null) sums.set(st.name, (sums.get(st.name) || 0) + (r.n + r.bad) / WINDOW);
     setRate(st.id, known ? fmtRate((r.n + r.bad) / WINDOW) + '/s' : '', st.id + ': lines a second over the last minute'
       + (view.panel ? '' : ', as received'));
-    if (!known || !hasFields(st.layout) || (view.stream !== view.ALL && view.stream !== st.id)) continue;
-    frag.append(streamStat(st, r));
+    if (!known || !hasFields(st.layout) || !view.showsStream(st)) continue;
     any = true;
+    // A merged view's hosts make one figure (fifty hosts would make fifty).
+    if (view.merged !== null) { for (const k of ['n', 'c4', 'c5', 'bad']) mergedSum[k] += r[k]; mergedSum.hosts++; continue; }
+    frag.append(streamStat(st, r));
+  }
+  if (mergedSum.hosts) frag.append(streamStat({ id: view.merged + ' · ' + mergedSum.hosts + (mergedSum.hosts === 1 ? ' host' : ' hosts'), color: 0 }, mergedSum));
+  for (const g of store.mergedViews()) {
+    const sum = sums.get(g.name);
+    setRate(g.id, sum === undefined ? '' : fmtRate(sum) + '/s', g.id + ': lines a second of its ' + g.hosts.length + ' hosts over the last minute');
   }
   if (any) frag.append(span('stat-window', '1 min'));
   box.replaceChildren(frag);

@@ -5,7 +5,9 @@
  * position, and what hello says of its file and format: state, stateDetail,
  * formatSource, formatReason, and the lines received in each of its last
  * seconds),
- * one bounded Ring of entries per stream plus one for all streams merged, the
+ * one bounded Ring of entries per stream plus one for all streams merged and,
+ * on a fleet viewer, one per stream name that hosts share (fleet.js: the
+ * merged views `*\/NAME`, each of its hosts' `HOST/NAME` in arrival order), the
  * store cap, the arrival numbering of entries and the received/skipped counts.
  * No DOM: whoever shows entries subscribes with onEntry().
  *
@@ -22,6 +24,7 @@
 import { compileLayout, record } from './layout.js';
 import { severity } from './parse.js';
 import { gapText } from './labels.js';
+import { groups, mergedName, splitId } from './fleet.js';
 
 /**
  * Entry kinds: a log line, skipped lines, a file event, a note from the page,
@@ -65,6 +68,8 @@ let list = [];           // streams in the order of the last hello
 let byId = new Map();
 let cap = STORE_PER_VIEW;
 const all = new Ring(cap);
+const named = new Map(); // fleet stream name -> the Ring of its hosts' entries merged
+let shared = new Map();  // merged view id -> {id, name, hosts, ids} (fleet.js groups) of the last hello
 let nextN = 1;           // arrival number of the next entry
 let received = 0;        // lines received in this page's life
 let gapLines = 0;        // lines reported skipped by gap frames
@@ -78,12 +83,23 @@ export function streams() { return list; }
 
 export function stream(id) { return byId.get(id); }
 
-/** The entries of a view: one stream's, or every stream's for '*' (or an unknown id). */
+/** The entries of a view: one stream's, a merged view's (`*\/NAME`), or every stream's for '*' (or an unknown id). */
 export function ring(view) {
   if (view === '*') return all;
   const st = byId.get(view);
-  return st ? st.ring : all;
+  if (st) return st.ring;
+  const name = shared.has(view) ? mergedName(view) : null;
+  return name !== null && named.has(name) ? named.get(name) : all;
 }
+
+/** The merged views of the last hello (fleet.js groups): [{id, name, hosts, ids}]. */
+export function mergedViews() { return [...shared.values()]; }
+
+/** The merged view `id`, or undefined. */
+export function merged(id) { return shared.get(id); }
+
+/** True for a view the streams have: '*', a stream id, a merged view's id. */
+export function hasView(id) { return id === '*' || byId.has(id) || shared.has(id); }
 
 /** Adopts the stream list of a hello; streams that keep their id keep their entries. */
 export function setStreams(hello) {
@@ -92,7 +108,7 @@ export function setStreams(hello) {
   for (const s of Array.isArray(hello) ? hello : []) {
     if (!s || typeof s.id !== 'string') continue;
     const st = byId.get(s.id)
-      || { id: s.id, path: '', format: 'plain', layout: null, color: 0, last: null, ring: new Ring(cap), secs: [] };
+      || { id: s.id, path: '', format: 'plain', layout: null, color: 0, last: null, ring: new Ring(cap), secs: [], ...fleetPart(s.id) };
     st.path = String(s.path || '');
     st.format = typeof s.format === 'string' && s.format ? s.format : 'plain';
     st.layout = compileLayout(s.layout, st.format);
@@ -105,6 +121,16 @@ export function setStreams(hello) {
   next.forEach((st, i) => { st.color = i % COLORS; });
   list = next;
   byId = ids;
+  shared = new Map(groups(next.map((st) => st.id)).map((g) => [g.id, g]));
+}
+
+/** A fleet stream's host and name (null for a local stream) and the Ring its name's entries are merged in. */
+function fleetPart(id) {
+  const p = splitId(id);
+  if (!p) return { host: null, name: null, group: null };
+  let g = named.get(p.name);
+  if (!g) named.set(p.name, g = new Ring(cap));
+  return { host: p.host, name: p.name, group: g };
 }
 
 /**
@@ -123,6 +149,8 @@ function adoptStatus(st, s) {
 export function reset() {
   list = [];
   byId = new Map();
+  shared = new Map();
+  named.clear();
   all.clear();
 }
 
@@ -133,13 +161,19 @@ export function capacity() { return cap; }
 export function fitRows(rows) {
   cap = Math.max(STORE_PER_VIEW, rows);
   all.setCap(cap);
+  for (const g of named.values()) g.setCap(cap);
   for (const st of list) st.ring.setCap(cap);
 }
 
 function add(k, s, q, t, v) {
   const e = { k, s, q, t, v, n: nextN++, r: undefined };
-  if (s) s.ring.push(e);
-  else for (const st of list) st.ring.push(e);
+  if (s) {
+    s.ring.push(e);
+    if (s.group) s.group.push(e);
+  } else {
+    for (const st of list) st.ring.push(e);
+    for (const g of named.values()) g.push(e);
+  }
   all.push(e);
   sink(e);
 }

@@ -42,7 +42,7 @@ export function parseLine(hash) {
   const h = new URLSearchParams(String(hash).replace(/^#/, ''));
   const cursor = h.get('line') || '';
   const stream = h.get('stream') || '';
-  return cursor && stream && stream !== view.ALL && /^[A-Za-z0-9_.~:=-]+$/.test(cursor) ? { cursor, stream } : null;
+  return cursor && stream && stream !== view.ALL && !stream.startsWith('*/') && /^[A-Za-z0-9_.~:=-]+$/.test(cursor) ? { cursor, stream } : null;
 }
 
 /** The address of a link to line `cursor` of `stream`, from the page's address `href`, keeping its view. */

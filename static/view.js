@@ -1,5 +1,5 @@
 /* view.js: what the reader asked to see. Owns the stream shown ('*' = all,
- * merged), the display mode (parsed columns or raw lines), the row cap, the
+ * merged; `*\/NAME` = every fleet host's stream NAME merged, fleet.js), the display mode (parsed columns or raw lines), the row cap, the
  * filter box text with its compiled filter (filter.js), the quick filters
  * (4xx, 5xx, warn, error+), whether the statistics panel is shown and its range;
  * answers whether an entry is in the view and matches.
@@ -12,6 +12,7 @@
 import { compileFilter } from './filter.js';
 import { compileQuick } from './parse.js';
 import { LINE, NOTE, recordOf } from './store.js';
+import { mergedName } from './fleet.js';
 
 export const ALL = '*';
 export const DEFAULT_ROWS = 5000;
@@ -19,8 +20,10 @@ export const MIN_ROWS = 100;
 export const MAX_ROWS = 50000;
 export const QUICK = ['4xx', '5xx', 'warn', 'error'];
 
-/** The stream shown: ALL or a stream id. */
+/** The stream shown: ALL, a stream id or a merged view's id (`*\/NAME`). */
 export let stream = ALL;
+/** The stream name of the merged view shown (`access` for `*\/access`), or null. */
+export let merged = null;
 /** 'columns' or 'raw'. */
 export let mode = 'columns';
 /** The most rows the DOM holds. */
@@ -35,7 +38,10 @@ export let filter = compileFilter('');
 let quick = new Set();   // quick filter names, in the order they were turned on
 let quickFn = null;      // severity code -> bool, null when no quick filter is on
 
-export function setStream(id) { stream = id; }
+export function setStream(id) {
+  stream = id;
+  merged = mergedName(id);
+}
 export function setMode(m) { mode = m; }
 export function setRowsCap(n) { rowsCap = n; }
 export function setPanel(on) { panel = on; }
@@ -70,8 +76,16 @@ export function clampRows(n) {
 
 /** The entry belongs to the stream shown (notes belong to every view). */
 export function inView(e) {
-  return stream === ALL || (e.s !== null && e.s.id === stream) || e.k === NOTE;
+  return stream === ALL || (e.s !== null && (merged !== null ? e.s.name === merged : e.s.id === stream)) || e.k === NOTE;
 }
+
+/** Stream `st` (store.js) is in the view: every one on ALL, its hosts' on a merged view, else the one shown. */
+export function showsStream(st) {
+  return stream === ALL || (merged !== null ? st.name === merged : st.id === stream);
+}
+
+/** More than one stream is in the view: ALL, or a merged view. */
+export function several() { return stream === ALL || merged !== null; }
 
 /**
  * The entry passes the filters: lines are filtered; gaps, events and notes
@@ -80,7 +94,7 @@ export function inView(e) {
 export function matches(e) {
   if (e.k !== LINE) return filter.empty && !quickFn;
   if (quickFn && !quickFn(e.v)) return false;
-  return filter.empty || filter.test(e.t, filter.fields ? recordOf(e) : null);
+  return filter.empty || filter.test(e.t, filter.fields ? recordOf(e) : null, e.s ? e.s.host : null);
 }
 
 /** How many lines of `list` match. */

@@ -39,7 +39,7 @@ fi
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  files=(ui.test.mjs formats.test.mjs states.test.mjs stats.test.mjs range.test.mjs history.test.mjs scroll.test.mjs edges.test.mjs xss.test.mjs reconnect.test.mjs nginx.test.mjs screenshots.test.mjs load.test.mjs longtasks.test.mjs a11y.test.mjs)
+  files=(ui.test.mjs formats.test.mjs states.test.mjs stats.test.mjs range.test.mjs history.test.mjs fleet.test.mjs scroll.test.mjs edges.test.mjs xss.test.mjs reconnect.test.mjs nginx.test.mjs screenshots.test.mjs load.test.mjs longtasks.test.mjs a11y.test.mjs)
 fi
 
 # One file at a time: the load test measures timings on a 2-core machine.

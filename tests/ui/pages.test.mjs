@@ -18,19 +18,25 @@ describe('history pages', () => {
 
   it('splits the filter text into a search', () => {
     assert.deepEqual(searchOf('timeout upstream status:5xx !ua:bot'),
-      { q: '(?i)upstream', regex: true, filter: 'timeout status:5xx !ua:bot', dropped: [] }, 'the longest word, ignoring case');
-    assert.deepEqual(searchOf('Timeout up'), { q: 'Timeout', regex: false, filter: 'up', dropped: [] },
+      { q: '(?i)upstream', regex: true, filter: 'timeout status:5xx !ua:bot', dropped: [], nodes: [] }, 'the longest word, ignoring case');
+    assert.deepEqual(searchOf('Timeout up'), { q: 'Timeout', regex: false, filter: 'up', dropped: [], nodes: [] },
       'a word with an upper-case letter keeps its case, and a literal search is faster');
-    assert.deepEqual(searchOf('/GET \\/api\\/(a|b)/ rt>0.5'), { q: 'GET \\/api\\/(a|b)', regex: true, filter: 'rt>0.5', dropped: [] });
-    assert.deepEqual(searchOf('/get/i word'), { q: '(?i)get', regex: true, filter: 'word', dropped: [] });
+    assert.deepEqual(searchOf('/GET \\/api\\/(a|b)/ rt>0.5'), { q: 'GET \\/api\\/(a|b)', regex: true, filter: 'rt>0.5', dropped: [], nodes: [] });
+    assert.deepEqual(searchOf('/get/i word'), { q: '(?i)get', regex: true, filter: 'word', dropped: [], nodes: [] });
     assert.deepEqual(searchOf('"two words" http://x.example/a !noise'),
-      { q: '(?i)http://x\\.example/a', regex: true, filter: '"two words" !noise', dropped: [] });
-    assert.deepEqual(searchOf('path:/api/* method:GET'), { q: '', regex: false, filter: 'path:/api/* method:GET', dropped: [] });
-    assert.deepEqual(searchOf('/api/orders'), { q: '(?i)/api/orders', regex: true, filter: '', dropped: [] }, 'a path, not a regex');
+      { q: '(?i)http://x\\.example/a', regex: true, filter: '"two words" !noise', dropped: [], nodes: [] });
+    assert.deepEqual(searchOf('path:/api/* method:GET'), { q: '', regex: false, filter: 'path:/api/* method:GET', dropped: [], nodes: [] });
+    assert.deepEqual(searchOf('/api/orders'), { q: '(?i)/api/orders', regex: true, filter: '', dropped: [], nodes: [] }, 'a path, not a regex');
     assert.deepEqual(searchOf('word /re/ /two/ !/neg/').dropped, ['/two/', '!/neg/']);
     assert.equal(searchQuery('access', searchOf('/a b/ status:404')), 'search?stream=access&q=a+b&regex=1&filter=status%3A404');
     assert.equal(searchQuery('access', searchOf('X')), 'search?stream=access&q=X');
     assert.equal(searchQuery('access', searchOf('x.y')), 'search?stream=access&q=%28%3Fi%29x%5C.y&regex=1');
+  });
+
+  it('keeps the fleet host terms (node:) out of the search it sends', () => {
+    assert.deepEqual(searchOf('timeout node:web-1 status:5xx !node:web-2*'),
+      { q: '(?i)timeout', regex: true, filter: 'status:5xx', dropped: [], nodes: ['node:web-1', '!node:web-2*'] });
+    assert.equal(searchQuery('*/access', searchOf('node:web-* /x/')), 'search?stream=*%2Faccess&q=x&regex=1');
   });
 
   it('checks a page and its cursors', () => {

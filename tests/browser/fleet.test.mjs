@@ -1,0 +1,294 @@
+// A fleet viewer's page (docs/fleet.md): three hosts' agents publish their
+// access logs, and two more hosts' their error logs, through a real
+// `nats-server -js` to a viewer, whose streams are `web-1/access`, ...,
+// `db-2/error` (one stream per agent: the agent's message ids, EPOCH:SEQ,
+// are the same for two of its streams' first lines, which JetStream's
+// duplicate window would drop). The page shows a merged tab
+// per stream the hosts share (`access · 3 hosts`) with a `node` column the
+// column chooser hides, filters by host with `node:`, offers the tab's hosts
+// only for the time picker, and searches every host at once
+// (`stream=*/access`): the viewer's answer to that is faked here (the
+// page's side only), with matches whose cursors are real, so that opening
+// one shows its context from its own host's stream through the viewer.
+// The backlog the page gets at hello is merged by time across the hosts.
+// Fifty more hosts' lines, published straight to JetStream as agents
+// publish them, fold the hosts' own tabs into the merged one.
+// Screenshots of the merged tab at 1440x900 and 400 px wide.
+//
+// Skipped, saying so, when nats-server is not installed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { appendLines, combined, errorLine, launchBrowser, openPage, renderedLines, SCREENSHOTS, startDaemon, tempDir, waitFor } from './lib.mjs';
+
+const NATS = '/usr/sbin/nats-server';
+const HOSTS = ['web-1', 'web-2', 'web-3'];
+const ERROR_HOSTS = ['db-1', 'db-2'];
+const PER_HOST = 12;
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/**
+ * Publishes `msgs` ([{subject, headers, body}]) on the NATS server at `url`
+ * with the protocol's HPUB (a stream's subjects are stored by JetStream).
+ */
+async function publish(url, msgs) {
+  const u = new URL(url);
+  const sock = net.connect(+u.port, u.hostname);
+  let got = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (d) => { got += d; });
+  await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
+  sock.write('CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\n');
+  for (const m of msgs) {
+    const hdr = 'NATS/1.0\r\n' + Object.entries(m.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n';
+    const h = Buffer.byteLength(hdr);
+    sock.write(`HPUB ${m.subject} ${h} ${h + Buffer.byteLength(m.body)}\r\n${hdr}${m.body}\r\n`);
+  }
+  sock.write('PING\r\n');
+  await waitFor(() => got.includes('PONG') || got.includes('-ERR') && Promise.reject(new Error(got)), { what: 'nats-server\'s PONG' });
+  sock.end();
+}
+
+async function startNats(dir) {
+  const port = await freePort();
+  const proc = spawn(NATS, ['-js', '-sd', path.join(dir, 'nats'), '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  await waitFor(() => new Promise((r) => {
+    const c = net.connect(port, '127.0.0.1', () => { c.end(); r(true); });
+    c.on('error', () => r(false));
+  }), { what: 'nats-server listening', timeout: 15000 });
+  return { url: `nats://127.0.0.1:${port}`, proc };
+}
+
+/** Host `name`'s access line number `i`: its path says whose it is. */
+const accessLine = (name, i, t) => combined({ path: `/${name}/page-${i}`, status: i % 5 === 0 ? 503 : 200, ip: `10.0.${HOSTS.indexOf(name) + 1}.${i}`, time: t });
+
+describe('a fleet viewer', { skip: !fs.existsSync(NATS) && 'nats-server is not installed' }, () => {
+  let dir, nats, viewer, browser;
+  const agents = [];
+  const written = new Map();   // host -> its access lines
+
+  before(async () => {
+    dir = await tempDir('logmon-fleet-');
+    nats = await startNats(dir);
+    const servers = `servers = ["${nats.url}"]\n`;
+    const t0 = Date.now() - 60000;
+    for (const [h, name] of HOSTS.entries()) written.set(name, Array.from({ length: PER_HOST }, (_, i) => accessLine(name, i, new Date(t0 + (i * 3 + h) * 1000))));
+    for (const name of [...HOSTS, ...ERROR_HOSTS]) {
+      const hd = path.join(dir, name);
+      const [id, format] = HOSTS.includes(name) ? ['access', 'nginx-combined'] : ['error', 'nginx-error'];
+      await fsp.mkdir(hd);
+      await fsp.writeFile(path.join(hd, id + '.log'), '');
+      await fsp.writeFile(path.join(hd, 'logmon.toml'), `state_file = "${hd}/state"
+[[stream]]
+id = "${id}"
+path = "${hd}/${id}.log"
+format = "${format}"
+
+[fleet]
+role = "agent"
+host = "${name}"
+${servers}`);
+      agents.push(await startDaemon([], { args: ['--config', path.join(hd, 'logmon.toml')] }));
+    }
+    await fsp.writeFile(path.join(dir, 'viewer.toml'), `[fleet]\nrole = "viewer"\n${servers}`);
+    viewer = await startDaemon([], { args: ['--config', path.join(dir, 'viewer.toml')] });
+    // An agent publishes what its files get once it follows them; a viewer serves a host's stream from its first message.
+    for (const name of HOSTS) await appendLines(path.join(dir, name, 'access.log'), written.get(name));
+    for (const [h, name] of ERROR_HOSTS.entries()) {
+      await appendLines(path.join(dir, name, 'error.log'), [errorLine({ msg: `${name} upstream timed out`, time: new Date(t0 + h * 1000) })]);
+    }
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await viewer?.stop();
+    for (const a of agents) await a.stop();
+    nats?.proc.kill('SIGTERM');
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  /** The page on the viewer once it has every host's access lines. */
+  async function open(hash = '', opts = {}) {
+    const got = await openPage(browser, viewer.url + hash, opts);
+    await waitFor(() => got.page.evaluate((n) => window.logmon.streams().length === n, HOSTS.length + ERROR_HOSTS.length),
+      { what: 'every host\'s streams', timeout: 20000 }).catch(async (e) => {
+      throw new Error(e.message + '; the page has ' + (await got.page.evaluate(() => window.logmon.streams().map((s) => s.id).join(' '))) + '; the viewer said:\n' + viewer.log.join('\n'));
+    });
+    return got;
+  }
+  const tabIds = (page) => page.$$eval('#tabs .tab', (bs) => bs.map((b) => [b.dataset.view, b.querySelector('.tab-name').textContent]));
+  const rows = (page) => page.$$eval('#log .row:not(.mark-row)', (rs) => rs.map((r) => [r.querySelector('.c-node')?.textContent ?? null, r._e.t]));
+
+  it('shows a merged tab per stream the hosts share, with a node column and node: filter', async () => {
+    const { page, problems, context } = await open();
+    const tabs = await tabIds(page);
+    assert.deepEqual(tabs.slice(0, 3), [['*', 'all streams'], ['*/access', 'access · 3 hosts'], ['*/error', 'error · 2 hosts']],
+      'all streams, then the merged tabs');
+    assert.deepEqual(tabs.slice(3).map((t) => t[0]).sort(), [...HOSTS.map((h) => `${h}/access`), ...ERROR_HOSTS.map((h) => `${h}/error`)].sort(),
+      'then every host\'s stream');
+
+    await page.click('#tabs .tab[data-view="*/access"]');
+    assert.match(page.url(), /stream=\*%2Faccess|stream=\*\/access/);
+    const all = [...written.values()].flat();
+    await waitFor(async () => (await rows(page)).length === all.length, { what: 'every host\'s access lines', timeout: 20000 });
+    const got = await rows(page);
+    // Written a second apart, host after host: the page has them merged by time, not host after host.
+    const byTime = Array.from({ length: PER_HOST }, (_, i) => HOSTS.map((h) => written.get(h)[i])).flat();
+    assert.deepEqual(got.map((r) => r[1]), byTime, 'each host\'s lines once, merged by time, no error line');
+    for (const [node, text] of got) assert.ok(text.includes(`/${node}/page-`), `${node}: ${text}`);
+    const head = await page.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent));
+    assert.deepEqual(head.slice(0, 3), ['time', 'node', 'client'], 'the node column after the time, no stream column');
+
+    // A click on a node cell filters by that host: node:web-2.
+    const cell = await page.$('#log .row:not(.mark-row) .c-node:text("web-2")');
+    await cell.click();
+    await waitFor(() => page.evaluate(() => window.logmon.filter === 'node:web-2'), { what: 'node:web-2 from a click' });
+    await waitFor(async () => (await rows(page)).length === PER_HOST, { what: 'web-2\'s lines only' });
+    assert.ok((await rows(page)).every((r) => r[0] === 'web-2'));
+    assert.equal(await page.textContent('#filter-error'), '', 'node: is a term of its own');
+    await page.fill('#filter', 'node:web-? !node:web-1');
+    await waitFor(async () => (await rows(page)).length === 2 * PER_HOST, { what: 'web-2 and web-3' });
+    await page.fill('#filter', 'host:web-1');
+    await waitFor(async () => (await rows(page)).length === 0, { what: 'host: is still the Host header (none here)' });
+    await page.fill('#filter', '');
+    await waitFor(async () => (await rows(page)).length === all.length, { what: 'unfiltered again' });
+
+    // The error tab merges the error logs, with their host.
+    await page.click('#tabs .tab[data-view="*/error"]');
+    await waitFor(async () => (await rows(page)).length === ERROR_HOSTS.length, { what: 'the hosts\' error lines' });
+    assert.deepEqual((await rows(page)).map((r) => r[0]).sort(), ERROR_HOSTS);
+    assert.deepEqual((await page.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent))).slice(0, 2), ['node', 'time']);
+
+    // The time picker reads one host's stream: the tab's hosts are offered.
+    assert.equal(await page.isVisible('#hist-stream'), true);
+    assert.deepEqual(await page.$$eval('#hist-stream option', (o) => o.map((x) => x.value)), ERROR_HOSTS.map((h) => `${h}/error`));
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.__csp), []);
+    await context.close();
+  });
+
+  it('hides and moves the node column with the column chooser', async () => {
+    const { page, context } = await open('#stream=*/access');
+    await waitFor(async () => (await rows(page)).length > 0, { what: 'rows' });
+    await page.click('#columns-btn');
+    const labels = await page.$$eval('#columns-list input', (i) => i.map((x) => x.dataset.label));
+    assert.equal(labels[1], 'node');
+    await page.click('#columns-list input[data-label="node"]');
+    await page.click('#columns-close');
+    await waitFor(async () => (await rows(page)).every((r) => r[0] === null), { what: 'no node cells' });
+    assert.ok(!(await page.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent))).includes('node'));
+    await page.click('#columns-btn');
+    await page.click('#columns-reset');
+    await page.click('#columns-close');
+    await waitFor(async () => (await rows(page)).every((r) => r[0] !== null), { what: 'node cells back' });
+    await context.close();
+  });
+
+  it('searches every host of a merged tab, shows each host\'s progress, opens a match on its host', async () => {
+    const { page, problems, context } = await open('#stream=*/access');
+    // Real cursors of web-2's lines, read through the viewer from its agent.
+    const page2 = await (await fetch(new URL('history?stream=web-2/access&at=0&limit=50', viewer.url))).json();
+    assert.equal(page2.lines.length, PER_HOST);
+    const target = page2.lines[7];
+    const asked = [];
+    await page.route((u) => u.pathname.endsWith('/search'), async (route) => {
+      asked.push(new URL(route.request().url()).searchParams.get('stream'));
+      const match = (host, l) => JSON.stringify({ type: 'match', stream: `${host}/access`, cursor: l.cursor, time: l.time, text: l.text });
+      const body = [
+        JSON.stringify({ type: 'progress', scanned: 10, total: 300, hosts: HOSTS.map((h, i) => ({ host: h, scanned: i * 5, total: 100, done: false })) }),
+        match('web-2', target),
+        match('web-1', { cursor: 'x1', time: target.time - 1, text: written.get('web-1')[7] }),
+        JSON.stringify({ type: 'progress', scanned: 200, total: 300, hosts: [{ host: 'web-1', scanned: 100, total: 100, done: true }, { host: 'web-2', scanned: 100, total: 100, done: true }, { host: 'web-3', scanned: 0, total: 100, done: false }] }),
+        JSON.stringify({ type: 'done', matches: 2, scanned: 200, total: 300, truncated: true, failed: ['host web-3 did not answer: timed out'] }),
+      ].join('\n') + '\n';
+      await route.fulfill({ status: 200, contentType: 'application/x-ndjson', body });
+    });
+    await page.fill('#filter', 'page-7');
+    await page.press('#filter', 'Shift+Enter');
+    await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search done' });
+    assert.deepEqual(asked, ['*/access'], 'every host at once');
+    const s = await page.evaluate(() => window.logmon.search());
+    assert.equal(s.matches, 2);
+    assert.equal(s.hosts, 'web-1 done · web-2 done · web-3 failed');
+    assert.match(await page.textContent('#search-count'), /web-3 failed/);
+    assert.match(await page.getAttribute('#search-count', 'title'), /host web-3 did not answer/);
+    assert.deepEqual(await page.$$eval('#search-results .result-host', (h) => h.map((x) => x.textContent)), ['web-2', 'web-1']);
+    assert.match(await page.textContent('#search-title'), /access on every host/);
+
+    // A node: term that names one host searches that host's stream alone, and keeps its matches.
+    await page.fill('#filter', 'page-7 node:web-1');
+    await page.press('#filter', 'Shift+Enter');
+    await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search of web-1' });
+    assert.deepEqual(asked, ['*/access', 'web-1/access']);
+    assert.equal((await page.evaluate(() => window.logmon.search())).matches, 1, 'web-1\'s match only');
+    await page.fill('#filter', 'page-7');
+    await page.press('#filter', 'Shift+Enter');
+    await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search again' });
+
+    // Its context comes from web-2's stream, on web-2's tab.
+    await page.click('#search-results li:nth-child(1) button');
+    await waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the match in context', timeout: 15000 });
+    assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), target.text);
+    assert.equal(await page.$eval('#tabs .tab.active', (b) => b.dataset.view), 'web-2/access');
+    assert.ok((await renderedLines(page)).every((t) => t.includes('/web-2/')), 'web-2\'s lines around it');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('looks right on the merged tab, wide and narrow', async () => {
+    await fsp.mkdir(SCREENSHOTS, { recursive: true });
+    for (const [width, height] of [[1440, 900], [400, 860]]) {
+      const { page, problems, context } = await open('#stream=*/access&stats=off', { viewport: { width, height } });
+      await waitFor(async () => (await rows(page)).length === HOSTS.length * PER_HOST, { what: 'rows', timeout: 20000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `fleet-merged-${width}.png`) });
+      // The tabs stay one row that scrolls sideways, the node column in view.
+      const nodeBox = await page.$eval('#log .row:not(.mark-row) .c-node', (c) => { const r = c.getBoundingClientRect(); return [r.left, r.width]; });
+      assert.ok(nodeBox[0] < width && nodeBox[1] > 20, `node column on screen at ${width}: ${nodeBox}`);
+      assert.deepEqual(problems.errors, []);
+      await context.close();
+    }
+  });
+
+  it('folds fifty hosts\' own tabs into the merged tab, and shows the one opened', async () => {
+    const more = Array.from({ length: 50 }, (_, i) => `web-${i + 4}`);
+    await publish(nats.url, more.map((name, i) => {
+      const lines = [accessLine(name, 0, new Date()), accessLine(name, 1, new Date())];
+      const epoch = `test-${name}`;
+      return {
+        subject: `logmon.lines.${name}.access`,
+        headers: { 'Nats-Msg-Id': `${epoch}:1`, 'Logmon-Epoch': epoch, 'Logmon-Seq': 1, 'Logmon-Count': lines.length, 'Logmon-Format': 'nginx-combined', 'Logmon-Path': '/var/log/nginx/access.log' },
+        body: JSON.stringify({ type: 'lines', stream: 'access', seq: 1, lines }),
+      };
+    }));
+    const n = HOSTS.length + more.length;
+    const { page, problems, context } = await openPage(browser, viewer.url + '#stream=*/access&stats=off');
+    await waitFor(() => page.evaluate((k) => window.logmon.streams().length === k, n + ERROR_HOSTS.length), { what: 'fifty more streams', timeout: 30000 });
+    await waitFor(async () => (await tabIds(page)).length === 5, { what: 'the tabs folded' });
+    const tabs = await tabIds(page);
+    assert.deepEqual(tabs.slice(0, 3), [['*', 'all streams'], ['*/access', `access · ${n} hosts`], ['*/error', 'error · 2 hosts']]);
+    assert.deepEqual(tabs.slice(3).map((t) => t[0]).sort(), ['db-1/error', 'db-2/error'], 'two hosts keep their own tabs');
+    await waitFor(async () => (await rows(page)).length === HOSTS.length * PER_HOST + more.length * 2, { what: 'every host\'s lines', timeout: 20000 });
+    assert.equal(await page.$$eval('#hist-stream option', (o) => o.length), n, 'the time picker offers every host');
+    await page.fill('#filter', 'node:web-17');
+    await waitFor(async () => (await rows(page)).length === 2, { what: 'web-17\'s lines' });
+    await fsp.mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'fleet-53-hosts-1440.png') });
+    await page.evaluate(() => { location.hash = '#stream=web-17/access'; });
+    await waitFor(async () => (await tabIds(page)).some((t) => t[0] === 'web-17/access'), { what: 'web-17\'s tab' });
+    assert.equal(await page.$eval('#tabs .tab.active', (b) => b.dataset.view), 'web-17/access');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+});
