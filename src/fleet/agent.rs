@@ -74,6 +74,8 @@ struct Head {
     seq: Option<u64>,
     #[serde(default)]
     lines: Vec<IgnoredAny>,
+    /// An event's kind.
+    event: Option<String>,
 }
 
 impl Publisher {
@@ -157,22 +159,28 @@ impl Publisher {
         }
     }
 
-    /// Publishes a `lines` frame and waits for JetStream's acknowledgement;
-    /// other frames (events, gaps) are not published.
+    /// Publishes a `lines` frame, or an `event` before the next line, and
+    /// waits for JetStream's acknowledgement; gaps are not published (the
+    /// next message's numbers say so).
     async fn publish(&mut self, frame: Utf8Bytes) -> Result<(), String> {
         let head: Head = serde_json::from_str(frame.as_str()).map_err(|e| format!("a frame: {e}"))?;
-        let (Some(seq), "lines") = (head.seq, head.kind.as_str()) else {
-            return Ok(());
+        let epoch = self.state.hub.epoch.clone();
+        let (position, event) = match (head.kind.as_str(), head.seq, self.next) {
+            ("lines", Some(seq), _) => {
+                let count = head.lines.len() as u64;
+                (Position { epoch, seq, count }, None)
+            }
+            ("event", _, Some(seq)) => (Position { epoch, seq, count: 0 }, head.event),
+            _ => return Ok(()),
         };
-        let position = Position {
-            epoch: self.state.hub.epoch.clone(),
-            seq,
-            count: head.lines.len() as u64,
-        };
-        if position.count == 0 || self.next.is_some_and(|n| position.end() <= n) {
+        let old = self.next.is_some_and(|n| position.end() <= n);
+        if event.is_none() && (position.count == 0 || old) {
             return Ok(());
         }
-        let headers = self.headers(&position);
+        let mut headers = self.headers(&position);
+        if let Some(event) = &event {
+            names::mark_event(&self.subject, &position, event, &mut headers);
+        }
         let ack = self
             .link
             .js

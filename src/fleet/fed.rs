@@ -3,6 +3,10 @@
 //! agent numbers it, with its statistics counted from the lines as for a
 //! local stream.
 //!
+//! The agent's events (a rotation, a file missing, …) come on the same
+//! subject, between the lines they sat between, and are published into
+//! the stream as the agent's follower published them.
+//!
 //! An agent whose epoch changes (its state was lost) numbers from 1 again:
 //! the stream goes on after the last number it gave, so numbers never go
 //! back for a browser.
@@ -14,9 +18,10 @@ use async_nats::HeaderMap;
 use serde::Deserialize;
 
 use super::format;
-use super::names::{self, PATH, Position};
+use super::names::{self, EVENT, PATH, Position};
 use crate::config::{History, StreamConfig};
 use crate::hub::{Hub, Stream};
+use crate::protocol::Event;
 use crate::stats::Feed;
 
 /// A host's stream as the viewer serves it.
@@ -65,15 +70,18 @@ impl Fed {
         let Some(position) = Position::read(headers) else {
             return log::warn!("fleet: {}: a message without its position", self.stream.id);
         };
-        let body: Body = match serde_json::from_slice(payload) {
-            Ok(b) => b,
-            Err(e) => return log::warn!("fleet: {}: a message that does not read: {e}", self.stream.id),
-        };
         if position.epoch != self.epoch {
             log::info!("fleet: {}: the agent's epoch is now {}", self.stream.id, position.epoch);
             self.epoch = position.epoch.clone();
             self.offset = self.stream.next_seq() - 1;
         }
+        if names::header(headers, EVENT).is_some() {
+            return self.event(&position, payload).await;
+        }
+        let body: Body = match serde_json::from_slice(payload) {
+            Ok(b) => b,
+            Err(e) => return log::warn!("fleet: {}: a message that does not read: {e}", self.stream.id),
+        };
         let lines: Vec<&str> = body.lines.iter().map(|l| l.as_ref()).collect();
         log::debug!("fleet: {} lines {}..{}", self.stream.id, position.seq, position.end());
         let had = self.stream.publish_at(self.offset + position.seq, &lines).await;
@@ -81,5 +89,18 @@ impl Fed {
             self.feed.push(line.as_bytes());
         }
         self.feed.send().await;
+    }
+
+    /// Publishes the agent's event (a rotation, a missing file, …) before
+    /// the line it came before, unless the stream is past that line (a
+    /// redelivery).
+    async fn event(&mut self, position: &Position, payload: &[u8]) {
+        let event: Event = match serde_json::from_slice(payload) {
+            Ok(e) => e,
+            Err(e) => return log::warn!("fleet: {}: an event that does not read: {e}", self.stream.id),
+        };
+        if self.offset + position.seq >= self.stream.next_seq() {
+            self.stream.publish_event(event.event, &event.detail).await;
+        }
     }
 }

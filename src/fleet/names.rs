@@ -12,6 +12,8 @@ pub const EPOCH: &str = "Logmon-Epoch";
 /// The number of the message's first line, and how many lines it holds.
 pub const SEQ: &str = "Logmon-Seq";
 pub const COUNT: &str = "Logmon-Count";
+/// An event's kind, on a message that is an `event` frame (with `Logmon-Count: 0`).
+pub const EVENT: &str = "Logmon-Event";
 /// The stream's layout (`Layout::format`), its nginx pattern for text
 /// layouts, and its escaping: so a viewer splits lines as the agent does.
 pub const FORMAT: &str = "Logmon-Format";
@@ -94,6 +96,15 @@ impl Position {
             count: number(COUNT)?,
         })
     }
+}
+
+/// Makes a message an event's, placed before line `position.seq`: its
+/// kind in `Logmon-Event`, and a de-duplication id of its own (events of
+/// different kinds may come before the same line).
+pub fn mark_event(subject: &str, position: &Position, kind: &str, headers: &mut HeaderMap) {
+    let id = format!("{subject}:{}:{}:{kind}", position.epoch, position.seq);
+    headers.insert(MSG_ID, id.as_str());
+    headers.insert(EVENT, kind);
 }
 
 /// A header's value.

@@ -11,6 +11,8 @@
 
 use std::time::Duration;
 
+use logmon::protocol::EventKind;
+
 use nix::sys::signal::Signal;
 
 use super::*;
@@ -144,4 +146,53 @@ async fn every_stream_of_an_agent_arrives_whole() {
     let mut client = Client::connect(&view, "stream=web-1/error&backlog=100000&stats=0").await;
     let got = client.expect_lines("web-1/error", 100, LINES_TIMEOUT).await;
     assert_exact(&got, &error_lines);
+}
+
+/// An agent's events come to the viewer's clients between the lines they
+/// sat between: a rotation, the file missing, and the file back; and the
+/// viewer's `/metrics` counts the rotation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_s_events_reach_the_viewer_s_clients() {
+    let Some(nats) = Nats::start(None) else { return };
+    let OneHost {
+        mut host,
+        view,
+        agent: _agent,
+        ..
+    } = OneHost::start(&nats);
+    host.write(10);
+    wait_all(&view, std::slice::from_ref(&host)).await;
+    let id = host.id();
+    let mut client = Client::connect(&view, &format!("stream={id}&backlog=100&stats=0")).await;
+    let first = client.expect_lines(&id, 10, LINES_TIMEOUT).await;
+    host.rotate();
+    let rotated = client.wait_event(&id, EventKind::Rotated, LINES_TIMEOUT).await;
+    assert!(
+        rotated.is_some_and(|e| e.detail.contains("access.log")),
+        "{:?}",
+        client.events
+    );
+    host.write(10);
+    let second = client.expect_lines(&id, 10, LINES_TIMEOUT).await;
+    assert_exact(&[first, second].concat(), &host.written);
+    std::fs::remove_file(host.dir.path("access.log")).unwrap();
+    assert!(
+        client
+            .wait_event(&id, EventKind::Missing, LINES_TIMEOUT)
+            .await
+            .is_some()
+    );
+    std::fs::write(host.dir.path("access.log"), "").unwrap();
+    assert!(
+        client
+            .wait_event(&id, EventKind::Created, LINES_TIMEOUT)
+            .await
+            .is_some()
+    );
+    host.write(5);
+    let third = client.expect_lines(&id, 5, LINES_TIMEOUT).await;
+    assert_eq!(third[0].0, 21, "numbers go on after the events");
+    let metric = format!("logmon_rotations_total{{stream=\"{id}\"}} 1");
+    let body = String::from_utf8(get(&view, "/metrics").await.body).unwrap();
+    assert!(body.lines().any(|l| l == metric), "no {metric:?}");
 }
