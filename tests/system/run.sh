@@ -14,13 +14,23 @@
 # With a writer appending 1,000 lines/s, a client that resumes with since=
 # must get every line exactly once, in one epoch, across that upgrade, a
 # restart, a SIGKILL, and a stop during which the log is rotated
-# (tests/system/continuity.sh). Every step prints PASS or FAIL; on a failure the
-# journal of logmon is printed and the script exits non-zero.
+# (tests/system/continuity.sh). On trixie, a fleet (tests/system/fleet.sh):
+# a second container in the first one's network runs Debian's nats-server
+# with the example packaging/nats/nats-server.conf (NKEYs and a certificate
+# made for the run) and the package's logmon as the viewer; the first one's
+# logmon becomes the agent of web-1 with the shipped drop-in; every line of
+# nginx's requests must reach a client of the viewer exactly once, across a
+# restart of the agent, and the viewer's /history and /search answer from
+# the agent's files. Every step prints PASS or FAIL; on a failure the
+# journal of logmon (and in the fleet, of the second container's
+# nats-server and logmon) is printed and the script exits non-zero.
 #
 # Run as root: tests/system/run.sh
 #
 # Environment:
 #   LOGMON_TEST_DISTROS   distributions to boot (default: "bookworm trixie")
+#   LOGMON_TEST_FLEET_DISTROS  those of them that also run the fleet (default:
+#                         "trixie"; empty for none)
 #   LOGMON_TEST_CACHE     where pristine rootfs trees are kept between runs
 #                         (default: /var/cache/logmon-test)
 #   LOGMON_TEST_CACHE_DAYS  rebuild a cached rootfs older than this (default: 7)
@@ -35,6 +45,7 @@ set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 DISTROS=${LOGMON_TEST_DISTROS:-bookworm trixie}
+FLEET_DISTROS=${LOGMON_TEST_FLEET_DISTROS-trixie}
 CACHE=${LOGMON_TEST_CACHE:-/var/cache/logmon-test}
 CACHE_DAYS=${LOGMON_TEST_CACHE_DAYS:-7}
 # The Debian mirror this machine's apt is configured with (deb822 or one-line sources).
@@ -91,6 +102,7 @@ stop_container() {
 }
 
 cleanup() {
+    stop_viewer
     stop_container
     if [ -n "$MOUNTED_NSPAWN_DIR" ]; then
         umount /run/systemd/nspawn 2>/dev/null || true
@@ -833,6 +845,10 @@ show_journal() {
 # shellcheck source=tests/system/continuity.sh
 . "$REPO/tests/system/continuity.sh"
 
+# A fleet: web-1's agent, NATS and a viewer in a second container.
+# shellcheck source=tests/system/fleet.sh
+. "$REPO/tests/system/fleet.sh"
+
 # ---------------------------------------------------------------- one distribution
 
 run_distro() {
@@ -907,6 +923,7 @@ run_distro() {
         step "$suite: the client stops" cont_client_stop &&
         step "$suite: a client connects after the upgrade" ws_start c3 "backlog=0&stream=access" &&
         step "$suite: watchdog: no restart after WatchdogSec" check_watchdog &&
+        { ! fleet_wanted "$suite" || run_fleet "$suite"; } &&
         step "$suite: apt remove: stopped, config kept" check_remove &&
         step "$suite: the administrator removes the include from nginx" unwire_nginx &&
         step "$suite: apt purge: nothing running, no config left" check_purge
