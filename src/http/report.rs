@@ -30,5 +30,8 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
     let count = |(query, terms): (ReportQuery, Terms), stream: &Stream, bounds, out: &mut Channel| {
         report::run(stream, &query, &terms, bounds, out);
     };
-    answer(state, shutdown, &stream, compiled, count, streamed).await
+    match answer(state, shutdown, &stream, compiled, count).await {
+        Ok(rx) => streamed(rx),
+        Err(r) => r.into_resp(),
+    }
 }

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Either};
 use hyper::StatusCode;
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, RETRY_AFTER};
@@ -45,22 +44,22 @@ pub async fn respond(query: Option<&str>, state: &Arc<State>, shutdown: &Shutdow
         Err(r) => return refused(r),
     };
     let name = query.stream.clone();
-    let respond = move |rx| match format {
-        Some(format) => export::download(rx, format, &name),
-        None => streamed(rx),
-    };
     let asked = match (state.fleet.get(), query.stream.strip_prefix("*/")) {
         (Some(fleet), Some(stream)) => match place(state) {
             Ok(place) => Some(fleet.search_all(&rest, stream, query.limit, state, place).await),
-            Err(resp) => return *resp,
+            Err(r) => return r.into_resp(),
         },
         (Some(fleet), None) => fleet.search(&rest).await,
         (None, _) => None,
     };
-    match asked {
-        Some(Ok(rx)) => respond(rx),
-        Some(Err((status, reason))) => refusal(status, &reason),
-        None => search_local(query, state, shutdown, respond).await,
+    let answer = match asked {
+        Some(asked) => asked.map_err(|(status, reason)| Refusal::new(status, reason)),
+        None => search_local(query, state, shutdown).await,
+    };
+    match (answer, format) {
+        (Ok(rx), Some(format)) => export::download(rx, format, &name),
+        (Ok(rx), None) => streamed(rx),
+        (Err(r), _) => r.into_resp(),
     }
 }
 
@@ -72,25 +71,16 @@ pub async fn chunks(
     shutdown: &Shutdown,
 ) -> Result<mpsc::Receiver<Bytes>, (StatusCode, String)> {
     let query = SearchQuery::parse(query).map_err(status_of)?;
-    let mut got = None;
-    let keep = |rx| {
-        got = Some(rx);
-        refusal(StatusCode::OK, "")
-    };
-    let resp = search_local(query, state, shutdown, keep).await;
-    match got {
-        Some(rx) => Ok(rx),
-        None => Err((resp.status(), text_of(resp).await)),
-    }
+    let answer = search_local(query, state, shutdown).await;
+    answer.map_err(|r| (r.status, r.reason))
 }
 
-/// Searches a local stream, whose chunks `respond` makes the answer of.
+/// Searches a local stream: its NDJSON chunks, or the refusal.
 async fn search_local(
     query: SearchQuery,
     state: &Arc<State>,
     shutdown: &Shutdown,
-    respond: impl FnOnce(mpsc::Receiver<Bytes>) -> Resp,
-) -> Resp {
+) -> Result<mpsc::Receiver<Bytes>, Refusal> {
     let stream = query.stream.clone();
     let compiled = move || compile(&query).map(|c| (query, c));
     let search =
@@ -99,36 +89,53 @@ async fn search_local(
             let mut keep = |layout: &Layout, line: &[u8]| terms.test(layout, line, &mut scratch);
             search::run(stream, &query, &matcher, &mut keep, bounds, sink);
         };
-    answer(state, shutdown, &stream, compiled, search, respond).await
+    answer(state, shutdown, &stream, compiled, search).await
 }
 
-/// The text of a refusal's body.
-async fn text_of(resp: Resp) -> String {
-    let bytes = match resp.into_body() {
-        Either::Left(full) => full.collect().await.map(|c| c.to_bytes()).unwrap_or_default(),
-        Either::Right(_) => Bytes::new(),
-    };
-    String::from_utf8_lossy(&bytes).into_owned()
+/// Why a request that reads files (a search, a report) did not start: a
+/// status (400, 403, 429, 503) and a reason.
+pub(super) struct Refusal {
+    pub status: StatusCode,
+    pub reason: String,
 }
 
-/// Answers a request for `stream` that reads its files (a search, a
-/// report) with NDJSON streamed as it works: a place among `max_searches`
-/// and the bounds are taken (refusals are plain statuses), then on a
-/// blocking thread `prepare` compiles what the request asks (its refusal
-/// is still a plain status) and `work` writes the answer, which `respond`
-/// makes the response of (`streamed`, or a download).
+impl Refusal {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Refusal {
+        let reason = reason.into();
+        Refusal { status, reason }
+    }
+
+    /// The refusal as HTTP: the reason as text; a 429 says when to try again.
+    pub(super) fn into_resp(self) -> Resp {
+        let mut resp = refusal(self.status, &self.reason);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        resp
+    }
+}
+
+impl From<Refused> for Refusal {
+    fn from(r: Refused) -> Refusal {
+        let (status, reason) = status_of(r);
+        Refusal { status, reason }
+    }
+}
+
+/// Starts a request for `stream` that reads its files (a search, a
+/// report), answered with NDJSON streamed as it works: a place among
+/// `max_searches` and the bounds are taken, then on a blocking thread
+/// `prepare` compiles what the request asks and `work` writes the answer
+/// into the returned channel. Every refusal, `prepare`'s too, comes before
+/// the answer starts.
 pub(super) async fn answer<T>(
     state: &State,
     shutdown: &Shutdown,
     stream: &str,
     prepare: impl FnOnce() -> Result<T, Refused> + Send + 'static,
     work: impl FnOnce(T, &Stream, Bounds, &mut Channel) + Send + 'static,
-    respond: impl FnOnce(mpsc::Receiver<Bytes>) -> Resp,
-) -> Resp {
-    let (stream, running, bounds) = match admit(state, stream) {
-        Ok(admitted) => admitted,
-        Err(resp) => return *resp,
-    };
+) -> Result<mpsc::Receiver<Bytes>, Refusal> {
+    let (stream, running, bounds) = admit(state, stream)?;
     let (ready, compiled) = oneshot::channel();
     let (mut sink, rx) = Channel::new(shutdown.clone(), bounds.max_time);
     tokio::task::spawn_blocking(move || {
@@ -142,20 +149,20 @@ pub(super) async fn answer<T>(
         }
     });
     match compiled.await {
-        Ok(Ok(())) => respond(rx),
-        Ok(Err(r)) => refused(r),
-        Err(_) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "the request failed to start"),
+        Ok(Ok(())) => Ok(rx),
+        Ok(Err(r)) => Err(r.into()),
+        Err(_) => Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request failed to start",
+        )),
     }
 }
 
 /// The stream, a place among `max_searches` (reports take one too) and
 /// the bounds of one search; or the refusal (400, 403, 429).
-fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Box<Resp>> {
+fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds), Refusal> {
     let Some(stream) = state.hub.stream(stream) else {
-        return Err(Box::new(refusal(
-            StatusCode::BAD_REQUEST,
-            &format!("no stream {stream:?}"),
-        )));
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, format!("no stream {stream:?}")));
     };
     let running = place(state)?;
     let settings = state.settings();
@@ -168,19 +175,15 @@ fn admit(state: &State, stream: &str) -> Result<(Arc<Stream>, Presence, Bounds),
 }
 
 /// A place among `max_searches`; or the refusal (403, 429).
-fn place(state: &State) -> Result<Presence, Box<Resp>> {
+fn place(state: &State) -> Result<Presence, Refusal> {
     let limits = state.settings().search;
     if limits.max_searches == 0 {
         let off = "searching is turned off (max_searches = 0)";
-        return Err(Box::new(refusal(StatusCode::FORBIDDEN, off)));
+        return Err(Refusal::new(StatusCode::FORBIDDEN, off));
     }
-    let Some(running) = state.searches.try_enter(limits.max_searches) else {
-        let busy = format!("{} searches run already; try again shortly", limits.max_searches);
-        let mut resp = refusal(StatusCode::TOO_MANY_REQUESTS, &busy);
-        resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        return Err(Box::new(resp));
-    };
-    Ok(running)
+    let busy = || format!("{} searches run already; try again shortly", limits.max_searches);
+    let running = state.searches.try_enter(limits.max_searches);
+    running.ok_or_else(|| Refusal::new(StatusCode::TOO_MANY_REQUESTS, busy()))
 }
 
 /// The pattern and the field terms, or why they cannot be searched for.
