@@ -183,6 +183,9 @@ async fn sections(bench: &mut Bench) -> io::Result<Table> {
     if bench.opts.runs(Section::Parsing) {
         report::parsing(&mut table, &parsing::run(bench));
     }
+    if bench.opts.runs(Section::Line) {
+        report::line(&mut table, &parsing::per_line_costs(bench));
+    }
     if bench.opts.runs(Section::Search) {
         report::search(&mut table, &search::run(bench.opts.search_mib)?);
     }

@@ -83,6 +83,10 @@ pub enum Section {
     Idle,
     Follower,
     Parsing,
+    /// Not in the default list: only the parsing section's costs per line
+    /// (the split, and the split with the statistics), without its memory
+    /// runs: the part to run under callgrind (`Recorder::line` per line).
+    Line,
     /// Not in the default list: it makes a 1 GiB log and its gzip once.
     Search,
     /// Not in the default list: it makes a 200 MiB log's gzip once.

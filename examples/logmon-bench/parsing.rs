@@ -26,11 +26,9 @@ const WORKLOAD_MINUTE: u64 = 1_795_518_120;
 const START: u64 = 1_800_000_000;
 
 pub struct Parsing {
-    pub lines: u64,
-    pub split_ns: f64,
+    pub costs: LineCosts,
     /// A line's text into a `lines` frame (UTF-8 check, JSON string).
     pub encode_ns: f64,
-    pub stats_ns: f64,
     pub memory_workload: usize,
     pub distinct_per_minute: u64,
     pub memory_distinct: usize,
@@ -39,25 +37,49 @@ pub struct Parsing {
     pub window: Vec<(usize, f64)>,
 }
 
+/// The time per line of a split, and of a split and its statistics.
+pub struct LineCosts {
+    pub lines: u64,
+    pub split_ns: f64,
+    pub stats_ns: f64,
+}
+
 pub fn run(bench: &mut Bench) -> Parsing {
     let data = bench.burst_data();
-    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
-    eprintln!("parsing: {} lines", lines.len());
+    let lines = lines_of(&data);
     let layout = Layout::text("nginx-combined", COMBINED, Escape::Default);
-    let split_ns = per_line(&lines, || split_all(&layout, &lines));
-    let encode_ns = per_line(&lines, || encode_all(&lines));
     let stats = Stats::at("bench", WORKLOAD_MINUTE);
-    let stats_ns = per_line(&lines, || record_all(&stats, &layout, &lines));
+    let costs = costs(&layout, &stats, &lines);
+    let encode_ns = per_line(&lines, || encode_all(&lines));
     stats.tick(1);
     Parsing {
-        lines: lines.len() as u64,
-        split_ns,
+        costs,
         encode_ns,
-        stats_ns,
         memory_workload: stats.memory(),
         distinct_per_minute: DISTINCT_PER_MINUTE,
         memory_distinct: distinct_hour(&layout),
         window: WINDOW_DISTINCT.iter().map(|&n| distinct_window(&layout, n)).collect(),
+    }
+}
+
+/// The parsing section's split and split + statistics alone (`--sections line`).
+pub fn per_line_costs(bench: &mut Bench) -> LineCosts {
+    let data = bench.burst_data();
+    let layout = Layout::text("nginx-combined", COMBINED, Escape::Default);
+    costs(&layout, &Stats::at("bench", WORKLOAD_MINUTE), &lines_of(&data))
+}
+
+fn lines_of(data: &[u8]) -> Vec<&[u8]> {
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    eprintln!("parsing: {} lines", lines.len());
+    lines
+}
+
+fn costs(layout: &Layout, stats: &Stats, lines: &[&[u8]]) -> LineCosts {
+    LineCosts {
+        lines: lines.len() as u64,
+        split_ns: per_line(lines, || split_all(layout, lines)),
+        stats_ns: per_line(lines, || record_all(stats, layout, lines)),
     }
 }
 

@@ -22,7 +22,7 @@ pub use fanout::{many, slow};
 pub use fleet::fleet;
 pub use goaccess::goaccess;
 pub use history::history;
-pub use parsing::parsing;
+pub use parsing::{line, parsing};
 pub use search::search;
 
 /// The first line printed: the arguments, the machine and what is measured.
