@@ -25,6 +25,7 @@
  *   pages.js, ndjson.js, when.js   the history API's queries and pages, NDJSON, times typed
  *   stats.js, log-status.js, labels.js, url-state.js      what the page says
  *   series.js      the server's statistics, merged per stream
+ *   stats-merge.js a merged tab's statistics: its hosts' summed, percentiles as upper bounds
  *   stats-panel.js, charts.js, latency.js    the statistics panel, its charts (uPlot, vendor/), its percentiles
  *   range.js, range-picker.js    the panel's time range: live, a span before now, custom; the picker
  *   report-panel.js, report-view.js, report-fetch.js, report-model.js    the panel's report from disk (/report)

@@ -9,10 +9,13 @@
  * start `t`, so a reconnect's full message simply refreshes what is had.
  */
 
+import { merge } from './stats-merge.js';
+
 export const HOUR = 3600;
 const CLASSES = 5;
 
 const byStream = new Map();   // stream id -> state (see fresh())
+const mergedMemo = new Map(); // the ids merged, joined -> {sig, s}: merged() again only when a host's statistics changed
 
 function fresh() {
   return { seconds: [], minutes: [], now: 0, window: 600, status: [], latency: {}, top: {}, topError: {}, messages: 0 };
@@ -21,17 +24,35 @@ function fresh() {
 /** Forgets every stream's statistics (a new run of the daemon). */
 export function reset() {
   byStream.clear();
+  mergedMemo.clear();
 }
 
 /** Keeps only the streams with these ids (a new hello). */
 export function keep(ids) {
   const want = new Set(ids);
   for (const id of [...byStream.keys()]) if (!want.has(id)) byStream.delete(id);
+  mergedMemo.clear();
 }
 
 /** The statistics of a stream, or null before its first message. */
 export function of(id) {
   return byStream.get(id) || null;
+}
+
+/**
+ * The statistics of a merged view's hosts' streams merged (stats-merge.js
+ * merge): `g` is a fleet.js group ({ids, hosts}, one host per id); null
+ * before any of them has statistics. Made anew only when one of them got a
+ * message.
+ */
+export function merged(g) {
+  const key = g.ids.join('\n');
+  const sig = g.ids.map((id) => { const s = byStream.get(id); return s ? s.messages : 0; }).join(',');
+  const had = mergedMemo.get(key);
+  if (had && had.sig === sig) return had.s;
+  const s = merge(g.ids.map((id, i) => ({ host: g.hosts[i], s: byStream.get(id) || null })));
+  mergedMemo.set(key, { sig, s });
+  return s;
 }
 
 const num = (x) => (Number.isFinite(x) ? x : 0);

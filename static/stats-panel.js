@@ -9,6 +9,10 @@
  * that point's time (history.js, at=), older than memory as well: both
  * through the functions given to install().
  *
+ * On a merged tab (`*\/access`), the live figures are its hosts' merged
+ * (series.js merged, stats-merge.js): counts summed, latency percentiles
+ * the highest host's, shown as upper bounds (`≤`).
+ *
  * For a range other than live, or with a filter in the filter box, the
  * panel shows a report from disk instead (report-panel.js), in the same
  * requests chart.
@@ -16,6 +20,7 @@
 import * as charts from './charts.js';
 import * as range from './range.js';
 import * as reportPanel from './report-panel.js';
+import { mergedLabel } from './fleet.js';
 import { termText } from './filter.js';
 import { fmtCount, fmtPct } from './labels.js';
 import { percentileLines } from './latency.js';
@@ -44,12 +49,22 @@ const LIVE_WINDOW = windowNote.textContent;
 const latWidth = $('lat-width');
 let addFilter = () => {};
 
-/** The stream the panel shows: the one in view if it has fields (on a merged view, its first host's), else the first that has. */
+/**
+ * The stream the panel shows: the one in view if it has fields, else the
+ * first that has. On a merged view, its first host's: the live figures are
+ * every host's (fleetGroup), a report from disk and a chart's click read
+ * that host's stream.
+ */
 export function panelStream() {
   const list = store.streams();
   const cur = list.find((st) => view.showsStream(st) && hasFields(st.layout) && view.stream !== view.ALL);
   if (cur) return cur;
   return list.find((st) => hasFields(st.layout)) || null;
+}
+
+/** The merged view shown ({id, name, hosts, ids}, store.js), or null. */
+function fleetGroup() {
+  return view.merged !== null ? store.merged(view.stream) || null : null;
 }
 
 /** Shows the panel for the current view and statistics (called after each render of the figures). */
@@ -58,6 +73,7 @@ export function render() {
   panel.hidden = !view.panel;
   if (!view.panel) { charts.destroy(); reportPanel.stop(); return; }
   const st = panelStream();
+  const g = st && view.showsStream(st) ? fleetGroup() : null;
   title.textContent = st ? st.id : 'statistics';
   panel.className = 'panel' + (st ? ' c' + st.color : '');
   const fromDisk = st && reportPanel.wanted();
@@ -71,7 +87,8 @@ export function render() {
     return;
   }
   reportPanel.stop();
-  const s = st ? series.of(st.id) : null;
+  if (g) title.textContent = mergedLabel(g);
+  const s = g ? series.merged(g) : st ? series.of(st.id) : null;
   body.hidden = !s;
   none.hidden = !!s;
   if (!s) {
@@ -82,6 +99,7 @@ export function render() {
     return;
   }
   showNote(series.recent(s, s.window));
+  if (g) fleetNote(g, s);
   const dropped = range.reportFilter(view.filterText).dropped;
   if (dropped.length) note.textContent = (note.textContent ? note.textContent + ' · ' : '') + 'every line counted: a statistic takes no regex (' + dropped.join(' ') + ')';
   const full = series.chart(s);
@@ -91,10 +109,18 @@ export function render() {
   // A format without $request_time or $upstream_response_time has no latency to chart.
   const timed = data.hasRt || data.hasUt;
   latFigure.hidden = !timed;
-  setText(latWidth, 'points of ' + charts.widthText(data.width) + ': the greatest');
+  setText(latWidth, 'points of ' + charts.widthText(data.width) + ': the greatest' + (g ? ', each the highest host\'s (an upper bound)' : ''));
   charts.show(reqChart, timed ? latChart : null, data, w);
   showLatency(s);
   showTables(s);
+}
+
+/** On a merged view: the hosts whose statistics are not in, or stopped coming. */
+function fleetNote(g, s) {
+  const parts = [];
+  if (s.hosts < g.hosts.length) parts.push('statistics of ' + s.hosts + ' of ' + g.hosts.length + ' hosts');
+  for (const x of s.stale) parts.push(x.host + '\'s statistics stopped ' + x.behind + ' s ago' + (x.counted ? '' : ', left out'));
+  if (parts.length) note.textContent = (note.textContent ? note.textContent + ' · ' : '') + parts.join(' · ');
 }
 
 /** Lines that did not fit, and quietly (a tooltip, a faint word) those counted late or when read. */
@@ -143,9 +169,9 @@ function rowButton() {
 /**
  * Shows [value, count] rows in `box`, changing only what changed since the
  * last second (a table rebuilt every second re-lays out the whole panel);
- * `cls(i)` is an extra class of row i.
+ * `cls(i)` is an extra class of row i; `merged`: a merged view's rows.
  */
-function fillTable(box, key, rows, total, cls) {
+function fillTable(box, key, rows, total, cls, merged) {
   const max = rows.reduce((m, r) => Math.max(m, r[1]), 0) || 1;
   while (box.childElementCount - 1 > rows.length) box.lastElementChild.remove();
   while (box.childElementCount - 1 < rows.length) box.append(rowButton());
@@ -159,7 +185,9 @@ function fillTable(box, key, rows, total, cls) {
     setText(val, value);
     setText(n, fmtCount(count));
     setText(err, error ? '± ' + fmtCount(error) : '');
-    const bound = error ? ' (at least ' + fmtCount(count - error) + ': too many distinct values to count exactly)' : '';
+    const bound = !error ? '' : ' (at least ' + fmtCount(count - error) + (merged
+      ? ': summed over the hosts; a host\'s count may be above the true one when it had too many distinct values, or when its top list leaves the value out and it counts as up to that list\'s last count)'
+      : ': too many distinct values to count exactly)');
     const title = value + ' — ' + fmtCount(count) + bound + ' (' + fmtPct(count, total) + '), click to filter';
     if (b.title !== title) b.title = title;
     b._filter = termText(key, value);
@@ -182,7 +210,7 @@ function showTables(s) {
   want.forEach(([key, label, rows, cls], i) => {
     if (!boxes.has(key)) boxes.set(key, tableBox(key, label));
     const box = boxes.get(key);
-    fillTable(box, key, rows, total, cls);
+    fillTable(box, key, rows, total, cls, !!s.merged);
     if (tables.children[i] !== box) tables.insertBefore(box, tables.children[i] || null);
   });
   while (tables.childElementCount > want.length) tables.lastElementChild.remove();

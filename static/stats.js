@@ -5,7 +5,8 @@
  * stream's lines per second on its tab, and for the access streams in view,
  * requests per second and the share of 4xx and 5xx responses. Lines that do
  * not fit the stream's format are lines but no requests: the only way the
- * two rates differ, and the header then says so. Owns the timer that gathers
+ * two rates differ, and the header then says so. A merged tab's figures
+ * are its hosts' together (series.js merged). Owns the timer that gathers
  * the stats messages of one second into one render, and the renders' count
  * and cost (the panel's included).
  */
@@ -62,14 +63,14 @@ export function render() {
   const t0 = performance.now();
   const frag = document.createDocumentFragment();
   let any = false;
-  const sums = new Map();  // fleet stream name -> lines a second of its hosts, for the merged tabs
+  const sums = new Map();  // fleet stream name -> lines a second of its hosts as received, for the merged tabs
   const mergedSum = { n: 0, c4: 0, c5: 0, bad: 0, hosts: 0 };
   for (const st of store.streams()) {
     // With the panel closed, the server's statistics are off (connection.setStats): the lines received tell.
     const s = view.panel ? series.of(st.id) : null;
     const r = view.panel ? series.recent(s, WINDOW) : store.recentLines(st.id, WINDOW);
     const known = !view.panel || s;
-    if (known && st.name !== null) sums.set(st.name, (sums.get(st.name) || 0) + (r.n + r.bad) / WINDOW);
+    if (!view.panel && st.name !== null) sums.set(st.name, (sums.get(st.name) || 0) + (r.n + r.bad) / WINDOW);
     setRate(st.id, known ? fmtRate((r.n + r.bad) / WINDOW) + '/s' : '', st.id + ': lines a second over the last minute'
       + (view.panel ? '' : ', as received'));
     if (!known || !hasFields(st.layout) || !view.showsStream(st)) continue;
@@ -78,9 +79,20 @@ export function render() {
     if (view.merged !== null) { for (const k of ['n', 'c4', 'c5', 'bad']) mergedSum[k] += r[k]; mergedSum.hosts++; continue; }
     frag.append(streamStat(st, r));
   }
-  if (mergedSum.hosts) frag.append(streamStat({ id: view.merged + ' · ' + mergedSum.hosts + (mergedSum.hosts === 1 ? ' host' : ' hosts'), color: 0 }, mergedSum));
+  // With the server's statistics, a merged view's figures are its hosts' merged (series.merged: a stale host's last minute ages out).
+  const fleet = new Map();  // merged view id -> its statistics merged
+  if (view.panel) for (const g of store.mergedViews()) fleet.set(g.id, series.merged(g));
+  if (mergedSum.hosts) {
+    const m = fleet.get(view.stream);
+    const r = m ? { ...series.recent(m, WINDOW), hosts: m.hosts } : mergedSum;
+    frag.append(streamStat({ id: view.merged + ' · ' + r.hosts + (r.hosts === 1 ? ' host' : ' hosts'), color: 0 }, r));
+  }
   for (const g of store.mergedViews()) {
-    const sum = sums.get(g.name);
+    let sum = sums.get(g.name);
+    if (view.panel) {
+      const r = fleet.get(g.id) ? series.recent(fleet.get(g.id), WINDOW) : null;
+      sum = r ? (r.n + r.bad) / WINDOW : undefined;
+    }
     setRate(g.id, sum === undefined ? '' : fmtRate(sum) + '/s', g.id + ': lines a second of its ' + g.hosts.length + ' hosts over the last minute');
   }
   if (any) frag.append(span('stat-window', '1 min'));

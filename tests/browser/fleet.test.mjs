@@ -10,7 +10,9 @@
 // The backlog the page gets at hello is merged by time across the hosts.
 // Fifty more hosts' lines, published straight to JetStream as agents
 // publish them, fold the hosts' own tabs into the merged one.
-// Screenshots of the merged tab at 1440x900 and 400 px wide.
+// The merged tab's statistics panel sums its hosts' statistics.
+// Screenshots of the merged tab at 1440x900 (with the panel, and without)
+// and 400 px wide.
 //
 // Skipped, saying so, when nats-server is not installed.
 import { after, before, describe, it } from 'node:test';
@@ -232,6 +234,42 @@ ${servers}`);
     assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), target.text);
     assert.equal(await page.$eval('#tabs .tab.active', (b) => b.dataset.view), 'web-2/access');
     assert.ok((await renderedLines(page)).every((t) => t.includes('/web-2/')), 'web-2\'s lines around it');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('shows every host\'s statistics summed in the merged tab\'s panel', async () => {
+    const { page, problems, context } = await open('#stream=*/access', { viewport: { width: 1440, height: 900 } });
+    /** The panel's table `key` as [value, count text, error text]. */
+    const table = (key) => page.$$eval(`#panel-tables .top-${key} .top-row`, (rs) => rs.map((r) => [r.querySelector('.top-val').textContent, r.querySelector('.top-n').textContent, r.querySelector('.top-err').textContent]));
+    const statuses = async () => Object.fromEntries((await table('status')).map(([v, n]) => [v, +n.replace(/,/g, '')]));
+    const total = (st) => Object.values(st).reduce((a, b) => a + b, 0);
+    // What the hosts wrote: every 5th line a 503.
+    const want = {};
+    for (const l of [...written.values()].flat()) { const code = l.split('" ')[1].split(' ')[0]; want[code] = (want[code] || 0) + 1; }
+    await waitFor(async () => total(await statuses()) === HOSTS.length * PER_HOST, { what: 'the merged tab\'s status counts', timeout: 20000 });
+    assert.equal(await page.textContent('#panel-title'), 'access · 3 hosts');
+    assert.deepEqual(await statuses(), want, 'the status counts of every host\'s lines');
+    assert.equal(total(await statuses()), HOSTS.length * PER_HOST, 'the request total');
+    // Timed 25 to 60 s before they were written, every line came late: the hosts' seconds, summed by their time, have them all.
+    assert.match(await page.textContent('#panel-window'), new RegExp(`· ${HOSTS.length * PER_HOST} late`));
+    const paths = await table('path');
+    assert.equal(paths.length, 10, 'as long as a host\'s list');
+    // Each host lists 10 of its 12 paths, each seen once: a path one host lists may have been seen
+    // by each other host as often as its list's last count (1), unlisted: 1 to 3, shown 3 ± 2.
+    assert.ok(paths.every(([v, n, err]) => /^\/web-\d\/page-\d+$/.test(v) && n === '3' && err === '± 2'), JSON.stringify(paths));
+    assert.match(await page.textContent('#stats'), /access · 3 hosts/, 'the header\'s figure is the merged one');
+    await fsp.mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'fleet-merged-panel-1440.png') });
+
+    // Each host's own panel: the merged counts are their sums.
+    const sum = {};
+    for (const h of HOSTS) {
+      await page.evaluate((id) => { location.hash = '#stream=' + id; }, `${h}/access`);
+      await waitFor(async () => (await page.textContent('#panel-title')) === `${h}/access` && total(await statuses()) === PER_HOST, { what: `${h}'s status counts` });
+      for (const [code, n] of Object.entries(await statuses())) sum[code] = (sum[code] || 0) + n;
+    }
+    assert.deepEqual(sum, want, 'the hosts\' own panels add up to the merged one');
     assert.deepEqual(problems.errors, []);
     await context.close();
   });
