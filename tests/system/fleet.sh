@@ -55,24 +55,9 @@ on_viewer() {
 vin() { on_viewer inside "$@"; }
 
 stop_viewer() {
-    if [ -n "$VNSPAWN_PID" ] && kill -0 "$VNSPAWN_PID" 2>/dev/null; then
-        [ -z "$VCPID" ] || nsenter -t "$VCPID" -a systemctl poweroff >/dev/null 2>&1 || true
-        for _ in $(seq 1 100); do
-            kill -0 "$VNSPAWN_PID" 2>/dev/null || break
-            sleep 0.2
-        done
-        if kill -0 "$VNSPAWN_PID" 2>/dev/null; then
-            kill -TERM "$VNSPAWN_PID" 2>/dev/null || true
-            sleep 2
-            kill -KILL "$VNSPAWN_PID" 2>/dev/null || true
-        fi
-        wait "$VNSPAWN_PID" 2>/dev/null || true
-    fi
+    halt "$VNSPAWN_PID" "$VCPID" "$VROOT"
     VNSPAWN_PID=
     VCPID=
-    if [ -n "$VROOT" ] && [ -d "$VROOT" ] && [ -z "${LOGMON_TEST_KEEP:-}" ]; then
-        rm -rf --one-file-system "$VROOT"
-    fi
     VROOT=
 }
 

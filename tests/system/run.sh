@@ -77,27 +77,35 @@ elapsed() { printf '%dm%02ds' $(((SECONDS - START) / 60)) $(((SECONDS - START) %
 
 # ---------------------------------------------------------------- cleanup
 
-stop_container() {
-    if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-        if [ -n "$CPID" ]; then
-            nsenter -t "$CPID" -a systemctl poweroff >/dev/null 2>&1 || true
+# halt PID CPID ROOT: powers a container off (its systemd-nspawn process
+# PID, its systemd CPID), killed if it does not stop within 20 s, and
+# removes its root tree unless LOGMON_TEST_KEEP is set.
+halt() {
+    local pid=$1 cpid=$2 root=$3
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        if [ -n "$cpid" ]; then
+            nsenter -t "$cpid" -a systemctl poweroff >/dev/null 2>&1 || true
         fi
         for _ in $(seq 1 100); do
-            kill -0 "$NSPAWN_PID" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.2
         done
-        if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-            kill -TERM "$NSPAWN_PID" 2>/dev/null || true
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
             sleep 2
-            kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
         fi
-        wait "$NSPAWN_PID" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     fi
+    if [ -n "$root" ] && [ -d "$root" ] && [ -z "${LOGMON_TEST_KEEP:-}" ]; then
+        rm -rf --one-file-system "$root"
+    fi
+}
+
+stop_container() {
+    halt "$NSPAWN_PID" "$CPID" "$ROOT"
     NSPAWN_PID=
     CPID=
-    if [ -n "$ROOT" ] && [ -d "$ROOT" ] && [ -z "${LOGMON_TEST_KEEP:-}" ]; then
-        rm -rf --one-file-system "$ROOT"
-    fi
     ROOT=
 }
 
