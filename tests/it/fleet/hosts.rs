@@ -26,7 +26,7 @@ const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 /// Seconds the two hosts' clocks are off.
 const SKEW: u64 = 300;
 const LINES: usize = 40;
-const STATS_TIMEOUT: Duration = Duration::from_secs(15);
+const STATS_TIMEOUT: Duration = Duration::from_secs(30);
 /// The hosts, by their place in the test's array.
 const AHEAD: usize = 0;
 const BEHIND: usize = 1;
