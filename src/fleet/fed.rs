@@ -7,6 +7,10 @@
 //! subject, between the lines they sat between, and are published into
 //! the stream as the agent's follower published them.
 //!
+//! When the agent's layout changes (a reload that gives the stream another
+//! format, or nginx's format changed), its next message's headers say so,
+//! and the stream takes the new layout: its clients get a new `hello`.
+//!
 //! An agent whose epoch changes (its state was lost) numbers from 1 again:
 //! the stream goes on after the last number it gave, so numbers never go
 //! back for a browser.
@@ -31,6 +35,8 @@ pub struct Fed {
     /// The agent's epoch, and what its numbers are shifted by.
     epoch: String,
     offset: u64,
+    /// The layout headers of the last message, to notice the agent's change.
+    layout: String,
 }
 
 /// The lines of a message (a `lines` frame of the agent's).
@@ -61,6 +67,7 @@ impl Fed {
             stream,
             epoch: position.map(|p| p.epoch).unwrap_or_default(),
             offset: 0,
+            layout: format::key(headers),
         })
     }
 
@@ -74,6 +81,13 @@ impl Fed {
             log::info!("fleet: {}: the agent's epoch is now {}", self.stream.id, position.epoch);
             self.epoch = position.epoch.clone();
             self.offset = self.stream.next_seq() - 1;
+        }
+        let layout = format::key(headers);
+        if layout != self.layout {
+            let (fmt, nginx) = format::read(headers);
+            log::info!("fleet: {}: the agent's format is now {fmt:?}", self.stream.id);
+            self.stream.reformat(&fmt, &nginx);
+            self.layout = layout;
         }
         if names::header(headers, EVENT).is_some() {
             return self.event(&position, payload).await;

@@ -50,6 +50,12 @@ pub fn read(headers: &HeaderMap) -> (Format, NginxFormats) {
     (format, nginx)
 }
 
+/// The layout headers of a message, as one string to compare.
+pub fn key(headers: &HeaderMap) -> String {
+    let value = |name| header(headers, name).unwrap_or_default();
+    format!("{}\n{}\n{}", value(FORMAT), value(PATTERN), value(ESCAPE))
+}
+
 fn escape(name: &str) -> Escape {
     [Escape::Json, Escape::None]
         .into_iter()

@@ -13,7 +13,7 @@ use super::readers::Readers;
 use super::ring::Ring;
 use super::status::PathStatus;
 use super::{Signal, StreamCounters};
-use crate::config::StreamConfig;
+use crate::config::{Format, StreamConfig};
 use crate::layout::{self, Layout, NginxFormats, Resolved};
 use crate::protocol::{EventKind, Frame, LinesBuilder};
 use crate::stats::Stats;
@@ -78,6 +78,13 @@ impl Stream {
             drop(format);
             self.signal.changed();
         }
+    }
+
+    /// Gives the stream `format`, resolved by `nginx` (a fleet's stream
+    /// whose agent's layout changed); its clients get a new `hello` if the
+    /// layout changes.
+    pub fn reformat(&self, format: &Format, nginx: &NginxFormats) {
+        self.set_format(layout::resolve(format, &self.path, nginx));
     }
 
     /// Number of clients reading this stream.

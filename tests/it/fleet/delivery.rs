@@ -196,3 +196,42 @@ async fn an_agent_s_events_reach_the_viewer_s_clients() {
     let body = String::from_utf8(get(&view, "/metrics").await.body).unwrap();
     assert!(body.lines().any(|l| l == metric), "no {metric:?}");
 }
+
+/// An agent reloaded with another format for its stream: the viewer's
+/// stream takes the new layout with the next message, and its clients get
+/// a new `hello` that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_s_new_format_reaches_the_viewer() {
+    let Some(nats) = Nats::start(None) else { return };
+    let OneHost {
+        mut host, agent, view, ..
+    } = OneHost::start(&nats);
+    host.write(5);
+    wait_all(&view, std::slice::from_ref(&host)).await;
+    let id = host.id();
+    let mut client = Client::connect(&view, &format!("stream={id}&backlog=0&stats=0")).await;
+    assert_eq!(client.info(&id).layout.kind, "plain");
+    let config = host.dir.path("logmon.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("format = \"plain\"", "format = \"nginx-combined\""),
+    )
+    .unwrap();
+    agent.signal(Signal::SIGHUP);
+    // A line every 100 ms: those the agent reads after its reload carry the new layout.
+    let file = host.dir.path("access.log");
+    let writer = tokio::spawn(async move {
+        loop {
+            let line = combined_at(unix_now(), "/after-reload") + "\n";
+            let mut f = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+            std::io::Write::write_all(&mut f, line.as_bytes()).unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    while client.info(&id).layout.kind != "text" {
+        client.wait_hello(LINES_TIMEOUT).await;
+    }
+    writer.abort();
+    assert_eq!(client.info(&id).format, "nginx-combined");
+}

@@ -322,7 +322,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// Reads until a `stats` message of `stream` satisfies `done`; that
-    /// message, or None at the timeout.
+    /// message, or None at the timeout. The messages of `stream` received
+    /// so far are used up; other streams' are kept for their own wait (a
+    /// late second's point is sent once).
     pub async fn wait_stats(
         &mut self,
         stream: &str,
@@ -331,7 +333,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     ) -> Option<Stats> {
         let deadline = Instant::now() + timeout;
         loop {
-            let found = self.stats.drain(..).find(|s| s.stream == stream && done(s));
+            let (mine, others) = std::mem::take(&mut self.stats)
+                .into_iter()
+                .partition(|s| s.stream == stream);
+            self.stats = others;
+            let found = Vec::into_iter(mine).find(|s| done(s));
             if found.is_some() {
                 return found;
             }
