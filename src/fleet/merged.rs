@@ -28,6 +28,7 @@ use hyper::body::Bytes;
 use tokio::sync::mpsc;
 
 use super::history::Asker;
+use super::search::Items;
 use crate::http::{Presence, State};
 use crate::protocol::history::{HostProgress, SearchItem};
 
@@ -153,8 +154,8 @@ struct Source {
     host: String,
     /// Its stream, as the viewer serves it (`web-1/access`).
     stream: String,
-    /// The end of the last line not yet whole.
-    partial: Vec<u8>,
+    /// Its answer's lines as they come.
+    items: Items,
     /// Matches read and not yet merged: (text, cursor, time).
     matches: VecDeque<(String, String, Option<f64>)>,
     scanned: u64,
@@ -199,7 +200,7 @@ impl Merge {
         self.sources.push(Source {
             host: host.to_string(),
             stream: format!("{host}/{stream}"),
-            partial: Vec::new(),
+            items: Items::default(),
             matches: VecDeque::new(),
             scanned: 0,
             total: 0,
@@ -227,15 +228,8 @@ impl Merge {
 
     /// A piece of host `i`'s NDJSON answer.
     pub(super) fn feed(&mut self, i: usize, piece: &[u8]) {
-        let s = &mut self.sources[i];
-        s.partial.extend_from_slice(piece);
-        let whole = s.partial.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
-        let lines: Vec<u8> = s.partial.drain(..whole).collect();
-        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            match serde_json::from_slice::<SearchItem>(line) {
-                Ok(item) => self.take(i, item),
-                Err(e) => log::debug!("fleet: a line of {}'s search is not read: {e}", self.sources[i].host),
-            }
+        for item in self.sources[i].items.add(piece) {
+            self.take(i, item);
         }
     }
 

@@ -226,12 +226,36 @@ impl Asker {
     }
 }
 
+/// The items of a search's NDJSON answer as its pieces come: a line cut
+/// between two pieces is kept until it is whole.
+#[derive(Default)]
+pub(super) struct Items {
+    /// The end of the last line not yet whole.
+    partial: Vec<u8>,
+}
+
+impl Items {
+    /// The items of the lines `piece` makes whole (a line that does not read is left out).
+    pub(super) fn add(&mut self, piece: &[u8]) -> Vec<SearchItem> {
+        self.partial.extend_from_slice(piece);
+        let whole = self.partial.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let lines = self.partial[..whole].split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let items = lines.filter_map(|l| serde_json::from_slice(l).ok()).collect();
+        self.partial.drain(..whole);
+        items
+    }
+
+    /// True when a line is cut at the end of the last piece.
+    fn cut(&self) -> bool {
+        !self.partial.is_empty()
+    }
+}
+
 /// What a viewer relayed of a search: its matches and its last progress,
 /// for the `done` line it writes when the host falls silent.
 #[derive(Default)]
 struct Seen {
-    /// The end of the last line not yet whole.
-    partial: Vec<u8>,
+    items: Items,
     matches: u64,
     scanned: u64,
     total: u64,
@@ -239,16 +263,13 @@ struct Seen {
 
 impl Seen {
     fn add(&mut self, piece: &[u8]) {
-        self.partial.extend_from_slice(piece);
-        let whole = self.partial.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        for line in self.partial[..whole].split(|&b| b == b'\n') {
-            match serde_json::from_slice::<SearchItem>(line) {
-                Ok(SearchItem::Match { .. }) => self.matches += 1,
-                Ok(SearchItem::Progress { scanned, total, .. }) => (self.scanned, self.total) = (scanned, total),
-                _ => {}
+        for item in self.items.add(piece) {
+            match item {
+                SearchItem::Match { .. } => self.matches += 1,
+                SearchItem::Progress { scanned, total, .. } => (self.scanned, self.total) = (scanned, total),
+                SearchItem::Done { .. } => {}
             }
         }
-        self.partial.drain(..whole);
     }
 
     /// The line that ends an answer the host stopped giving.
@@ -262,7 +283,7 @@ impl Seen {
             failed: vec![format!("host {host} did not answer: {why}")],
         };
         let mut line = serde_json::to_vec(&done).expect("a done line is JSON");
-        let lead = if self.partial.is_empty() { &b""[..] } else { b"\n" };
+        let lead = if self.items.cut() { &b"\n"[..] } else { b"" };
         line.splice(0..0, lead.iter().copied());
         line.push(b'\n');
         Bytes::from(line)
