@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::*;
 use crate::search_bounds::{running, stalled_request, wait_running};
 
-/// Lines per host; host k's line i is at T0 + 3i + k, so every time is
-/// unique across hosts and the merged order is the times' order.
+/// Lines per host (`timed_hosts`: every time is unique across hosts, so
+/// the merged order is the times' order).
 const LINES: u64 = 600;
 
 fn items(body: &[u8]) -> Vec<Value> {
@@ -29,19 +29,8 @@ fn of_type<'a>(items: &'a [Value], kind: &str) -> Vec<&'a Value> {
 async fn a_search_of_every_host_is_grep_over_their_files_by_time() {
     let Some(nats) = Nats::start(None) else { return };
     let servers = format!("servers = [\"{}\"]\n", nats.url());
-    let t0 = unix_now() - 86_400;
-    let mut hosts: Vec<Host> = ["web-1", "web-2", "web-3"]
-        .into_iter()
-        .map(|name| Host::with_format(name, &servers, "nginx-combined"))
-        .collect();
-    let mut agents: Vec<Daemon> = hosts.iter().map(Host::start).collect();
-    for (k, host) in hosts.iter_mut().enumerate() {
-        let name = host.name;
-        let line = |i: u64| combined_at(t0 + 3 * i + k as u64, &format!("/{name}/{}/{i}", tag(i)));
-        host.append((0..LINES / 2).map(line).collect());
-        host.rotate();
-        host.append((LINES / 2..LINES).map(line).collect());
-    }
+    let names = ["web-1", "web-2", "web-3"];
+    let (t0, hosts, mut agents) = timed_hosts(&servers, LINES, |k, i| format!("/{}/{}/{i}", names[k], tag(i)));
     let dir = TestDir::new();
     let view = viewer(&dir, &servers);
     wait_all(&view, &hosts).await;

@@ -152,6 +152,26 @@ impl Host {
     }
 }
 
+/// Three hosts `web-1` to `web-3` of nginx lines, with their agents
+/// started: host k's line i is at `t0 + 3i + k` (so every time is unique
+/// across hosts) with the path `path(k, i)`, `lines` a host, rotated
+/// halfway. Returns `t0` (a day ago), the hosts and their agents.
+pub fn timed_hosts(servers: &str, lines: u64, path: impl Fn(usize, u64) -> String) -> (u64, Vec<Host>, Vec<Daemon>) {
+    let t0 = unix_now() - 86_400;
+    let mut hosts: Vec<Host> = ["web-1", "web-2", "web-3"]
+        .into_iter()
+        .map(|name| Host::with_format(name, servers, "nginx-combined"))
+        .collect();
+    let agents = hosts.iter().map(Host::start).collect();
+    for (k, host) in hosts.iter_mut().enumerate() {
+        let line = |i: u64| combined_at(t0 + 3 * i + k as u64, &path(k, i));
+        host.append((0..lines / 2).map(line).collect());
+        host.rotate();
+        host.append((lines / 2..lines).map(line).collect());
+    }
+    (t0, hosts, agents)
+}
+
 /// One host, `web-1`, with its agent, and a viewer (its directory kept), on `nats`.
 pub struct OneHost {
     /// The `[fleet]` keys that name the server.

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::*;
 
-/// Lines per host; host k's line i is at T0 + 3i + k, so every time is
-/// unique across hosts and the merged order is the times' order.
+/// Lines per host (`timed_hosts`: every time is unique across hosts, so
+/// the merged order is the times' order).
 const LINES: u64 = 400;
 
 async fn page(view: &Daemon, query: &str) -> Value {
@@ -44,18 +44,7 @@ fn cursor(page: &Value, key: &str) -> Option<String> {
 async fn paging_every_host_from_a_jump_reads_their_files_once_by_time() {
     let Some(nats) = Nats::start(None) else { return };
     let servers = format!("servers = [\"{}\"]\n", nats.url());
-    let t0 = unix_now() - 86_400;
-    let mut hosts: Vec<Host> = ["web-1", "web-2", "web-3"]
-        .into_iter()
-        .map(|name| Host::with_format(name, &servers, "nginx-combined"))
-        .collect();
-    let mut agents: Vec<Daemon> = hosts.iter().map(Host::start).collect();
-    for (k, host) in hosts.iter_mut().enumerate() {
-        let line = |i: u64| combined_at(t0 + 3 * i + k as u64, &format!("/{k}/{i}"));
-        host.append((0..LINES / 2).map(line).collect());
-        host.rotate();
-        host.append((LINES / 2..LINES).map(line).collect());
-    }
+    let (t0, hosts, mut agents) = timed_hosts(&servers, LINES, |k, i| format!("/{k}/{i}"));
     let dir = TestDir::new();
     let view = viewer(&dir, &servers);
     wait_all(&view, &hosts).await;
