@@ -128,3 +128,66 @@ async fn paging_every_host_from_a_jump_reads_their_files_once_by_time() {
     let from = others.iter().position(|w| w.0 >= at).unwrap();
     assert_eq!(got, others[from - 30..from + 30]);
 }
+
+/// Many merged pages asked at once, of hosts whose lines are 6 KiB: each
+/// answer is at most the hosts' pages (512 KiB each), and the viewer's
+/// memory stays within a few pages, however many wait for their turn
+/// (two merged pages at once on the viewer, one page at a time on each
+/// agent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_merged_pages_at_once_stay_within_their_bounds() {
+    let Some(nats) = Nats::start(None) else { return };
+    let servers = format!("servers = [\"{}\"]\n", nats.url());
+    let long = "x".repeat(6 << 10);
+    let (t0, hosts, _agents) = timed_hosts(&servers, 1_000, |k, i| format!("/{k}/{i}/{long}"));
+    let dir = TestDir::new();
+    let view = viewer(&dir, &servers);
+    wait_all(&view, &hosts).await;
+    page(&view, "at=0&limit=10").await;
+    // The peak from here on (what the lines' arrival took is not this test's).
+    std::fs::write(format!("/proc/{}/clear_refs", view.pid()), "5").unwrap();
+    let rest = view.rss_kib() >> 10;
+
+    let asks = (0..40u64).map(|n| {
+        let query = format!("/history?stream=*/access&at={}&limit=5000", t0 + 70 * n);
+        let view = &view;
+        async move { get(view, &query).await }
+    });
+    let started = Instant::now();
+    let answers = futures_util::future::join_all(asks).await;
+    let took = started.elapsed();
+    let status = view.proc_status();
+    let peak = status["VmHWM"]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        >> 10;
+    let largest = answers.iter().map(|a| a.body.len()).max().unwrap();
+    eprintln!(
+        "40 merged pages: {took:.1?}, the largest {} KiB; viewer {rest} MiB at rest, peak {peak} MiB",
+        largest >> 10
+    );
+    for a in &answers {
+        assert_eq!(
+            a.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&a.body[..a.body.len().min(200)])
+        );
+        let lines = serde_json::from_slice::<Value>(&a.body).unwrap()["lines"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(
+            (1..5000).contains(&lines),
+            "{lines} lines: each host's page stops at its bytes"
+        );
+    }
+    assert!(
+        largest <= 3 * (600 << 10),
+        "{largest} bytes: more than three hosts' pages"
+    );
+    assert!(peak <= rest + 32, "peak {peak} MiB, {rest} MiB at rest");
+}
