@@ -81,7 +81,7 @@ impl Asker {
 }
 
 /// The hosts whose `HOST/STREAM` the viewer serves, by name.
-fn hosts_of(state: &State, stream: &str) -> Vec<String> {
+pub(super) fn hosts_of(state: &State, stream: &str) -> Vec<String> {
     let mut hosts: Vec<String> = (state.hub.streams().iter())
         .filter_map(|s| {
             s.id.split_once('/')

@@ -13,6 +13,7 @@ mod history;
 mod link;
 mod merged;
 mod names;
+mod pages;
 mod search;
 mod viewer;
 

@@ -98,6 +98,29 @@ pub(crate) fn bad(reason: impl Into<String>) -> Refused {
 impl Query {
     /// Reads the query string of `/history`, or says what is wrong with it.
     pub fn parse(query: &str) -> Result<Query, Refused> {
+        let parts = Parts::parse(query)?;
+        let ask = parse_ask(&parts.key, &parts.value)?;
+        Ok(Query {
+            stream: parts.stream,
+            ask,
+            limit: parts.limit,
+        })
+    }
+}
+
+/// A `/history` query's parts, checked but for what its place means: the
+/// stream, which of `before`, `after`, `around` and `at` is asked (`key`)
+/// with its `value`, and the limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parts {
+    pub stream: String,
+    pub key: String,
+    pub value: String,
+    pub limit: usize,
+}
+
+impl Parts {
+    pub fn parse(query: &str) -> Result<Parts, Refused> {
         let (mut stream, mut ask, mut limit) = (None, None, None);
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             let slot = match key.as_ref() {
@@ -114,7 +137,6 @@ impl Query {
         }
         let stream = stream.ok_or_else(|| bad("stream= is missing"))?.1;
         let (key, value) = ask.ok_or_else(|| bad("give one of before=, after=, around= or at="))?;
-        let ask = parse_ask(&key, &value)?;
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some((_, l)) => l
@@ -123,11 +145,16 @@ impl Query {
                 .filter(|l| (1..=MAX_LIMIT).contains(l))
                 .ok_or_else(|| bad(format!("limit= is a number of lines from 1 to {MAX_LIMIT}")))?,
         };
-        Ok(Query { stream, ask, limit })
+        Ok(Parts {
+            stream,
+            key,
+            value,
+            limit,
+        })
     }
 }
 
-fn parse_ask(key: &str, value: &str) -> Result<Ask, Refused> {
+pub(crate) fn parse_ask(key: &str, value: &str) -> Result<Ask, Refused> {
     if key == "at" {
         return parse_time(value).map(Ask::At).ok_or_else(|| {
             bad("at= is seconds since 1970 (1764511323.5) or a date (2026-11-30T14:02:03Z, 2026-11-30T15:02:03+01:00)")

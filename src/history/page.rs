@@ -91,6 +91,7 @@ impl Reader<'_> {
             text: line_text(&l.bytes, l.dropped).into_owned(),
             cursor: f.cursor(l.offset).encode(),
             seq,
+            stream: None,
         }
     }
 }

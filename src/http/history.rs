@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use super::{Resp, State};
 use crate::archive::reader::PAGE_BYTES;
-use crate::history::{self, Query, Refused};
+use crate::history::{self, Parts, Query, Refused};
 use crate::hub::Stream;
 use crate::protocol::history::Page;
 
@@ -31,12 +31,21 @@ pub fn turns() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(AT_ONCE))
 }
 
-/// Answers `/history?query`: a page of a local stream, or of a fleet
-/// host's stream (`HOST/STREAM`), asked of its agent.
+/// Answers `/history?query`: a page of a local stream, of a fleet host's
+/// stream (`HOST/STREAM`), asked of its agent, or of every host's
+/// (`*/STREAM`), merged by time in a turn of its own.
 pub async fn respond(query: Option<&str>, state: &State) -> Resp {
     let query = query.unwrap_or("");
     let asked = match state.fleet.get() {
-        Some(fleet) => fleet.history(query).await,
+        Some(fleet) => match Parts::parse(query) {
+            Ok(parts) if parts.stream.starts_with("*/") => {
+                let Ok(_turn) = state.history_turns.acquire().await else {
+                    return refusal(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+                };
+                Some(fleet.history_all(&parts, &parts.stream[2..], state).await)
+            }
+            _ => fleet.history(query).await,
+        },
         None => None,
     };
     let answer = match asked {

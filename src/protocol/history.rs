@@ -35,6 +35,11 @@ pub struct PageLine {
     /// Its number, if the daemon numbered it and still knows where it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// In a page of every host (`*/STREAM`): the host's stream the line is
+    /// from (`web-1/access`), whose number `seq` is and whose `/history`
+    /// takes `cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
 }
 
 /// One line of `/search`'s answer (newline-delimited JSON).
@@ -115,6 +120,7 @@ mod tests {
             cursor: "c".into(),
             time,
             seq: None,
+            stream: None,
         };
         let json = |l| serde_json::to_string(&l).unwrap();
         assert_eq!(

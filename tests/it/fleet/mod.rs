@@ -15,6 +15,7 @@ mod delivery;
 mod history;
 mod hosts;
 mod merged;
+mod pages;
 
 use std::net::TcpStream;
 use std::path::Path;
