@@ -24,7 +24,9 @@
  * most the store cap of them are kept; End (following again) drops them all.
  */
 import { mergedName } from './fleet.js';
-import { checkPage, cutHides, findLine, gapsBefore, historyQuery, landing, olderThan, pagesCut, trimmedGaps, trimWindow, withoutHeld } from './pages.js';
+import {
+  checkPage, cutHides, findLine, gapsBefore, historyQuery, landing, olderThan, pagesCut, refusedHosts, trimmedGaps, trimWindow, withoutHeld,
+} from './pages.js';
 import { fullTime } from './parse.js';
 import * as store from './store.js';
 import { BOUNDARY, LINE, historyEntry } from './store.js';
@@ -188,31 +190,31 @@ async function firstOlder(st, first) {
  * The first page back from a merged view's live lines (`*\/NAME`): before=
  * GAPS made of the oldest live line in memory of each host
  * (`web-1:-seq:S1,web-2:-seq:S2`), each host's live lines below it then
- * shown from disk instead (cuts). A host with no live line in memory is
- * left out of GAPS (its lines on disk come from its newest on) rather than
- * placed by time: a time is no place in a host's file, and all its lines
- * are older than the view anyway. When the server no longer knows a number
- * (400), at= the time of the oldest line shown that has one, each host's
- * lines kept below its cut (olderThan).
+ * shown from disk instead (cuts). A host left out of GAPS would not be read
+ * at all, so when a host of the view has no live line in memory (none yet,
+ * or all pushed out by the others'), the page is at= the time of the oldest
+ * line shown instead, which reads every host: its lines before that time,
+ * and each other host's below its cut (olderThan). The same when the
+ * server no longer knows a host's number (it refuses that host's gap: 400
+ * when it refuses them all).
  */
 async function firstOlderMerged(id) {
   const ring = store.ring(id);
   const live = [];
+  let t = null;  // the time of the oldest line shown that has one
   for (let i = ring.first(); i < ring.items.length; i++) {
     const e = ring.items[i];
-    if (e.k === LINE && e.s !== null && e.q > 0) live.push([e.s.id, e.q]);
+    if (e.k !== LINE || e.s === null) continue;
+    if (e.q > 0) live.push([e.s.id, e.q]);
+    if (t === null) t = unixTime(fullTime(e.s.layout, e.t));
   }
   const seqs = pagesCut(live);
-  if (!seqs.size) return { error: 'no line to go back from yet' };
-  const res = await get({ stream: id, before: gapsBefore(seqs) });
   cuts = seqs;
-  if (res.status !== 400) return res;
-  let t = null;
-  for (let i = ring.first(); i < ring.items.length && t === null; i++) {
-    const e = ring.items[i];
-    if (e.k === LINE && e.s !== null) t = unixTime(fullTime(e.s.layout, e.t));
+  if (store.merged(id).ids.every((sid) => seqs.has(sid))) {
+    const res = await get({ stream: id, before: gapsBefore(seqs) });
+    if (res.page ? !refusedHosts(res.page, seqs).length : res.status !== 400) return res;
   }
-  if (t === null) return { error: 'the oldest lines shown are no longer in a file on disk, and have no time to find their place by' };
+  if (t === null) return { error: live.length ? 'the oldest lines shown are no longer in a file on disk, and have no time to find their place by' : 'no line to go back from yet' };
   const at = await get({ stream: id, at: t });
   if (!at.page) return at;
   return { page: { ...at.page, lines: olderThan(at.page, seqs, at.page.index) } };

@@ -10,7 +10,8 @@
  * `HOST:-PLACE` (just before line PLACE of that host's stream) or
  * `HOST:+PLACE` (just after it), one a host, joined by ','; PLACE is a
  * cursor or `seq:N`. Its lines name their host's stream (`web-1/access`),
- * and their `seq` and `cursor` are that stream's. Here: GAPS read, written,
+ * and their `seq` and `cursor` are that stream's. Only the hosts GAPS
+ * names are read; a host left out of a page's `before` has no older line. Here: GAPS read, written,
  * made from the oldest live line of each host, and moved when a window
  * drops lines at one end; the live lines hidden per host stream (a cut
  * each); a line found by its stream and cursor.
@@ -191,6 +192,22 @@ export function gapsBefore(cuts) {
   const map = new Map();
   for (const [id, seq] of cuts) map.set(hostOf(id), '-seq:' + seq);
   return formatGaps(map);
+}
+
+/**
+ * The hosts whose gap a merged page refused (pages back from the cuts,
+ * pagesCut): a host named in `failed` (`web-2: why`) and left out of the
+ * page's `before` (a host that did not answer is named `host web-2 did
+ * not answer: …` and keeps its gap).
+ */
+export function refusedHosts(page, cuts) {
+  const still = parseGaps(page.before);
+  const out = [];
+  for (const id of cuts.keys()) {
+    const h = hostOf(id);
+    if (!still.has(h) && page.failed.some((f) => f.startsWith(h + ': '))) out.push(h);
+  }
+  return out;
 }
 
 /** The live line numbered `seq` of stream `id` is shown from disk instead: it is below that stream's cut. */

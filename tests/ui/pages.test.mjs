@@ -4,8 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkPage, cutHides, findLine, formatGaps, gapsBefore, historyQuery, olderThan, pagesCut, parseGaps, searchOf, searchQuery, trimmedGaps,
-  trimWindow, withoutHeld,
+  checkPage, cutHides, findLine, formatGaps, gapsBefore, historyQuery, olderThan, pagesCut, parseGaps, refusedHosts, searchOf, searchQuery,
+  trimmedGaps, trimWindow, withoutHeld,
 } from '../../static/pages.js';
 import { formatHash, lineUrl, parseHash, parseLine } from '../../static/url-state.js';
 import { historyEntry, LINE } from '../../static/store.js';
@@ -116,6 +116,16 @@ describe('merged history pages', () => {
     assert.equal(cutHides(cuts, 'web-2/access', 8), true, 'each host its own cut');
     assert.equal(cutHides(cuts, 'web-3/access', 1), false, 'a host with no cut hides nothing');
     assert.equal(cutHides(cuts, 'web-1/access', 0), false, 'a line without a number is never hidden');
+  });
+
+  it('knows the hosts whose line number the server no longer knows', () => {
+    const cuts = new Map([['web-1/access', 10], ['web-2/access', 5], ['web-3/access', 7], ['web-4/access', 2]]);
+    const page = {
+      before: 'web-1:-c1,web-3:-seq:7',
+      failed: ['web-2: line seq:5 is no longer in a file on disk', 'host web-3 did not answer: timed out', 'web-1: access.log.2.gz: cut short'],
+    };
+    assert.deepEqual(refusedHosts(page, cuts), ['web-2'], 'web-3 keeps its gap, web-1 went on, web-4 reached its oldest line');
+    assert.deepEqual(refusedHosts({ before: null, failed: [] }, cuts), []);
   });
 
   it('keeps each host\'s lines older than its cut from an at= page', () => {
