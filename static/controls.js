@@ -8,13 +8,15 @@
  * and opens lines from disk (history.js) for the time picker, a search's
  * matches and a link's line; says under the filter box what is wrong with
  * the filter. Owns the debounce timer of the filter box and, on the "all
- * streams" tab and a fleet's merged tabs, the choice of the stream search
- * and jump read (#hist-stream), among the streams of the tab. A merged tab
- * searches every host's stream at once (`stream=*\/NAME`), or the one host
- * its `node:` term names.
+ * streams" tab, the choice of the stream search and jump read
+ * (#hist-stream), among the streams of the tab. A fleet's merged tab reads
+ * every host's stream at once (`stream=*\/NAME`): its jumps, its scrolling
+ * back and its search (or the search of the one host its `node:` term
+ * names), and opens a match of it among every host's lines at its time.
  */
 import * as connection from './connection.js';
 import { addTerm, onlyNode, termWarnings } from './filter.js';
+import { splitId } from './fleet.js';
 import { setFollowing, setPaused } from './follow.js';
 import * as history from './history.js';
 import { sync as syncRange } from './range-picker.js';
@@ -105,22 +107,20 @@ export function syncControls() {
 
 /**
  * The stream the history features (search, jump) read on the "all streams"
- * tab and a merged tab: a choice beside them among the tab's streams, shown
- * on those tabs only, the first stream unless the reader chose another.
+ * tab: a choice beside them among the streams, shown on that tab only, the
+ * first stream unless the reader chose another.
  */
 export function showStreamChoice() {
-  const list = store.streams().filter(view.showsStream);
-  const ids = list.map((st) => st.id);
+  const ids = store.streams().map((st) => st.id);
   if ([...histStream.options].map((o) => o.value).join('\n') !== ids.join('\n')) {
     const was = histStream.value;
     histStream.replaceChildren(...ids.map((id) => new Option(id, id)));
     histStream.value = ids.includes(was) ? was : (ids[0] || '');
   }
-  histStream.hidden = !view.several() || ids.length < 2;
-  histStream.title = view.merged !== null ? 'The host whose ' + view.merged + ' the time picker reads (a search reads every host\'s)' : '';
+  histStream.hidden = view.stream !== view.ALL || ids.length < 2;
 }
 
-/** The stream search and jump read: the one shown, the only one, or the one chosen on "all streams" or a merged tab. */
+/** The stream search and jump read: the one shown, a merged tab's (every host's), the only one, or the one chosen on "all streams". */
 function historyStream() {
   return history.streamFor() || (store.stream(histStream.value) ? histStream.value : null);
 }
@@ -155,12 +155,19 @@ export function applyHash(initial) {
 }
 
 let linked = null;  // the cursor of the last link opened
-/** Opens the line a fragment links to (#line=CURSOR&stream=ID), once. */
+/** Opens the line a fragment links to (#line=CURSOR&stream=ID, or on a merged tab &host=HOST&at=TIME), once. */
 function openLinked(hash) {
   const l = parseLine(hash);
   if (!l || l.cursor === linked) return;
   linked = l.cursor;
-  openLine(l.stream, l.cursor);
+  if (l.host) openAmong(l.stream, l.at, l.host + '/' + l.stream.slice(2), l.cursor);
+  else openLine(l.stream, l.cursor);
+}
+
+/** Shows merged view `merged` (`*\/NAME`) and every host's lines at unix time `at`, line `cursor` of stream `id` highlighted. */
+function openAmong(merged, at, id, cursor) {
+  if (merged !== view.stream && store.hasView(merged)) showStream(merged);
+  openHistory(merged, { at, line: { stream: id, cursor } });
 }
 
 /** Shows stream `id` and the lines around line `cursor` of its history, that line highlighted. */
@@ -172,9 +179,11 @@ export function openLine(id, cursor) {
 /**
  * A search's match in its context: the lines around it on disk as they are,
  * so the filter and quick filters are cleared (the search keeps its query),
- * the match highlighted.
+ * the match highlighted. On a merged tab, a match of one of its hosts with a
+ * time (unix seconds, else null) is shown among every host's lines then;
+ * else among its own stream's, on that stream's tab.
  */
-function openMatch(id, cursor) {
+function openMatch(id, cursor, time) {
   clearTimeout(filterTimer);
   if (!view.unfiltered() || filterBox.value) {
     filterBox.value = '';
@@ -184,10 +193,12 @@ function openMatch(id, cursor) {
     saveHash();
     if (!id || id === view.stream) rebuild();
   }
-  openLine(id, cursor);
+  const p = splitId(id);
+  if (view.merged !== null && p && p.name === view.merged && time !== null) openAmong(view.stream, time, id, cursor);
+  else openLine(id, cursor);
 }
 
-/** The time picker's moment: the lines there, in the stream shown (or the only one, or the one chosen: its tab is shown). */
+/** The time picker's moment: the lines there, in the stream shown, every host's on a merged tab (or the only one, or the one chosen: its tab is shown). */
 export function jump() {
   const m = parseMoment(jumpBox.value, new Date());
   jumpError.textContent = m.error ? 'invalid' : '';
@@ -196,13 +207,15 @@ export function jump() {
   if (m.error) return;
   const id = historyStream();
   if (!id) { jumpError.textContent = 'no stream yet'; return; }
-  if (view.several()) showStream(id);
+  if (id !== view.stream) showStream(id);
   openHistory(id, { at: m.t });
 }
 
-/** Opens the history of stream `id` at unix time `t` (a chart's point), on its tab. */
+/** Opens the history of stream `id` at unix time `t` (a chart's point), on its tab; on a merged tab of its, every host's. */
 export function openAt(id, t) {
-  if (!store.stream(id)) return;
+  const st = store.stream(id);
+  if (!st) return;
+  if (view.merged !== null && st.name === view.merged) id = view.stream;
   if (id !== view.stream) showStream(id);
   openHistory(id, { at: t });
 }

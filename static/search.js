@@ -2,7 +2,7 @@
  * search's state: the request under way (its AbortController), the query, the
  * stream, the counts (matches, bytes scanned of the total), how it ended; and
  * the results pane: progress bar, count, and the matches as they stream in,
- * newest first. A click on a match opens its context (history.js, around=);
+ * newest first. A click on a match opens its context (history.js, around= or at=);
  * n and N then open the next (older) and the previous match's.
  *
  * The response is read incrementally (fetch, ReadableStream, TextDecoder) and
@@ -11,8 +11,9 @@
  * only as text nodes.
  *
  * A fleet search (`*\/NAME`: every host's NAME, docs/fleet.md) names each
- * match's stream (`web-1/access`), shown before its text and used to open it
- * on its own host's stream; its progress says each host's (fleet.js
+ * match's stream (`web-1/access`), shown before its text; on a merged tab a
+ * match opens among every host's lines at its time (else on its own host's
+ * stream); its progress says each host's (fleet.js
  * hostProgress), and which did not answer. The filter's `node:` terms (the
  * page's own, not sent) keep the matches of the hosts they name.
  */
@@ -73,6 +74,7 @@ function resultRow(m) {
   const t = document.createElement('span');
   t.className = 'result-time';
   t.textContent = Number.isFinite(m.time) ? localText(m.time) : '';
+  if (Number.isFinite(m.time)) b.dataset.time = String(m.time);
   b.append(t);
   if (typeof m.stream === 'string') {
     b.dataset.stream = m.stream;
@@ -194,7 +196,7 @@ function openResult(b) {
   b.classList.add('on');
   b.setAttribute('aria-current', 'true');
   b.scrollIntoView({ block: 'nearest' });
-  onOpen(b.dataset.stream || stream, b.dataset.cursor);
+  onOpen(b.dataset.stream || stream, b.dataset.cursor, b.dataset.time ? Number(b.dataset.time) : null);
 }
 
 /**
@@ -212,7 +214,7 @@ export function step(by) {
   return true;
 }
 
-/** `open(stream, cursor)` is called when a match is clicked (or n, N: step). */
+/** `open(stream, cursor, time)` is called when a match is clicked (or n, N: step); time: unix seconds, or null. */
 export function install(open) {
   onOpen = open;
   list.addEventListener('click', (ev) => {

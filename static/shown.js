@@ -309,8 +309,9 @@ async function windowNewer() {
 }
 
 /**
- * Opens a window of stream `id`'s history ({at} or {around}, history.js
- * open), its line highlighted in the middle; live lines are held meanwhile.
+ * Opens a window of stream `id`'s history, or every host's on a merged tab
+ * ({at} or {around}, and the {line} to highlight: history.js open), its
+ * line highlighted in the middle; live lines are held meanwhile.
  */
 export async function open(id, params) {
   if (!(await history.open(id, params))) return false;

@@ -1,7 +1,9 @@
 /* url-state.js: the view in the URL's fragment (#line=...&filter=...&quick=
  * ...&stream=...&mode=raw&rows=...&stats=off&range=1h), so that a link shows what its
  * sender saw. Owns the timer of a pending write and the linked line (the
- * cursor of the line history.js opened, with its stream); parseHash,
+ * cursor of the line history.js opened, with its stream; on a fleet's merged
+ * tab, `stream=*\/NAME&host=HOST&at=TIME`: the line of HOST/NAME highlighted
+ * in every host's lines at TIME); parseHash,
  * formatHash, parseLine and lineUrl are pure (unit tested in tests/ui/).
  * Values at their defaults are left out of the URL.
  */
@@ -27,6 +29,7 @@ export function parseHash(hash) {
 export function formatHash(v) {
   const h = new URLSearchParams();
   if (v.line) h.set('line', v.line);
+  if (v.line && v.host) { h.set('host', v.host); h.set('at', String(v.at)); }
   if (v.filter) h.set('filter', v.filter);
   if (v.quick.length) h.set('quick', v.quick.join(','));
   if (v.stream !== view.ALL) h.set('stream', v.stream);
@@ -37,24 +40,36 @@ export function formatHash(v) {
   return h.toString().replace(/\+/g, '%20');
 }
 
-/** The linked line of a fragment: {cursor, stream}, or null (a line needs its stream). */
+/**
+ * The linked line of a fragment: {cursor, stream}, or null (a line needs its
+ * stream); on a merged tab (`stream=*\/NAME`), {cursor, stream, host, at}:
+ * HOST/NAME's line, shown among every host's lines at unix time `at`.
+ */
 export function parseLine(hash) {
   const h = new URLSearchParams(String(hash).replace(/^#/, ''));
   const cursor = h.get('line') || '';
   const stream = h.get('stream') || '';
-  return cursor && stream && stream !== view.ALL && !stream.startsWith('*/') && /^[A-Za-z0-9_.~:=-]+$/.test(cursor) ? { cursor, stream } : null;
+  if (!cursor || !stream || stream === view.ALL || !/^[A-Za-z0-9_.~:=-]+$/.test(cursor)) return null;
+  if (!stream.startsWith('*/')) return { cursor, stream };
+  const host = h.get('host') || '';
+  const at = Number(h.get('at'));
+  return /^[A-Za-z0-9_-]+$/.test(host) && h.get('at') && Number.isFinite(at) ? { cursor, stream, host, at } : null;
 }
 
 /** The address of a link to line `cursor` of `stream`, from the page's address `href`, keeping its view. */
 export function lineUrl(href, cursor, stream, v) {
   const base = String(href).replace(/#.*$/, '');
-  return base + '#' + formatHash({ ...v, line: cursor, stream });
+  return base + '#' + formatHash({ ...v, line: cursor, stream, host: null });
 }
 
-let line = null;         // {cursor, stream} of the linked line, or null
-/** The line the page shows linked (null: none); written with the view. */
-export function setLine(cursor, stream) {
-  line = cursor ? { cursor, stream } : null;
+let line = null;         // {cursor, stream, host, at} of the linked line, or null
+/**
+ * The line the page shows linked (null: none); written with the view. On a
+ * merged tab `stream` is the tab's (`*\/NAME`), `host` the line's host and
+ * `at` the time its lines were read at.
+ */
+export function setLine(cursor, stream, host = null, at = null) {
+  line = cursor ? { cursor, stream, host, at } : null;
   saveHash();
 }
 
@@ -63,6 +78,7 @@ export function current() {
   return {
     filter: view.filterText, quick: view.quickNames(), stream: line ? line.stream : view.stream, mode: view.mode,
     rows: view.rowsCap, panel: view.panel, range: view.range, line: line ? line.cursor : null,
+    host: line ? line.host : null, at: line ? line.at : null,
   };
 }
 

@@ -3,16 +3,18 @@
 // `nats-server -js` to a viewer, whose streams are `web-1/access`, ...,
 // `db-2/error`. The page shows a merged tab
 // per stream the hosts share (`access · 3 hosts`) with a `node` column the
-// column chooser hides, filters by host with `node:`, offers the tab's hosts
-// only for the time picker, and searches every host at once
-// (`stream=*/access`, which the viewer asks of every host's agent), and
-// opening a match shows its context from its own host's stream.
+// column chooser hides, filters by host with `node:`, and searches every
+// host at once (`stream=*/access`, which the viewer asks of every host's
+// agent); opening a match shows it among every host's lines at its time,
+// and its link opens it again. Scrolling back past memory and the time
+// picker read every host's lines from disk too (`/history?stream=*/access`),
+// merged by time: no host to choose; a jump's window pages down to the live end.
 // The backlog the page gets at hello is merged by time across the hosts.
 // Fifty more hosts' lines, published straight to JetStream as agents
 // publish them, fold the hosts' own tabs into the merged one.
 // The merged tab's statistics panel sums its hosts' statistics.
-// Screenshots of the merged tab at 1440x900 (with the panel, and without)
-// and 400 px wide.
+// Screenshots of the merged tab at 1440x900 (with the panel, and without, and
+// after a jump to a time) and 400 px wide.
 //
 // Skipped, saying so, when nats-server is not installed.
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +30,8 @@ const NATS = '/usr/sbin/nats-server';
 const HOSTS = ['web-1', 'web-2', 'web-3'];
 const ERROR_HOSTS = ['db-1', 'db-2'];
 const PER_HOST = 12;
+// Lines each host writes later, more than the page's backlog (its row cap, 100): the older ones come from disk.
+const MORE = 200, ROWS = 100;
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -71,9 +75,13 @@ async function startNats(dir) {
 
 /** Host `name`'s access line number `i`: its path says whose it is. */
 const accessLine = (name, i, t) => combined({ path: `/${name}/page-${i}`, status: i % 5 === 0 ? 503 : 200, ip: `10.0.${HOSTS.indexOf(name) + 1}.${i}`, time: t });
+/** Host `name`'s later line number `i`. */
+const moreLine = (name, i, t) => combined({ path: `/${name}/more-${String(i).padStart(3, '0')}`, ip: `10.1.${HOSTS.indexOf(name) + 1}.${i & 255}`, time: t });
+/** Every host's lines `lines` (host -> its lines, written a second apart host after host, `n` each) in time order. */
+const byTime = (lines, n) => Array.from({ length: n }, (_, i) => HOSTS.map((h) => lines.get(h)[i])).flat();
 
 describe('a fleet viewer', { skip: !fs.existsSync(NATS) && 'nats-server is not installed' }, () => {
-  let dir, nats, viewer, browser;
+  let dir, nats, viewer, browser, t0;
   const agents = [];
   const written = new Map();   // host -> its access lines
 
@@ -81,7 +89,7 @@ describe('a fleet viewer', { skip: !fs.existsSync(NATS) && 'nats-server is not i
     dir = await tempDir('logmon-fleet-');
     nats = await startNats(dir);
     const servers = `servers = ["${nats.url}"]\n`;
-    const t0 = Date.now() - 60000;
+    t0 = Math.floor(Date.now() / 1000) * 1000 - 60000;
     for (const [h, name] of HOSTS.entries()) written.set(name, Array.from({ length: PER_HOST }, (_, i) => accessLine(name, i, new Date(t0 + (i * 3 + h) * 1000))));
     for (const name of [...HOSTS, ...ERROR_HOSTS]) {
       const hd = path.join(dir, name);
@@ -170,9 +178,8 @@ ${servers}`);
     assert.deepEqual((await rows(page)).map((r) => r[0]).sort(), ERROR_HOSTS);
     assert.deepEqual((await page.$$eval('#colhead .row > span', (s) => s.map((x) => x.textContent))).slice(0, 2), ['node', 'time']);
 
-    // The time picker reads one host's stream: the tab's hosts are offered.
-    assert.equal(await page.isVisible('#hist-stream'), true);
-    assert.deepEqual((await page.$$eval('#hist-stream option', (o) => o.map((x) => x.value))).sort(), ERROR_HOSTS.map((h) => `${h}/error`));
+    // The time picker reads every host's stream: no host to choose.
+    assert.equal(await page.isVisible('#hist-stream'), false);
     assert.deepEqual(problems.errors, []);
     assert.deepEqual(await page.evaluate(() => window.__csp), []);
     await context.close();
@@ -195,7 +202,7 @@ ${servers}`);
     await context.close();
   });
 
-  it('searches every host of a merged tab, shows each host\'s progress, opens a match on its host', async () => {
+  it('searches every host of a merged tab, shows each host\'s progress, opens a match among every host\'s lines', async () => {
     const { page, problems, context } = await open('#stream=*/access');
     // Real cursors of web-2's lines, read through the viewer from its agent.
     const page2 = await (await fetch(new URL('history?stream=web-2/access&at=0&limit=50', viewer.url))).json();
@@ -228,14 +235,32 @@ ${servers}`);
     await page.press('#filter', 'Shift+Enter');
     await waitFor(() => page.evaluate(() => window.logmon.search().state === 'done'), { what: 'search again' });
 
-    // Its context comes from web-2's stream, on web-2's tab.
+    // Its context: every host's lines at its time, web-2's line highlighted, on the merged tab.
+    const merged = [];
+    await page.route((u) => u.pathname.endsWith('/history'), async (route) => {
+      merged.push(new URL(route.request().url()).searchParams.get('stream'));
+      await route.continue();
+    });
     await page.click('#search-results li:nth-child(2) button');
     await waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the match in context', timeout: 15000 });
-    assert.equal(await page.$eval('#log .row.hl', (r) => r._e.t), target.text);
-    assert.equal(await page.$eval('#tabs .tab.active', (b) => b.dataset.view), 'web-2/access');
-    assert.ok((await renderedLines(page)).every((t) => t.includes('/web-2/')), 'web-2\'s lines around it');
+    const seen = async (p) => [await p.$eval('#log .row.hl', (r) => [r._e.t, r._e.s.id]), await p.$eval('#tabs .tab.active', (b) => b.dataset.view)];
+    assert.deepEqual(await seen(page), [[target.text, 'web-2/access'], '*/access']);
+    assert.deepEqual(merged, ['*/access'], 'read as every host\'s lines');
+    const all = byTime(written, PER_HOST);
+    assert.deepEqual(await renderedLines(page), all, 'every host\'s lines around it, merged by time');
+    const hash = await page.evaluate(() => location.hash);
+    assert.match(hash, /line=[^&]+&host=web-2&at=\d+/);
+    assert.match(hash, /stream=\*%2Faccess/);
     assert.deepEqual(problems.errors, []);
     await context.close();
+
+    // Its link opens it again: the merged tab, the line highlighted among every host's.
+    const again = await open(hash);
+    await waitFor(() => again.page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the linked line', timeout: 15000 });
+    assert.deepEqual(await seen(again.page), [[target.text, 'web-2/access'], '*/access']);
+    assert.deepEqual(await renderedLines(again.page), all);
+    assert.deepEqual(again.problems.errors, []);
+    await again.context.close();
   });
 
   it('shows every host\'s statistics summed in the merged tab\'s panel', async () => {
@@ -288,6 +313,111 @@ ${servers}`);
     }
   });
 
+  it('scrolls back on the merged tab through every host\'s lines from disk, and jumps to a time among them', async () => {
+    // Each host writes MORE lines after its first ones, a second apart host after host.
+    const t1 = t0 + 40000;
+    const more = new Map(HOSTS.map((name, h) => [name, Array.from({ length: MORE }, (_, i) => moreLine(name, i, new Date(t1 + (i * 3 + h) * 1000)))]));
+    for (const name of HOSTS) {
+      await appendLines(path.join(dir, name, 'access.log'), more.get(name));
+      written.get(name).push(...more.get(name));
+    }
+    const order = [...byTime(written, PER_HOST), ...byTime(more, MORE)];
+    const newest = HOSTS.map((h) => more.get(h)[MORE - 1]);
+    // The viewer has every line before the page opens, so that the page's backlog is each host's last ROWS lines.
+    {
+      const { page, context } = await open('#stream=*/access&stats=off');
+      await waitFor(async () => { const t = await renderedLines(page); return newest.every((l) => t.includes(l)); }, { what: 'every host\'s newest line', timeout: 20000 });
+      await context.close();
+    }
+    const { page, problems, context } = await open(`#stream=*/access&stats=off&rows=${ROWS}`, { viewport: { width: 1440, height: 900 } });
+    await waitFor(async () => { const t = await renderedLines(page); return t.length === ROWS && t[ROWS - 1] === order[order.length - 1]; },
+      { what: 'the newest rows', timeout: 20000 });
+    assert.equal(await page.isVisible('#hist-stream'), false, 'no host to choose');
+    const asked = [];
+    await page.route((u) => u.pathname.endsWith('/history'), async (route) => {
+      const q = new URL(route.request().url()).searchParams;
+      asked.push([q.get('stream'), ['before', 'after', 'at'].filter((k) => q.has(k)).map((k) => k + '=' + q.get(k)).join('&')]);
+      await route.continue();
+    });
+
+    // Every snapshot of the rows on the way up is a run of consecutive lines of `order`; together they are every line.
+    const shown = new Set();
+    const look = async () => {
+      const rows = await renderedLines(page);
+      const at = rows.map((t) => order.indexOf(t));
+      assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i === at[k - 1] + 1)), `consecutive lines, from ${at[0]} to ${at[at.length - 1]}: ${at.join(' ')}`);
+      for (const t of rows) shown.add(t);
+      return rows;
+    };
+    await page.evaluate(() => {
+      window.__added = new Set();
+      const take = (n) => {
+        if (n.nodeType !== 1) return;
+        if (n.classList.contains('row')) { if (n._e) window.__added.add(n._e.t); return; }
+        for (const r of n.querySelectorAll('.row')) if (r._e) window.__added.add(r._e.t);
+      };
+      new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(take); })
+        .observe(document.getElementById('log'), { childList: true, subtree: true });
+    });
+    await look();
+    await page.hover('#log');
+    await waitFor(async () => {
+      await page.mouse.wheel(0, -600);
+      const rows = await look();
+      return rows[0] === order[0] && /oldest line on disk/.test(await page.textContent('#hist-note'));
+    }, { what: 'every host\'s oldest line on disk, said', timeout: 60000, interval: 50 });
+    for (const t of await page.evaluate(() => [...window.__added])) shown.add(t);
+    assert.deepEqual(order.filter((t) => !shown.has(t)), [], 'every line of every host was shown on the way up');
+    assert.doesNotMatch(await page.textContent('#hist-note'), /not read/, 'every host answered');
+    assert.deepEqual(asked[0], ['*/access', 'before=' + HOSTS.map((h) => `${h}:-seq:${PER_HOST + MORE - ROWS + 1}`).join(',')],
+      'back from the oldest live line of each host');
+    assert.ok(asked.length >= 2 && asked.every(([st]) => st === '*/access'), JSON.stringify(asked));
+    // Above the boundary, lines from disk of every host; below it, the live ones.
+    const parts = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('#log .row')];
+      const b = rows.findIndex((r) => r.classList.contains('boundary'));
+      const hosts = (list) => [...new Set(list.filter((r) => r._e && r._e.s && !r.classList.contains('mark-row')).map((r) => r._e.s.host))].sort();
+      return { boundaries: rows.filter((r) => r.classList.contains('boundary')).length, disk: hosts(rows.slice(0, b)),
+        fromDisk: rows.slice(0, b).every((r) => r._e.h === 1), below: rows[b + 1]?._e.t, live: hosts(rows.slice(b + 1)) };
+    });
+    assert.deepEqual(parts, { boundaries: 1, disk: HOSTS, fromDisk: true, below: order[order.length - HOSTS.length * ROWS], live: HOSTS });
+    assert.deepEqual(problems.errors, []);
+
+    // The time picker: every host's lines around web-2's 60th later line, that line highlighted.
+    const at = (t1 + (60 * 3 + 1) * 1000) / 1000;
+    asked.length = 0;
+    await page.fill('#jump', String(at));
+    await page.press('#jump', 'Enter');
+    await waitFor(() => page.$eval('#log .row.hl', (r) => r._e.t).catch(() => null), { what: 'the line at the time', timeout: 15000 });
+    assert.deepEqual(await page.$eval('#log .row.hl', (r) => [r._e.t, r._e.s.id]), [more.get('web-2')[60], 'web-2/access']);
+    assert.deepEqual(asked, [['*/access', 'at=' + at]]);
+    assert.equal(await page.evaluate(() => window.logmon.history.mode), 'jump');
+    assert.equal(await page.$eval('#tabs .tab.active', (b) => b.dataset.view), '*/access', 'still the merged tab');
+    const win = await look();
+    const mid = win.indexOf(more.get('web-2')[60]);
+    assert.ok(mid >= 90 && win.length - mid >= 90, `lines before and after it: ${mid} of ${win.length}`);
+    const near = await page.$$eval('#log .row:not(.mark-row)', (rs) => rs.map((r) => r._e.s.host));
+    assert.deepEqual([...new Set(near.slice(mid - 3, mid + 3))].sort(), HOSTS, 'every host\'s lines next to it');
+    assert.match(await page.textContent('#hist-note'), /History of access on every host/);
+    await page.$eval('#log .row.hl', (r) => r.scrollIntoView({ block: 'center' }));
+    await fsp.mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'fleet-merged-jump-1440.png') });
+
+    // Paging down from there reads every host's newer lines (after= the page's places) up to the live end, where the live view resumes.
+    await page.hover('#log');
+    await waitFor(async () => {
+      await page.mouse.wheel(0, 3000);
+      await look();
+      return (await page.evaluate(() => window.logmon.history.mode)) === 'off';
+    }, { what: 'the live end', timeout: 30000, interval: 100 });
+    assert.ok(asked.slice(1).length >= 1 && asked.slice(1).every(([st, q]) => st === '*/access' && /^after=(web-\d:[-+][^,]+,?){3}$/.test(q)), JSON.stringify(asked));
+    assert.equal(await page.evaluate(() => window.logmon.following), true);
+    await waitFor(async () => (await renderedLines(page)).at(-1) === order[order.length - 1], { what: 'the newest line live' });
+    await look();
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
   it('folds fifty hosts\' own tabs into the merged tab, and shows the one opened', async () => {
     const more = Array.from({ length: 50 }, (_, i) => `web-${i + 4}`);
     await publish(nats.url, more.map((name, i) => {
@@ -306,8 +436,9 @@ ${servers}`);
     const tabs = await tabIds(page);
     assert.deepEqual(tabs.slice(0, 3), [['*', 'all streams'], ['*/access', `access · ${n} hosts`], ['*/error', 'error · 2 hosts']]);
     assert.deepEqual(tabs.slice(3).map((t) => t[0]).sort(), ['db-1/error', 'db-2/error'], 'two hosts keep their own tabs');
-    await waitFor(async () => (await rows(page)).length === HOSTS.length * PER_HOST + more.length * 2, { what: 'every host\'s lines', timeout: 20000 });
-    assert.equal(await page.$$eval('#hist-stream option', (o) => o.length), n, 'the time picker offers every host');
+    const lines = [...written.values()].flat().length;
+    await waitFor(async () => (await rows(page)).length === lines + more.length * 2, { what: 'every host\'s lines', timeout: 20000 });
+    assert.equal(await page.isVisible('#hist-stream'), false, 'the time picker reads every host');
     await page.fill('#filter', 'node:web-17');
     await waitFor(async () => (await rows(page)).length === 2, { what: 'web-17\'s lines' });
     await fsp.mkdir(SCREENSHOTS, { recursive: true });
