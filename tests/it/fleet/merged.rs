@@ -134,7 +134,7 @@ async fn a_search_of_every_host_is_grep_over_their_files_by_time() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_search_of_every_host_holds_one_place_and_its_client_leaving_stops_every_host() {
+async fn a_search_of_every_host_holds_one_place_and_bounded_memory_and_its_client_leaving_stops_every_host() {
     let Some(nats) = Nats::start(None) else { return };
     let servers = format!("servers = [\"{}\"]\n", nats.url());
     let hosts = [Host::new("web-1", &servers), Host::new("web-2", &servers)];
@@ -163,10 +163,26 @@ async fn a_search_of_every_host_holds_one_place_and_its_client_leaving_stops_eve
         assert!(Instant::now() < deadline, "the viewer never served web-2/access");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The peak from here on: what the stalled search holds.
+    std::fs::write(format!("/proc/{}/clear_refs", view.pid()), "5").unwrap();
+    let rest = view.rss_kib() >> 10;
     let stalled = stalled_request(&view, "stream=*/access&q=line&limit=100000").await;
     for agent in &agents {
         wait_running(agent, 1, Duration::from_secs(10)).await;
     }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let peak = view.proc_status()["VmHWM"]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        >> 10;
+    eprintln!("a stalled search of 2 hosts with 200,000 matches each: viewer {rest} MiB at rest, peak {peak} MiB");
+    assert!(
+        peak <= rest + 16,
+        "peak {peak} MiB, {rest} MiB at rest: about 2 MiB a host"
+    );
     assert_eq!(running(&view).await, 1, "one place on the viewer");
     let busy = get(&view, "/search?stream=*/access&q=x").await;
     assert_eq!(busy.status, 429, "{}", String::from_utf8_lossy(&busy.body));
