@@ -1,9 +1,10 @@
 //! JSON string literals written by hand for the hot path (`lines` messages).
 //!
 //! Runs of bytes that need no escape are found sixteen at a time with SSE2
-//! on x86_64 (three compares and a mask per block), eight at a time
-//! elsewhere and for the rest, and copied whole; log lines rarely need
-//! escapes. The output is byte for byte what `serde_json` writes for the
+//! on x86_64 (three compares and a mask per block, the last bytes from a
+//! padded copy), eight at a time elsewhere, and copied whole; log lines
+//! rarely need escapes, and an escape is written where its byte stopped
+//! the run, with no call and no check of the vector's length per run. The output is byte for byte what `serde_json` writes for the
 //! same string. A raw line that is ASCII without NUL, as most log lines
 //! are, is written in the same single pass ([`push_ascii`]): its bytes'
 //! high bits are part of the scan, so it needs no UTF-8 check of its own.
@@ -22,63 +23,86 @@ pub fn push_ascii(out: &mut Vec<u8>, line: &[u8]) -> bool {
 
 /// Appends `bytes` as a JSON string literal; with `ASCII`, only if they
 /// are ASCII without NUL (else `out` is left as it was, and false).
+///
+/// Sixteen bytes at a time are loaded, checked and stored whole at the
+/// end of `out` (in its spare capacity), and the length written so far,
+/// `n`, moved past those that are plain; the last bytes are loaded from a
+/// copy padded with plain bytes. An escape is written in place of the
+/// byte that stopped the run. `out`'s length is set once, at the end.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
+fn push<const ASCII: bool>(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    use std::arch::x86_64::_mm_storeu_si128;
+    let start = out.len();
+    // Room: at every step, `out`'s capacity is at least `n` + the bytes
+    // left + 17 (the closing quote, and a block stored whole past the
+    // end); plain bytes move `n` as they move `i`, and each escape makes
+    // room for itself first.
+    out.reserve(bytes.len() + 18);
+    let mut n = start;
+    // SAFETY: within the room reserved above.
+    unsafe { out.as_mut_ptr().add(n).write(b'"') };
+    n += 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        let left = (bytes.len() - i).min(16);
+        let (v, mask) = if left == 16 {
+            // SAFETY: the 16 bytes at `i` are inside `bytes`.
+            unsafe { block::<ASCII>(bytes, i) }
+        } else {
+            let mut pad = [b'x'; 16];
+            pad[..left].copy_from_slice(&bytes[i..]);
+            // SAFETY: `pad` holds 16 bytes; its padding never stops a run.
+            unsafe { block::<ASCII>(&pad, 0) }
+        };
+        // SAFETY: 16 bytes of spare capacity at `n` (the room above).
+        unsafe { _mm_storeu_si128(out.as_mut_ptr().add(n).cast(), v) };
+        if mask == 0 {
+            (n, i) = (n + left, i + left);
+            continue;
+        }
+        let plain = mask.trailing_zeros() as usize;
+        (n, i) = (n + plain, i + plain);
+        let b = bytes[i];
+        if ASCII && (b == 0 || b >= 0x80) {
+            out.truncate(start);
+            return false;
+        }
+        // SAFETY: the first `n` bytes are written; then room for the escape.
+        unsafe { out.set_len(n) };
+        out.reserve(6 + bytes.len() - i + 17);
+        let (escape, len) = escape(b);
+        // SAFETY: within the room just reserved.
+        unsafe { std::ptr::copy_nonoverlapping(escape.as_ptr(), out.as_mut_ptr().add(n), 6) };
+        (n, i) = (n + len, i + 1);
+    }
+    // SAFETY: within the room; the first `n` bytes and the quote are written.
+    unsafe {
+        out.as_mut_ptr().add(n).write(b'"');
+        out.set_len(n + 1);
+    }
+    true
+}
+
+#[cfg(not(target_arch = "x86_64"))]
 fn push<const ASCII: bool>(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     let len = out.len();
     out.push(b'"');
     let mut start = 0;
     loop {
-        let i = copy_plain::<ASCII>(out, bytes, start);
+        let i = next_special_swar::<ASCII>(bytes, start);
+        out.extend_from_slice(&bytes[start..i]);
         let Some(&b) = bytes.get(i) else { break };
         if ASCII && (b == 0 || b >= 0x80) {
             out.truncate(len);
             return false;
         }
-        push_escape(out, b);
+        let (escape, n) = escape(b);
+        out.extend_from_slice(&escape[..n]);
         start = i + 1;
     }
     out.push(b'"');
     true
-}
-
-/// Copies the bytes from `i` up to the first that [`stops`] (or the end)
-/// to `out`; returns that byte's index. Sixteen bytes at a time are
-/// loaded, checked and stored whole at `out`'s end, and its length then
-/// moved past those that are plain: no call to copy each short run
-/// between two quotes.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn copy_plain<const ASCII: bool>(out: &mut Vec<u8>, bytes: &[u8], mut i: usize) -> usize {
-    use std::arch::x86_64::_mm_storeu_si128;
-    out.reserve(bytes.len() - i + 16);
-    while i + 16 <= bytes.len() {
-        // SAFETY: the load reads the 16 bytes at `i`, inside `bytes` by
-        // the loop's bound; the store writes 16 bytes of `out`'s spare
-        // capacity, of which there are at least 16 + what is left of
-        // `bytes` past `i` (reserved above, and `out` grows by less than
-        // `i` moves); the length then covers only bytes just written.
-        let mask = unsafe {
-            let (v, mask) = block::<ASCII>(bytes, i);
-            _mm_storeu_si128(out.as_mut_ptr().add(out.len()).cast(), v);
-            let plain = if mask == 0 { 16 } else { mask.trailing_zeros() as usize };
-            out.set_len(out.len() + plain);
-            mask
-        };
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
-        }
-        i += 16;
-    }
-    let end = next_special_swar::<ASCII>(bytes, i);
-    out.extend_from_slice(&bytes[i..end]);
-    end
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn copy_plain<const ASCII: bool>(out: &mut Vec<u8>, bytes: &[u8], i: usize) -> usize {
-    let end = next_special_swar::<ASCII>(bytes, i);
-    out.extend_from_slice(&bytes[i..end]);
-    end
 }
 
 /// The 16 bytes at `i`, and the mask of those that [`stops`].
@@ -109,6 +133,7 @@ unsafe fn block<const ASCII: bool>(bytes: &[u8], i: usize) -> (std::arch::x86_64
 
 /// Whether `b` needs an escape (`"`, `\` or a control character) or, with
 /// `ASCII`, is not ASCII.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline(always)]
 fn stops<const ASCII: bool>(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || (ASCII && b >= 0x80)
@@ -133,7 +158,8 @@ fn next_special<const ASCII: bool>(bytes: &[u8], i: usize) -> usize {
     next_special_swar::<ASCII>(bytes, i)
 }
 
-/// The same, eight bytes at a time in a `u64`.
+/// The same, eight bytes at a time in a `u64` (where there is no SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
 fn next_special_swar<const ASCII: bool>(bytes: &[u8], mut i: usize) -> usize {
     while let Some(word) = bytes.get(i..i + 8) {
         let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
@@ -149,6 +175,7 @@ fn next_special_swar<const ASCII: bool>(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// True if any byte of `w` may be `"`, `\` or a control character (false positives are fine).
+#[cfg(any(test, not(target_arch = "x86_64")))]
 fn needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -157,7 +184,10 @@ fn needs_escape(w: u64) -> bool {
     below_space || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
 }
 
-fn push_escape(out: &mut Vec<u8>, b: u8) {
+/// The escape of `b` as JSON writes it, and its length (2 or 6).
+#[inline(always)]
+fn escape(b: u8) -> ([u8; 6], usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let short = match b {
         b'"' => b'"',
         b'\\' => b'\\',
@@ -167,12 +197,13 @@ fn push_escape(out: &mut Vec<u8>, b: u8) {
         0x08 => b'b',
         0x0c => b'f',
         _ => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-            return;
+            return (
+                [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]],
+                6,
+            );
         }
     };
-    out.extend_from_slice(&[b'\\', short]);
+    ([b'\\', short, 0, 0, 0, 0], 2)
 }
 
 #[cfg(test)]
