@@ -24,7 +24,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { appendLines, combined, errorLine, launchBrowser, openPage, renderedLines, SCREENSHOTS, startDaemon, tempDir, waitFor } from './lib.mjs';
+import { appendLines, combined, errorLine, launchBrowser, openPage, renderedLines, SCREENSHOTS, scrollToOldest, startDaemon, tempDir, waitFor } from './lib.mjs';
 
 const NATS = '/usr/sbin/nats-server';
 const HOSTS = ['web-1', 'web-2', 'web-3'];
@@ -341,32 +341,7 @@ ${servers}`);
     });
 
     // Every snapshot of the rows on the way up is a run of consecutive lines of `order`; together they are every line.
-    const shown = new Set();
-    const look = async () => {
-      const rows = await renderedLines(page);
-      const at = rows.map((t) => order.indexOf(t));
-      assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i === at[k - 1] + 1)), `consecutive lines, from ${at[0]} to ${at[at.length - 1]}: ${at.join(' ')}`);
-      for (const t of rows) shown.add(t);
-      return rows;
-    };
-    await page.evaluate(() => {
-      window.__added = new Set();
-      const take = (n) => {
-        if (n.nodeType !== 1) return;
-        if (n.classList.contains('row')) { if (n._e) window.__added.add(n._e.t); return; }
-        for (const r of n.querySelectorAll('.row')) if (r._e) window.__added.add(r._e.t);
-      };
-      new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(take); })
-        .observe(document.getElementById('log'), { childList: true, subtree: true });
-    });
-    await look();
-    await page.hover('#log');
-    await waitFor(async () => {
-      await page.mouse.wheel(0, -600);
-      const rows = await look();
-      return rows[0] === order[0] && /oldest line on disk/.test(await page.textContent('#hist-note'));
-    }, { what: 'every host\'s oldest line on disk, said', timeout: 60000, interval: 50 });
-    for (const t of await page.evaluate(() => [...window.__added])) shown.add(t);
+    const { shown, look } = await scrollToOldest(page, order, 'every host\'s oldest line on disk, said');
     assert.deepEqual(order.filter((t) => !shown.has(t)), [], 'every line of every host was shown on the way up');
     assert.doesNotMatch(await page.textContent('#hist-note'), /not read/, 'every host answered');
     assert.deepEqual(asked[0], ['*/access', 'before=' + HOSTS.map((h) => `${h}:-seq:${PER_HOST + MORE - ROWS + 1}`).join(',')],

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -254,6 +255,45 @@ export async function appendLines(file, lines) {
 /** Texts of the log lines currently rendered (entries of kind "line" only). */
 export async function renderedLines(page) {
   return page.evaluate(() => [...document.querySelectorAll('#log .row:not(.mark-row)')].map((r) => r._e && r._e.t));
+}
+
+/**
+ * Scrolls the log up until its first row is `order[0]` and the note says
+ * the oldest line on disk is shown (`what` names it if that never comes).
+ * Every snapshot of the rows on the way must be a run of consecutive lines
+ * of `order`. Returns {shown, look}: every line shown on the way (those of
+ * the snapshots and every row added to the log in between), and the check
+ * of a snapshot, for the rest of the test (its rows; their lines are added
+ * to `shown`).
+ */
+export async function scrollToOldest(page, order, what) {
+  const shown = new Set();
+  const look = async () => {
+    const rows = await renderedLines(page);
+    const at = rows.map((t) => order.indexOf(t));
+    assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i === at[k - 1] + 1)), `consecutive lines, from ${at[0]} to ${at[at.length - 1]}: ${at.join(' ')}`);
+    for (const t of rows) shown.add(t);
+    return rows;
+  };
+  await page.evaluate(() => {
+    window.__added = new Set();
+    const take = (n) => {
+      if (n.nodeType !== 1) return;
+      if (n.classList.contains('row')) { if (n._e) window.__added.add(n._e.t); return; }
+      for (const r of n.querySelectorAll('.row')) if (r._e) window.__added.add(r._e.t);
+    };
+    new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(take); })
+      .observe(document.getElementById('log'), { childList: true, subtree: true });
+  });
+  await look();
+  await page.hover('#log');
+  await waitFor(async () => {
+    await page.mouse.wheel(0, -600);
+    const rows = await look();
+    return rows[0] === order[0] && /oldest line on disk/.test(await page.textContent('#hist-note'));
+  }, { what, timeout: 60000, interval: 50 });
+  for (const t of await page.evaluate(() => [...window.__added])) shown.add(t);
+  return { shown, look };
 }
 
 export async function rowCount(page) {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { appendLines, combined, launchBrowser, openPage, renderedLines, startDaemon, teardown, tempDir, waitFor } from './lib.mjs';
+import { appendLines, combined, launchBrowser, openPage, renderedLines, scrollToOldest, startDaemon, teardown, tempDir, waitFor } from './lib.mjs';
 
 const ON_DISK = 600, LIVE = 400, CAP = 100;
 const T0 = Math.floor(Date.now() / 1000) - 3 * 3600;
@@ -36,34 +36,7 @@ describe('scrolling up', () => {
     await waitFor(async () => (await renderedLines(page)).length === CAP, { what: 'the row cap of rows' });
 
     // every snapshot of the rows on the way is a run of consecutive lines; together they are every line
-    const seen = new Set();
-    const look = async () => {
-      const rows = await renderedLines(page);
-      const at = rows.map((t) => ALL.indexOf(t));
-      assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i === at[k - 1] + 1)), `consecutive lines, from ${at[0]} to ${at[at.length - 1]}`);
-      for (const t of rows) seen.add(t);
-      return rows;
-    };
-    // every row ever added to the log, whatever happens between two looks
-    await page.evaluate(() => {
-      window.__added = new Set();
-      const take = (n) => {
-        if (n.nodeType !== 1) return;
-        if (n.classList.contains('row')) { if (n._e) window.__added.add(n._e.t); return; }
-        for (const r of n.querySelectorAll('.row')) if (r._e) window.__added.add(r._e.t);
-      };
-      new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(take); })
-        .observe(document.getElementById('log'), { childList: true, subtree: true });
-    });
-    await look();
-    await page.hover('#log');
-    await waitFor(async () => {
-      await page.mouse.wheel(0, -600);
-      const rows = await look();
-      return rows[0] === ALL[0] && /oldest line on disk/.test(await page.textContent('#hist-note'));
-    }, { what: 'the oldest line on disk, said', timeout: 60000, interval: 50 });
-    const added = new Set(await page.evaluate(() => [...window.__added]));
-    for (const t of seen) added.add(t);
+    const { shown: added, look } = await scrollToOldest(page, ALL, 'the oldest line on disk, said');
     assert.deepEqual(ALL.filter((t) => !added.has(t)), [], 'every line was shown on the way up');
     // the boundary between the lines on disk and those in memory, where they meet
     const around = await page.evaluate(() => {

@@ -54,12 +54,6 @@ async fn start_of_current(fx: &Fixture, c: &mut Client) -> String {
     p.lines[0].cursor.clone()
 }
 
-/// The daemon's peak resident memory (VmHWM) in MiB.
-fn peak_mib(fx: &Fixture) -> u64 {
-    let hwm = fx.proc_status().remove("VmHWM").expect("VmHWM");
-    hwm.split_whitespace().next().unwrap().parse::<u64>().unwrap() >> 10
-}
-
 /// Appends a line to `other.log` every 50 ms until `stop`, while `c` reads
 /// them: the longest wait between two frames, and the slowest `/healthz`.
 async fn watch_runtime(fx: &Fixture, c: &mut Client, stop: Duration) -> (Duration, Duration) {
@@ -91,7 +85,7 @@ async fn pages_of_huge_lines_are_bounded_in_bytes_and_leave_the_runtime_alone() 
     }
     write_members(&fx, "access.log.1.gz", &gzip(&hundred), 30);
     let cursor = start_of_current(&fx, &mut c).await;
-    let before = peak_mib(&fx);
+    let before = fx.peak_mib();
     let query = format!("/history?stream=access&limit=5000&before={cursor}");
     let pages: Vec<_> = (0..2)
         .map(|_| {
@@ -114,7 +108,7 @@ async fn pages_of_huge_lines_are_bounded_in_bytes_and_leave_the_runtime_alone() 
         assert!(!page.lines.is_empty() && page.lines.len() < 5000 && page.before.is_some());
         assert!(page.lines.iter().all(|l| l.text == "\u{1}".repeat(65_536)));
     }
-    let peak = peak_mib(&fx);
+    let peak = fx.peak_mib();
     eprintln!("peak RSS {before} MiB before, {peak} MiB after; longest frame gap {gap:?}, slowest /healthz {health:?}");
     assert!(peak < 200, "the daemon's peak RSS reached {peak} MiB");
     assert!(gap < Duration::from_secs(1), "a live client waited {gap:?} for a frame");

@@ -145,7 +145,7 @@ async fn many_merged_pages_at_once_stay_within_their_bounds() {
     wait_all(&view, &hosts).await;
     page(&view, "at=0&limit=10").await;
     // The peak from here on (what the lines' arrival took is not this test's).
-    std::fs::write(format!("/proc/{}/clear_refs", view.pid()), "5").unwrap();
+    view.reset_peak();
     let rest = view.rss_kib() >> 10;
 
     let asks = (0..40u64).map(|n| {
@@ -156,14 +156,7 @@ async fn many_merged_pages_at_once_stay_within_their_bounds() {
     let started = Instant::now();
     let answers = futures_util::future::join_all(asks).await;
     let took = started.elapsed();
-    let status = view.proc_status();
-    let peak = status["VmHWM"]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse::<u64>()
-        .unwrap()
-        >> 10;
+    let peak = view.peak_mib();
     let largest = answers.iter().map(|a| a.body.len()).max().unwrap();
     eprintln!(
         "40 merged pages: {took:.1?}, the largest {} KiB; viewer {rest} MiB at rest, peak {peak} MiB",

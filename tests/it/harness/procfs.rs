@@ -25,6 +25,22 @@ impl Process {
         kib.unwrap_or_else(|| panic!("VmRSS: {rss:?}"))
     }
 
+    /// Forgets the peak of its resident memory: from now, the peak
+    /// ([`Process::peak_mib`]) is what it holds from now.
+    pub fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").expect("write /proc/PID/clear_refs");
+    }
+
+    /// Its peak resident memory (VmHWM) in MiB.
+    pub fn peak_mib(&self) -> u64 {
+        let hwm = self.proc_status().remove("VmHWM").expect("VmHWM in /proc/PID/status");
+        hwm.split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("VmHWM in kB")
+            >> 10
+    }
+
     /// utime + stime of the whole process, in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("read /proc/PID/stat");
