@@ -29,6 +29,20 @@ pub(super) const ASK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The reply's header with the HTTP status of the answer.
 pub(super) const STATUS: &str = "Logmon-Status";
 
+/// A refusal: its status and reason.
+pub(super) type Refusal = (StatusCode, String);
+
+/// A host's reason for an answer of every host, naming the host (`web-1:
+/// access.log.4.gz: …`), unless it does already (`host web-2 did not
+/// answer: …`).
+pub(super) fn of_host(host: &str, why: String) -> String {
+    if why.starts_with("host ") {
+        why
+    } else {
+        format!("{host}: {why}")
+    }
+}
+
 /// An agent's service: answers the history requests for its host until shutdown.
 pub async fn answer(link: Arc<Link>, state: Arc<State>, shutdown: Shutdown) {
     let subject = names::history_subject(&link.config.host);

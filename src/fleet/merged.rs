@@ -27,7 +27,7 @@ use hyper::StatusCode;
 use hyper::body::Bytes;
 use tokio::sync::mpsc;
 
-use super::history::Asker;
+use super::history::{Asker, Refusal, of_host};
 use super::search::Items;
 use crate::http::{Presence, State};
 use crate::protocol::history::{HostProgress, SearchItem};
@@ -36,9 +36,6 @@ use crate::protocol::history::{HostProgress, SearchItem};
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Chunks of the merged answer waiting for the client at most.
 const CHUNKS_IN_FLIGHT: usize = 2;
-
-/// A refusal: its status and reason.
-type Refusal = (StatusCode, String);
 
 impl Asker {
     /// The search of every host's `stream` (the `*/STREAM` of `query`,
@@ -250,15 +247,7 @@ impl Merge {
                 ..
             } => {
                 (s.scanned, s.total) = (scanned.max(s.scanned), total.max(s.total));
-                let host = &s.host;
-                let named = |f: String| {
-                    if f.starts_with("host ") {
-                        f
-                    } else {
-                        format!("{host}: {f}")
-                    }
-                };
-                let failed = failed.into_iter().map(named).collect();
+                let failed = failed.into_iter().map(|f| of_host(&s.host, f)).collect();
                 s.done = Some(Ended {
                     truncated,
                     budget,

@@ -9,6 +9,7 @@
 mod agent;
 mod fed;
 mod format;
+mod gaps;
 mod history;
 mod link;
 mod merged;

@@ -3,14 +3,13 @@
 //! (`history.rs`, each with its own bounds) and merges them into one page,
 //! by time across hosts and in file order within each host.
 //!
-//! A merged page's place is a set of *gaps*, one per host: the place just
-//! before a line of that host's stream (`HOST:-PLACE`) or just after one
-//! (`HOST:+PLACE`), where PLACE is the host's cursor or `seq:N`; a page's
-//! `before` and `after` are such sets (`web-1:-CURSOR,web-2:+CURSOR`),
-//! and a client may write its own (`before=web-1:-seq:S1,web-2:-seq:S2`
-//! pages back from the oldest live line of each host). A host missing
-//! from a page's `before` has no older line on disk; `after` is `null`
-//! once every host's newest line read is in the page.
+//! A merged page's place is a set of *gaps*, one per host, each just
+//! before or just after a line of that host's stream (`gaps.rs`); a
+//! page's `before` and `after` are such sets, and a client may write its
+//! own (`before=web-1:-seq:S1,web-2:-seq:S2` pages back from the oldest
+//! live line of each host). A host missing from a page's `before` has no
+//! older line on disk; `after` is `null` once every host's newest line
+//! read is in the page.
 //!
 //! Each host's page holds the `limit` lines nearest its gap (a gap's line
 //! itself, when it must be in the page, is read with `around=`). They are
@@ -30,86 +29,13 @@
 use futures_util::future::join_all;
 use hyper::StatusCode;
 
-use super::history::Asker;
+use super::gaps::{Gap, encode_gaps, parse_gaps};
+use super::history::{Asker, Refusal, of_host};
 use super::merged::hosts_of;
-use crate::archive::Cursor;
 use crate::archive::reader::PAGE_BYTES;
 use crate::history::{Ask, MAX_LIMIT, Parts, Refused, bad, parse_ask};
 use crate::http::State;
 use crate::protocol::history::{Page, PageLine};
-
-/// A refusal: its status and reason.
-type Refusal = (StatusCode, String);
-
-/// A place between two lines of one host's stream.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Gap {
-    host: String,
-    /// A cursor or `seq:N`, checked.
-    place: String,
-    /// Just after the line at `place` (else just before it).
-    after: bool,
-}
-
-impl Gap {
-    fn before(host: &str, line: &PageLine) -> Gap {
-        Gap {
-            host: host.to_string(),
-            place: line.cursor.clone(),
-            after: false,
-        }
-    }
-
-    fn after(host: &str, line: &PageLine) -> Gap {
-        Gap {
-            after: true,
-            ..Gap::before(host, line)
-        }
-    }
-}
-
-/// A merged place, `HOST:-PLACE,HOST:+PLACE,…`: at most one gap per host.
-pub(super) fn parse_gaps(text: &str, hosts: &[String]) -> Result<Vec<Gap>, Refused> {
-    let mut gaps: Vec<Gap> = Vec::new();
-    for entry in text.split(',') {
-        let wrong = || bad(format!("{entry:?} is not HOST:-PLACE or HOST:+PLACE"));
-        let (host, rest) = entry.split_once(':').ok_or_else(wrong)?;
-        let (after, place) = match rest.split_at_checked(1).ok_or_else(wrong)? {
-            ("-", place) => (false, place),
-            ("+", place) => (true, place),
-            _ => return Err(wrong()),
-        };
-        if !hosts.iter().any(|h| h == host) {
-            return Err(bad(format!("no host {host:?} has this stream")));
-        }
-        if gaps.iter().any(|g| g.host == host) {
-            return Err(bad(format!("host {host:?} is named twice")));
-        }
-        check_place(place).map_err(|why| bad(format!("{host}: {why}")))?;
-        gaps.push(Gap {
-            host: host.to_string(),
-            place: place.to_string(),
-            after,
-        });
-    }
-    Ok(gaps)
-}
-
-fn check_place(place: &str) -> Result<(), String> {
-    match place.strip_prefix("seq:") {
-        Some(n) => n
-            .parse::<u64>()
-            .map(drop)
-            .map_err(|_| "seq:N needs a line number".into()),
-        None => Cursor::decode(place).map(drop).map_err(|e| e.to_string()),
-    }
-}
-
-/// The text of a merged place; `None` for no gap.
-pub(super) fn encode_gaps(gaps: &[Gap]) -> Option<String> {
-    let entry = |g: &Gap| format!("{}:{}{}", g.host, if g.after { '+' } else { '-' }, g.place);
-    (!gaps.is_empty()).then(|| gaps.iter().map(entry).collect::<Vec<_>>().join(","))
-}
 
 /// What a merged page asks: the lines before the gaps, after them, or around a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -341,10 +267,11 @@ fn toward(parts: &Parts, hosts: &[String]) -> Result<Toward, Refused> {
 }
 
 impl Asker {
-    /// The page of every host's `stream` (`*/STREAM`) that `parts` asks
-    /// for, as JSON; or a refusal: a bad query, no such stream, or every
-    /// host refused.
-    pub async fn history_all(&self, parts: &Parts, stream: &str, state: &State) -> Result<Vec<u8>, Refusal> {
+    /// The page of every host's stream that `parts` asks for
+    /// (`stream=*/STREAM`), as JSON; or a refusal: a bad query, no such
+    /// stream, or every host refused.
+    pub async fn history_all(&self, parts: &Parts, state: &State) -> Result<Vec<u8>, Refusal> {
+        let stream = parts.stream.strip_prefix("*/").unwrap_or(&parts.stream);
         let hosts = hosts_of(state, stream);
         if hosts.is_empty() {
             return Err((StatusCode::BAD_REQUEST, format!("no host has a stream {stream:?}")));
@@ -374,11 +301,7 @@ impl Asker {
                 }
                 Err(refusal) => refusal,
             };
-            let why = if why.starts_with("host ") {
-                why
-            } else {
-                format!("{host}: {why}")
-            };
+            let why = of_host(&host, why);
             if status != StatusCode::BAD_REQUEST {
                 kept.extend(ask.gap().cloned());
             }

@@ -42,7 +42,7 @@ pub async fn respond(query: Option<&str>, state: &State) -> Resp {
                 let Ok(_turn) = state.history_turns.acquire().await else {
                     return refusal(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
                 };
-                Some(fleet.history_all(&parts, &parts.stream[2..], state).await)
+                Some(fleet.history_all(&parts, state).await)
             }
             _ => fleet.history(query).await,
         },
