@@ -5,6 +5,7 @@
 
 mod parse;
 
+pub(crate) use parse::fleet::valid_name as valid_host;
 pub use parse::fleet::{FleetAuth, FleetConfig, FleetRole};
 
 use std::fmt;

@@ -138,13 +138,14 @@ impl Asker {
 }
 
 /// The host a query's `stream=HOST/STREAM` names, and the query with
-/// `stream=STREAM` as the agent knows it; `None` for any other stream.
+/// `stream=STREAM` as the agent knows it; `None` for any other stream
+/// (a local one, or `*/STREAM`: no host is named `*`).
 pub(super) fn local_query(query: &str) -> Option<(String, String)> {
     let mut host = None;
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match (key.as_ref(), value.split_once('/')) {
-            ("stream", Some((h, id))) if host.is_none() => {
+            ("stream", Some((h, id))) if host.is_none() && crate::config::valid_host(h) => {
                 host = Some(h.to_string());
                 out.append_pair("stream", id);
             }
@@ -168,5 +169,6 @@ mod tests {
             ("web-1", "stream=access&before=seq%3A10&limit=5")
         );
         assert_eq!(local_query("stream=access&before=seq:10"), None);
+        assert_eq!(local_query("stream=*%2Faccess&at=0&limit=0"), None);
     }
 }

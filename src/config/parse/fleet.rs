@@ -148,7 +148,8 @@ fn name(p: &Parser, key: &str, raw: &Spanned<String>) -> Result<String, super::C
     }
 }
 
-fn valid_name(n: &str) -> bool {
+/// A fleet host's name: 1 to 64 of `A-Z a-z 0-9 - _`.
+pub(crate) fn valid_name(n: &str) -> bool {
     !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 

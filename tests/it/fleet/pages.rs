@@ -104,6 +104,7 @@ async fn paging_every_host_from_a_jump_reads_their_files_once_by_time() {
         ("before=web-9:-seq:1", "no host"),
         ("before=web-1:seq:1", "HOST:-PLACE"),
         ("before=web-1:-0badcafe", "web-1: "),
+        ("at=0&limit=0", "limit="),
     ] {
         let answer = get(&view, &format!("/history?stream=*/access&{query}")).await;
         let body = String::from_utf8_lossy(&answer.body);
