@@ -10,6 +10,11 @@
 //! counted (its items, its `seq` checked to run on), never decoded, and
 //! only its oldest line's write time is read. That thread's own CPU is
 //! printed beside the server's.
+//!
+//! With `--many-deflate` the clients offer permessage-deflate, as every
+//! browser does: compressed frames are inflated (one inflater for the
+//! thread) before they are counted, and the bytes on the wire are counted
+//! beside the text's.
 
 use std::cell::RefCell;
 use std::io;
@@ -17,6 +22,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use memchr::memmem;
+use miniz_oxide::inflate::stream::{InflateState, inflate};
+use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -36,12 +43,17 @@ pub struct Seen {
     pub skipped: u64,
     pub seq_errors: u64,
     pub frames: u64,
+    /// Payload bytes of the `lines` frames as they came, and their text's.
+    pub wire_bytes: u64,
+    pub text_bytes: u64,
     /// Per frame, from its oldest line's write to its arrival.
     pub latency: Histogram,
 }
 
 pub struct Many {
     pub clients: usize,
+    /// The clients took permessage-deflate.
+    pub deflate: bool,
     pub rate: u64,
     pub secs: f64,
     pub expected: u64,
@@ -55,7 +67,7 @@ pub struct Many {
 }
 
 pub async fn run(bench: &mut Bench) -> io::Result<Many> {
-    let (n, rate) = (bench.opts.many(), bench.opts.many_rate);
+    let (n, rate, deflate) = (bench.opts.many(), bench.opts.many_rate, bench.opts.many_deflate);
     let secs = bench.opts.steady_secs();
     eprintln!("many: {rate} lines/s for {secs} s to {n} clients on one thread");
     raise_fd_limit();
@@ -64,7 +76,7 @@ pub async fn run(bench: &mut Bench) -> io::Result<Many> {
     let stop = CancellationToken::new();
     let (ready, mut ready_rx) = mpsc::channel(n.max(1));
     let (port, clients_stop) = (t.server.port, stop.clone());
-    let pool = std::thread::spawn(move || pool(port, n, ready, clients_stop));
+    let pool = std::thread::spawn(move || pool(port, n, deflate, ready, clients_stop));
     for _ in 0..n {
         let ok = tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await;
         if !matches!(ok, Ok(Some(()))) {
@@ -87,6 +99,7 @@ pub async fn run(bench: &mut Bench) -> io::Result<Many> {
         .map_err(|_| io::Error::other("the clients' thread panicked"))??;
     Ok(Many {
         clients: n,
+        deflate,
         rate,
         secs,
         expected: written.lines * n as u64,
@@ -99,16 +112,24 @@ pub async fn run(bench: &mut Bench) -> io::Result<Many> {
 }
 
 /// Runs `n` clients on this thread until `stop`; what they saw and the thread's CPU.
-fn pool(port: u16, n: usize, ready: mpsc::Sender<()>, stop: CancellationToken) -> io::Result<(Seen, Duration)> {
+fn pool(
+    port: u16,
+    n: usize,
+    deflate: bool,
+    ready: mpsc::Sender<()>,
+    stop: CancellationToken,
+) -> io::Result<(Seen, Duration)> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let seen = Rc::new(RefCell::new(Seen::default()));
+    let inflater = Rc::new(RefCell::new(Inflater::new(deflate)));
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async {
         let tasks: Vec<_> = (0..n)
             .map(|_| {
                 let (seen, ready, stop) = (seen.clone(), ready.clone(), stop.clone());
+                let inflater = inflater.clone();
                 tokio::task::spawn_local(async move {
-                    if let Err(e) = client(port, &seen, ready, stop).await {
+                    if let Err(e) = client(port, &seen, &inflater, ready, stop).await {
                         eprintln!("client failed: {e}");
                     }
                 })
@@ -124,19 +145,33 @@ fn pool(port: u16, n: usize, ready: mpsc::Sender<()>, stop: CancellationToken) -
 }
 
 /// One client: the upgrade, then frames until `stop`.
-async fn client(port: u16, seen: &RefCell<Seen>, ready: mpsc::Sender<()>, stop: CancellationToken) -> io::Result<()> {
+async fn client(
+    port: u16,
+    seen: &RefCell<Seen>,
+    inflater: &RefCell<Inflater>,
+    ready: mpsc::Sender<()>,
+    stop: CancellationToken,
+) -> io::Result<()> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
+    let offer = if inflater.borrow().on {
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    } else {
+        ""
+    };
     let req = format!(
         "GET /ws?backlog=0&stats=0 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n"
     );
     s.write_all(req.as_bytes()).await?;
     let mut buf = Vec::with_capacity(16 * 1024);
     let mut conn = Conn::default();
     let mut ready = Some(ready);
     loop {
-        while let Some((op, at, end)) = frame(&buf, conn.upgraded) {
-            conn.message(op, &buf[at..end], seen)?;
+        while let Some((b0, at, end)) = frame(&buf, conn.upgraded) {
+            let mut inflater = inflater.borrow_mut();
+            let payload = inflater.text(b0, &buf[at..end])?;
+            conn.message(b0 & 0x0f, payload, end - at, seen)?;
+            drop(inflater);
             buf.drain(..end);
             if conn.next_seq.is_some()
                 && let Some(r) = ready.take()
@@ -174,7 +209,8 @@ struct Conn {
 
 impl Conn {
     /// One server message: `hello` sets where lines start; `lines` and `gap` count.
-    fn message(&mut self, op: u8, payload: &[u8], seen: &RefCell<Seen>) -> io::Result<()> {
+    /// `wire` is the payload's size as it came (compressed or not).
+    fn message(&mut self, op: u8, payload: &[u8], wire: usize, seen: &RefCell<Seen>) -> io::Result<()> {
         if op != 1 {
             return Ok(());
         }
@@ -188,6 +224,8 @@ impl Conn {
             self.check(&mut seen, seq, n);
             seen.lines += n;
             seen.frames += 1;
+            seen.wire_bytes += wire as u64;
+            seen.text_bytes += payload.len() as u64;
             if let Some(ts) = write_times(&memmem::Finder::new(TS_MARK), payload).next() {
                 seen.latency.record(now_ns().saturating_sub(ts) / 1000);
             }
@@ -207,8 +245,53 @@ impl Conn {
     }
 }
 
-/// The first complete server frame in `buf`: its opcode and where its
-/// payload lies. Server frames are not masked.
+/// Inflates the compressed frames of every client of the thread, one at a
+/// time, no context kept between messages (as the server sends them).
+struct Inflater {
+    on: bool,
+    state: Box<InflateState>,
+    out: Vec<u8>,
+}
+
+impl Inflater {
+    fn new(on: bool) -> Inflater {
+        Inflater {
+            on,
+            state: InflateState::new_boxed(DataFormat::Raw),
+            out: Vec::new(),
+        }
+    }
+
+    /// The text of a frame whose first byte is `b0`: its payload, inflated if RSV1 is set.
+    fn text<'a>(&'a mut self, b0: u8, payload: &'a [u8]) -> io::Result<&'a [u8]> {
+        if b0 & 0x40 == 0 {
+            return Ok(payload);
+        }
+        self.state.reset(DataFormat::Raw);
+        self.out.clear();
+        let mut input: Vec<u8> = Vec::with_capacity(payload.len() + 4);
+        input.extend_from_slice(payload);
+        input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        let mut at = 0;
+        loop {
+            let (len, room) = (self.out.len(), (payload.len() * 8).max(64 << 10));
+            self.out.resize(len + room, 0);
+            let r = inflate(&mut self.state, &input[at..], &mut self.out[len..], MZFlush::Sync);
+            self.out.truncate(len + r.bytes_written);
+            at += r.bytes_consumed;
+            match r.status {
+                Ok(MZStatus::StreamEnd) => break,
+                _ if at == input.len() && r.bytes_written < room => break,
+                Ok(_) | Err(MZError::Buf) if r.bytes_consumed + r.bytes_written > 0 => {}
+                other => return Err(io::Error::other(format!("inflate: {other:?}"))),
+            }
+        }
+        Ok(&self.out)
+    }
+}
+
+/// The first complete server frame in `buf`: its first byte (FIN, RSV1,
+/// opcode) and where its payload lies. Server frames are not masked.
 fn frame(buf: &[u8], upgraded: bool) -> Option<(u8, usize, usize)> {
     if !upgraded || buf.len() < 2 {
         return None;
@@ -218,7 +301,7 @@ fn frame(buf: &[u8], upgraded: bool) -> Option<(u8, usize, usize)> {
         127 => (u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?) as usize, 10),
         n => (n as usize, 2),
     };
-    (buf.len() >= head + len).then_some((buf[0] & 0x0f, head, head + len))
+    (buf.len() >= head + len).then_some((buf[0], head, head + len))
 }
 
 /// Lets this process hold as many sockets as its hard limit allows.
@@ -236,14 +319,34 @@ mod tests {
     #[test]
     fn frames_are_found_with_every_length_form() {
         let mut buf = vec![0x81, 3, b'a', b'b', b'c', 0x89, 0];
-        assert_eq!(frame(&buf, true), Some((1, 2, 5)));
+        assert_eq!(frame(&buf, true), Some((0x81, 2, 5)));
         assert_eq!(frame(&buf, false), None);
         buf.drain(..5);
-        assert_eq!(frame(&buf, true), Some((9, 2, 2)));
+        assert_eq!(frame(&buf, true), Some((0x89, 2, 2)));
         let mut long = vec![0x81, 126, 1, 0];
         long.extend(vec![b'x'; 255]);
         assert_eq!(frame(&long, true), None, "one byte short");
         long.push(b'x');
-        assert_eq!(frame(&long, true), Some((1, 4, 260)));
+        assert_eq!(frame(&long, true), Some((0x81, 4, 260)));
+    }
+
+    #[test]
+    fn compressed_frames_inflate_and_plain_ones_pass() {
+        let mut inflater = Inflater::new(true);
+        let text = "{\"type\":\"lines\"}".repeat(20_000);
+        let packed = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 1);
+        assert_eq!(
+            inflater.text(0xc1, &packed).unwrap(),
+            text.as_bytes(),
+            "larger than one step of output"
+        );
+        assert_eq!(
+            inflater
+                .text(0xc1, &miniz_oxide::deflate::compress_to_vec(b"ab", 1))
+                .unwrap(),
+            b"ab"
+        );
+        assert_eq!(inflater.text(0x81, b"plain").unwrap(), b"plain");
+        assert!(inflater.text(0xc1, b"\xff\xff not deflate").is_err());
     }
 }

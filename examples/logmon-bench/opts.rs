@@ -45,6 +45,9 @@ pub struct Opts {
     /// Lines per second of the many run
     #[arg(long, default_value_t = 100)]
     pub many_rate: u64,
+    /// The many run's clients offer permessage-deflate, as browsers do, and inflate what comes compressed
+    #[arg(long)]
+    pub many_deflate: bool,
     /// Seconds of the idle run [default: 60, 10 with --quick]
     #[arg(long)]
     pub idle_secs: Option<f64>,

@@ -3,8 +3,10 @@
 mod assets;
 pub(crate) mod catchup;
 mod conns;
+mod deflate;
 mod export;
 pub(crate) mod history;
+mod inflate;
 mod ndjson;
 mod report;
 pub(crate) mod search;
@@ -60,6 +62,8 @@ pub struct State {
     history_turns: Arc<Semaphore>,
     /// A fleet's viewer asks agents for their history (`fleet/history.rs`).
     pub fleet: OnceLock<crate::fleet::Asker>,
+    /// Frames compressed for the clients that took permessage-deflate.
+    deflated: deflate::Cache,
 }
 
 /// How many of something are there now: WebSocket clients, searches.
@@ -125,6 +129,7 @@ impl State {
             reloads: AtomicU64::new(0),
             history_turns: history::turns(),
             fleet: OnceLock::new(),
+            deflated: deflate::Cache::default(),
         }
     }
 

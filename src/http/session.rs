@@ -14,14 +14,14 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
-use super::State;
-use super::catchup;
+use super::inflate::Inflating;
+use super::{State, catchup, deflate};
 use crate::civil;
 use crate::hub::{Behind, Cursor, Hub, Start};
 use crate::protocol::{self, ClientMessage, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
 
-type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+type Ws = WebSocketStream<Inflating<TokioIo<hyper::upgrade::Upgraded>>>;
 
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;
@@ -178,7 +178,8 @@ fn hello(epoch: &str, streams: Vec<StreamInfo>) -> Utf8Bytes {
 }
 
 /// Runs one client until it leaves, fails, stalls or the daemon shuts down.
-pub async fn run(ws: Ws, wanted: Query, peer: &str, state: &State, shutdown: &Shutdown) {
+/// With `compress`, the client took permessage-deflate.
+pub async fn run(ws: Ws, wanted: Query, compress: bool, peer: &str, state: &State, shutdown: &Shutdown) {
     let (subs, first) = Subs::open(wanted, &state.hub);
     let ping = state.settings().ping_interval;
     log::debug!(client = peer; "client {peer} connected ({} streams)", subs.cursors.len());
@@ -186,6 +187,7 @@ pub async fn run(ws: Ws, wanted: Query, peer: &str, state: &State, shutdown: &Sh
     let mut session = Session {
         ws,
         subs,
+        compress: compress.then_some(&state.deflated),
         state,
         shutdown,
         peer,
@@ -202,6 +204,8 @@ pub async fn run(ws: Ws, wanted: Query, peer: &str, state: &State, shutdown: &Sh
 struct Session<'a> {
     ws: Ws,
     subs: Subs,
+    /// The compressed frames' cache, for a client that took permessage-deflate.
+    compress: Option<&'a deflate::Cache>,
     state: &'a State,
     shutdown: &'a Shutdown,
     /// Names the client in logs.
@@ -263,7 +267,7 @@ impl Session<'_> {
         let ping = std::mem::take(&mut self.ping_due);
         let waited = AtomicBool::new(false);
         let result = {
-            let mut send = std::pin::pin!(send_all(&mut self.ws, &mut self.batch, ping));
+            let mut send = std::pin::pin!(send_all(&mut self.ws, &mut self.batch, ping, self.compress));
             let send = std::future::poll_fn(|cx| {
                 let poll = send.as_mut().poll(cx);
                 if poll.is_pending() {
@@ -364,14 +368,20 @@ impl Session<'_> {
     }
 }
 
-/// Sends every message of `batch`, and a ping if one is due, with one flush.
+/// Sends every message of `batch` (compressed with `compress`), and a
+/// ping if one is due, with one flush.
 async fn send_all(
     ws: &mut Ws,
     batch: &mut Vec<Utf8Bytes>,
     ping: bool,
+    compress: Option<&deflate::Cache>,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     for text in batch.drain(..) {
-        ws.feed(Message::Text(text)).await?;
+        let message = match compress {
+            Some(cache) => deflate::message(cache, text),
+            None => Message::Text(text),
+        };
+        ws.feed(message).await?;
     }
     if ping {
         ws.feed(Message::Ping(Default::default())).await?;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use http_body_util::Either;
 use hyper::header::{
-    CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION,
-    UPGRADE,
+    CONNECTION, HOST, HeaderMap, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS,
+    SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -13,7 +13,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::{Place, Resp, State, plain, session};
+use super::inflate::Inflating;
+use super::{Place, Resp, State, deflate, plain, session};
 use crate::hub::Hub;
 use crate::protocol::Query;
 use crate::shutdown::Shutdown;
@@ -54,6 +55,7 @@ pub fn upgrade(
             "max_clients WebSocket clients are connected\n",
         );
     };
+    let compress = deflate::offered(req.headers());
     let on_upgrade = hyper::upgrade::on(&mut req);
     let (st, peer, sd) = (state.clone(), peer.to_string(), shutdown.clone());
     shutdown.spawn(async move {
@@ -65,17 +67,19 @@ pub fn upgrade(
                     .read_buffer_size(4096)
                     .max_message_size(Some(MAX_CLIENT_MESSAGE))
                     .max_frame_size(Some(MAX_CLIENT_MESSAGE));
-                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-                session::run(ws, wanted, &peer, &st, &sd).await;
+                let io = Inflating::new(TokioIo::new(upgraded), compress, MAX_CLIENT_MESSAGE);
+                let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                session::run(ws, wanted, compress, &peer, &st, &sd).await;
             }
             Err(e) => log::debug!("WebSocket upgrade failed: {e}"),
         }
     });
-    switching_protocols(&key)
+    switching_protocols(&key, compress)
 }
 
-/// The 101 answer to a WebSocket handshake with `key`.
-fn switching_protocols(key: &str) -> Resp {
+/// The 101 answer to a WebSocket handshake with `key`, taking
+/// permessage-deflate if `compress`.
+fn switching_protocols(key: &str, compress: bool) -> Resp {
     let mut resp = Response::new(Either::Left(Default::default()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = resp.headers_mut();
@@ -83,6 +87,9 @@ fn switching_protocols(key: &str) -> Resp {
     h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
     let accept = derive_accept_key(key.as_bytes());
     h.insert(SEC_WEBSOCKET_ACCEPT, accept.parse().expect("base64 is a valid header"));
+    if compress {
+        h.insert(SEC_WEBSOCKET_EXTENSIONS, HeaderValue::from_static(deflate::ACCEPTED));
+    }
     resp
 }
 

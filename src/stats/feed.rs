@@ -1,5 +1,6 @@
 //! Lines on their way to the statistics: the follower copies each line it
-//! publishes into a [`Feed`], and hands the batch over after each read; one
+//! publishes into a [`Feed`] (a stream without fields only counts them),
+//! and hands the batch over after each read; one
 //! counting thread, shared by every stream, splits and counts them. So a
 //! follower reads at its own pace on one core while the counting runs on
 //! another, and a burst waits for the counting only when several batches
@@ -34,6 +35,10 @@ pub struct Feed {
     stream: Arc<dyn Counted>,
     lines: Vec<u8>,
     count: u64,
+    /// Whether the stream's layout has fields: if not, lines are only
+    /// counted and never copied. Read again at each hand-over, so a reload
+    /// that gives the stream fields takes effect from the next batch.
+    split: bool,
     tx: mpsc::Sender<Batch>,
 }
 
@@ -51,6 +56,7 @@ impl Feed {
             }
         };
         Ok(Feed {
+            split: stream.layout().has_fields(),
             stream,
             lines: Vec::new(),
             count: 0,
@@ -60,9 +66,11 @@ impl Feed {
 
     /// Adds one line (without its line ending).
     pub fn push(&mut self, line: &[u8]) {
-        self.lines.extend_from_slice(line);
-        self.lines.push(b'\n');
         self.count += 1;
+        if self.split {
+            self.lines.extend_from_slice(line);
+            self.lines.push(b'\n');
+        }
     }
 
     /// Hands the lines added so far to the counting thread; lines without
@@ -72,7 +80,8 @@ impl Feed {
             return;
         }
         let count = std::mem::take(&mut self.count);
-        if !self.stream.layout().has_fields() {
+        let was_split = std::mem::replace(&mut self.split, self.stream.layout().has_fields());
+        if !was_split || !self.split {
             self.lines.clear();
             return self.stream.stats().count(count);
         }

@@ -42,6 +42,29 @@ describe('logmon UI', () => {
     assert.equal(await page.evaluate(() => window.logmon.transport), 'worker');
   });
 
+  it('sends the browser compressed frames (permessage-deflate)', async () => {
+    const marker = uid('deflate');
+    // A socket of the page's own, open and past its hello before the lines are written.
+    const extensions = await page.evaluate(() => new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/ws?stream=access&backlog=0&stats=0`);
+      window.deflateTest = { ws, seen: [] };
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === 'hello') resolve(ws.extensions);
+        if (m.type === 'lines') window.deflateTest.seen.push(...m.lines);
+      };
+      ws.onerror = () => reject(new Error('socket error'));
+      // the browser compresses what it sends too: the server must read it
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'stats', on: false }));
+    }));
+    assert.match(extensions, /^permessage-deflate/);
+    const lines = Array.from({ length: 200 }, (_, i) => combined({ path: `/${marker}/${i}` }));
+    await appendLines(access, lines);
+    await waitFor(() => page.evaluate(() => window.deflateTest.seen.length >= 200), { what: '200 lines' });
+    const seen = await page.evaluate(() => { window.deflateTest.ws.close(); return window.deflateTest.seen; });
+    assert.deepEqual(seen, lines, 'every line, in order, inflated by the browser');
+  });
+
   it('shows appended lines', async () => {
     const lines = [uid('a'), uid('b'), uid('c')].map((p) => combined({ path: '/new/' + p }));
     await appendLines(access, lines);

@@ -10,6 +10,7 @@ mod harness;
 mod archive;
 mod archive_prop;
 mod config;
+mod deflate;
 mod export;
 mod faults;
 mod fleet;

@@ -33,10 +33,11 @@ pub fn slow(table: &mut Table, s: &Slow) {
 
 pub fn many(table: &mut Table, m: &Many) {
     let w = format!(
-        "{} clients × {} lines/s for {:.0} s",
+        "{} clients × {} lines/s for {:.0} s{}",
         table::count(m.clients as u64),
         table::count(m.rate),
-        m.secs
+        m.secs,
+        if m.deflate { ", deflate" } else { "" }
     );
     let cores = m.span.server_share();
     table.push(Row::new(&w, "server CPU (cores)", format!("{cores:.2}")).target("≤ 0.5", Verdict::of(cores <= 0.5)));
@@ -53,6 +54,16 @@ pub fn many(table: &mut Table, m: &Many) {
         &w,
         "lines skipped (gap), seq errors",
         format!("{}, {}", m.seen.skipped, m.seen.seq_errors),
+    ));
+    let per_line = |bytes: u64| bytes as f64 / m.seen.lines.max(1) as f64;
+    table.push(Row::new(
+        &w,
+        "bytes on the wire a line (text)",
+        format!(
+            "{:.0} B ({:.0} B)",
+            per_line(m.seen.wire_bytes),
+            per_line(m.seen.text_bytes)
+        ),
     ));
     let per_client = m.rss_after_kib.saturating_sub(m.rss_before_kib) as f64 / m.clients.max(1) as f64;
     table.push(
