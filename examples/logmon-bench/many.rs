@@ -168,10 +168,11 @@ async fn client(
     let mut ready = Some(ready);
     loop {
         while let Some((b0, at, end)) = frame(&buf, conn.upgraded) {
-            let mut inflater = inflater.borrow_mut();
-            let payload = inflater.text(b0, &buf[at..end])?;
-            conn.message(b0 & 0x0f, payload, end - at, seen)?;
-            drop(inflater);
+            {
+                let mut inflater = inflater.borrow_mut();
+                let payload = inflater.text(b0, &buf[at..end])?;
+                conn.message(b0 & 0x0f, payload, end - at, seen)?;
+            }
             buf.drain(..end);
             if conn.next_seq.is_some()
                 && let Some(r) = ready.take()
