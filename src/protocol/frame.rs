@@ -40,7 +40,7 @@ impl Frame {
         Frame {
             first_seq: seq,
             count: self.count - skip as u64,
-            text: utf8(text),
+            text: utf8(Bytes::from(text)),
             offsets,
         }
     }
@@ -80,14 +80,28 @@ fn lines_prefix(stream_id: &str, seq: u64) -> Vec<u8> {
     v
 }
 
-fn utf8(v: Vec<u8>) -> Utf8Bytes {
-    Utf8Bytes::try_from(Bytes::from(v)).expect("frames are built from valid UTF-8")
+/// A frame's text, valid UTF-8 by construction: JSON string literals of
+/// ASCII lines or of `&str` ([`super::json`]), the prefix written by
+/// `serde_json`, or a suffix of such a text cut where a line begins.
+fn utf8(b: Bytes) -> Utf8Bytes {
+    debug_assert!(std::str::from_utf8(&b).is_ok());
+    // SAFETY: every caller hands a text made as said above.
+    unsafe { Utf8Bytes::from_bytes_unchecked(b) }
 }
 
-/// Collects lines into the body of one `lines` frame.
+/// Bytes kept at the start of a frame's body for its prefix
+/// (`{"type":"lines","stream":…,"seq":…,"lines":[`), so that
+/// [`LinesBuilder::finish`] writes the prefix in place instead of copying
+/// the lines behind it; a longer one (a stream id of about 50 bytes or
+/// more) is copied.
+const HEAD: usize = 96;
+
+/// Collects lines into the body of one `lines` frame: `HEAD` bytes of
+/// room, then the lines' JSON strings with commas between them.
 #[derive(Default)]
 pub struct LinesBuilder {
     body: Vec<u8>,
+    /// Where each line's string starts in `body`.
     offsets: Vec<u32>,
 }
 
@@ -118,9 +132,12 @@ impl LinesBuilder {
         push_string(&mut self.body, text);
     }
 
-    /// Starts a line: the comma after the one before, and its offset.
+    /// Starts a line: the room for the prefix before the first, the comma
+    /// after the one before; and its offset.
     fn next_line(&mut self) {
-        if !self.offsets.is_empty() {
+        if self.offsets.is_empty() {
+            self.body.resize(HEAD, b' ');
+        } else {
             self.body.push(b',');
         }
         self.offsets.push(self.body.len() as u32);
@@ -130,20 +147,34 @@ impl LinesBuilder {
         self.offsets.len()
     }
 
+    /// Bytes of the lines collected so far.
     pub fn body_len(&self) -> usize {
-        self.body.len()
+        self.body.len().saturating_sub(HEAD)
     }
 
-    /// Encodes the collected lines, numbered from `first_seq`, and empties the builder.
+    /// Encodes the collected lines, numbered from `first_seq`, and empties
+    /// the builder: the prefix is written in the room before the lines,
+    /// and the body becomes the frame's text as it is (its spare capacity
+    /// given back, so the ring's count of bytes is what it holds).
     pub fn finish(&mut self, stream_id: &str, first_seq: u64) -> Frame {
-        let mut text = lines_prefix(stream_id, first_seq);
-        let shift = text.len() as u32;
-        text.reserve(self.body.len() + 2);
-        text.extend_from_slice(&self.body);
-        text.extend_from_slice(b"]}");
-        let offsets = self.offsets.iter().map(|o| o + shift).collect();
+        let prefix = lines_prefix(stream_id, first_seq);
+        self.body.resize(self.body.len().max(HEAD), b' ');
+        let capacity = self.body.capacity();
+        let mut body = std::mem::replace(&mut self.body, Vec::with_capacity(capacity));
+        body.extend_from_slice(b"]}");
+        // Where the text starts in `body` (wrapping below 0 when the prefix is copied).
+        let start = (HEAD as u32).wrapping_sub(prefix.len() as u32);
+        let text = if prefix.len() <= HEAD {
+            body[start as usize..HEAD].copy_from_slice(&prefix);
+            body.shrink_to_fit();
+            Bytes::from(body).slice(start as usize..)
+        } else {
+            let mut text = prefix;
+            text.extend_from_slice(&body[HEAD..]);
+            Bytes::from(text)
+        };
+        let offsets = self.offsets.iter().map(|o| o.wrapping_sub(start)).collect();
         let count = self.offsets.len() as u64;
-        self.body.clear();
         self.offsets.clear();
         Frame {
             first_seq,
@@ -246,22 +277,35 @@ mod tests {
     #[test]
     fn lines_frames_are_byte_for_byte_the_serde_encoding() {
         let lines = ["", "plain", "\"q\" \\ \t\u{1} <b>", "ünï € 😀 \u{2028}", "x\u{7f}y"];
+        // A builder used again after each frame; stream ids whose prefix fits
+        // the room before the lines, fill it exactly (33 with the long seq, 51
+        // with 7), and do not (copied).
         let mut b = LinesBuilder::default();
-        for l in lines {
-            b.push(l.as_bytes(), 0);
+        for id in ["id \"x\"".to_string(), "y".repeat(33), "z".repeat(51), "w".repeat(300)] {
+            for seq in [7, u64::MAX / 2] {
+                lines.iter().for_each(|l| b.push(l.as_bytes(), 0));
+                let f = b.finish(&id, seq);
+                let typed = Message::Lines(super::super::Lines {
+                    stream: id.clone(),
+                    seq,
+                    lines: lines.iter().map(|l| l.to_string()).collect(),
+                });
+                assert_eq!(f.text.as_str(), typed.encode().as_str());
+                let tail = f.suffix(&id, seq + 2);
+                let Message::Lines(l) = Message::decode(tail.text.as_str()).unwrap() else {
+                    panic!("not lines")
+                };
+                assert_eq!((l.seq, &l.lines[..]), (seq + 2, &typed_lines(&lines)[2..]));
+            }
         }
-        let f = b.finish("id \"x\"", 7);
-        let typed = Message::Lines(super::super::Lines {
-            stream: "id \"x\"".into(),
-            seq: 7,
-            lines: lines.iter().map(|l| l.to_string()).collect(),
-        });
-        assert_eq!(f.text.as_str(), typed.encode().as_str());
-        let tail = f.suffix("id \"x\"", 9);
-        let Message::Lines(l) = Message::decode(tail.text.as_str()).unwrap() else {
-            panic!("not lines")
-        };
-        assert_eq!((l.seq, l.lines.len()), (9, 3));
+        assert_eq!(
+            b.finish("empty", 1).text.as_str(),
+            r#"{"type":"lines","stream":"empty","seq":1,"lines":[]}"#
+        );
+    }
+
+    fn typed_lines(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
     }
 
     #[test]
