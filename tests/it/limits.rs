@@ -71,7 +71,7 @@ async fn a_tiny_event_queue_overflows_and_loses_no_line() {
     // While the daemon is stopped, files come, are written and are rotated
     // away amid events with distinct names (not merged): its queue of 16
     // overflows, and none of these files is ever seen at the path.
-    fx.signal(Signal::SIGSTOP);
+    fx.stop();
     for (round, tag) in TAGS.into_iter().enumerate() {
         let mut w = fx.dir.writer("access.log");
         w.numbered_each(tag, 0..500);

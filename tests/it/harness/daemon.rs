@@ -86,6 +86,25 @@ impl Process {
         kill(Pid::from_raw(self.pid()), sig).expect("send signal to logmon");
     }
 
+    /// Stops the process (SIGSTOP) and waits until every one of its
+    /// threads is stopped: the signal is only queued when `kill` returns.
+    pub fn stop(&self) {
+        self.signal(Signal::SIGSTOP);
+        let tasks = format!("/proc/{}/task", self.pid());
+        let stopped = || {
+            std::fs::read_dir(&tasks).unwrap().flatten().all(|t| {
+                let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+                // The state follows the command's closing parenthesis.
+                stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('T'))
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !stopped() {
+            assert!(Instant::now() < deadline, "logmon did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Everything the process printed so far (stderr and stdout).
     pub fn output(&self) -> String {
         self.log.lock().unwrap().join("\n")
