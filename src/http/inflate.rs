@@ -6,7 +6,8 @@
 //! (`deflate.rs`). So [`Inflating`] sits between the socket and the
 //! library: it reads the client's frames, passes every frame through as
 //! it is but a compressed message, which it gathers (all its fragments),
-//! inflates and hands on as one plain frame. Writes pass straight through.
+//! inflates and hands on as one plain frame. It reads only: the session's
+//! connection joins it with the socket's writing half (`ws.rs`).
 //! Clients send little (a pong, a `stats` switch), so this layer is about
 //! safety, not speed: a compressed message is bounded as a plain one is,
 //! before and after inflating, so a small bomb cannot grow, and a client
@@ -17,7 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, BufMut, BytesMut};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, ReadBuf};
 
 /// A client frame's header: FIN and RSV1, the opcode, the payload's
 /// length and its mask, and the header's own length.
@@ -173,7 +174,7 @@ impl Frames {
     }
 }
 
-/// A client's connection, its compressed messages inflated when `on`.
+/// A client's reading half, its compressed messages inflated when `on`.
 pub struct Inflating<IO> {
     io: IO,
     on: bool,
@@ -220,32 +221,6 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Inflating<IO> {
             }
             me.frames.raw.extend_from_slice(read.filled());
         }
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Inflating<IO> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 

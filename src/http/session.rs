@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
+use tokio::io::{Join, ReadHalf, WriteHalf};
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::WebSocketStream;
@@ -21,7 +22,9 @@ use crate::hub::{Behind, Cursor, Hub, Start};
 use crate::protocol::{self, ClientMessage, Hello, Query, StreamInfo, VERSION};
 use crate::shutdown::Shutdown;
 
-type Ws = WebSocketStream<Inflating<TokioIo<hyper::upgrade::Upgraded>>>;
+/// The client's connection: its reading half inflates (`inflate.rs`).
+type Io = TokioIo<hyper::upgrade::Upgraded>;
+type Ws = WebSocketStream<Join<Inflating<ReadHalf<Io>>, WriteHalf<Io>>>;
 
 /// At most this many bytes of frames are taken from the hub per write.
 const BATCH_BYTES: usize = 256 * 1024;

@@ -67,7 +67,8 @@ pub fn upgrade(
                     .read_buffer_size(4096)
                     .max_message_size(Some(MAX_CLIENT_MESSAGE))
                     .max_frame_size(Some(MAX_CLIENT_MESSAGE));
-                let io = Inflating::new(TokioIo::new(upgraded), compress, MAX_CLIENT_MESSAGE);
+                let (read, write) = tokio::io::split(TokioIo::new(upgraded));
+                let io = tokio::io::join(Inflating::new(read, compress, MAX_CLIENT_MESSAGE), write);
                 let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
                 session::run(ws, wanted, compress, &peer, &st, &sd).await;
             }
