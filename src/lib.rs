@@ -42,6 +42,7 @@ pub mod parts {
     pub use crate::archive::{Cursor as HistoryCursor, GZ_INDEX};
     pub use crate::civil::civil;
     pub use crate::history::page_back as history_page_back;
+    pub use crate::http::inflate::rewrite as inflate_client_bytes;
     pub use crate::layout::{COMBINED, Escape, Kind, Layout};
     pub use crate::nginx::parse as parse_nginx;
     pub use crate::search::{

@@ -2,8 +2,9 @@
 # Fuzzes logmon's parsers with libFuzzer (cargo fuzz, on the nightly toolchain):
 # the line splitter, the WebSocket query, the configuration, the server's
 # messages, nginx's configuration, the layouts that split lines (with the
-# statistics they feed), the search of log files and its field terms, and the
-# reader of a stream's files (plain and gzip alike). Installs
+# statistics they feed), the search of log files and its field terms, the
+# reader of a stream's files (plain and gzip alike), and what a client sends
+# beneath the WebSocket layer (compressed messages inflated). Installs
 # cargo-fuzz from crates.io when it is missing.
 #
 #   tests/fuzz.sh                 every target for FUZZ_SECONDS (default 30) each
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${FUZZ_SECONDS:-30}"
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(lines query config frames nginx layout search terms archive)
+[ "${#targets[@]}" -gt 0 ] || targets=(lines query config frames nginx layout search terms archive inflate)
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal

@@ -174,6 +174,18 @@ impl Frames {
     }
 }
 
+/// What [`Inflating`] makes of the client's bytes `input` read in pieces
+/// of `step` bytes: the bytes the WebSocket layer reads (for the tests and
+/// the fuzz target; the end of the input is not the end of a connection).
+pub fn rewrite(input: &[u8], step: usize, max: usize) -> io::Result<Vec<u8>> {
+    let mut f = Frames::default();
+    for piece in input.chunks(step.max(1)) {
+        f.raw.extend_from_slice(piece);
+        while f.step(max)? {}
+    }
+    Ok(f.ready.to_vec())
+}
+
 /// A client's reading half, its compressed messages inflated when `on`.
 pub struct Inflating<IO> {
     io: IO,
@@ -252,16 +264,6 @@ mod tests {
     /// client may send: the four bytes appended after it are ignored).
     fn deflate(text: &[u8]) -> Vec<u8> {
         miniz_oxide::deflate::compress_to_vec(text, 6)
-    }
-
-    /// Feeds `input` in pieces of `step` bytes; returns the bytes for the WebSocket layer.
-    fn rewrite(input: &[u8], step: usize, max: usize) -> io::Result<Vec<u8>> {
-        let mut f = Frames::default();
-        for piece in input.chunks(step.max(1)) {
-            f.raw.extend_from_slice(piece);
-            while f.step(max)? {}
-        }
-        Ok(f.ready.to_vec())
     }
 
     /// The frames in `bytes`: (fin, rsv1, opcode, unmasked payload).

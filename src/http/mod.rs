@@ -6,7 +6,7 @@ mod conns;
 mod deflate;
 mod export;
 pub(crate) mod history;
-mod inflate;
+pub(crate) mod inflate;
 mod ndjson;
 mod report;
 pub(crate) mod search;
