@@ -89,14 +89,12 @@ pub(super) fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, String> {
     let mut out = vec![0; max + 1];
     let flags = TINFL_FLAG_HAS_MORE_INPUT | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
     let (status, used, written) = decompress(&mut d, data, &mut out, 0, flags);
+    out.truncate(written);
     match status {
-        _ if written > max => Err(format!("more than {max} bytes")),
+        _ if written > max || status == TINFLStatus::HasMoreOutput => Err(format!("more than {max} bytes")),
         // After a final block, the four bytes put back are left unread.
-        TINFLStatus::Done | TINFLStatus::NeedsMoreInput if status == TINFLStatus::Done || used == data.len() => {
-            out.truncate(written);
-            Ok(out)
-        }
-        TINFLStatus::HasMoreOutput => Err(format!("more than {max} bytes")),
+        TINFLStatus::Done => Ok(out),
+        TINFLStatus::NeedsMoreInput if used == data.len() => Ok(out),
         other => Err(format!("not deflate data ({other:?})")),
     }
 }

@@ -107,6 +107,9 @@ pub struct LinesBuilder {
     body: Vec<u8>,
     /// Where each line's string starts in `body`.
     offsets: Vec<u32>,
+    /// The room the next body is made with: the last frame's size and an
+    /// eighth, so that a run of frames of about one size grows no vector.
+    room: usize,
 }
 
 /// The marker that ends a line cut at `max_line_bytes`.
@@ -140,6 +143,7 @@ impl LinesBuilder {
     /// after the one before; and its offset.
     fn next_line(&mut self) {
         if self.offsets.is_empty() {
+            self.body.reserve_exact(self.room.max(HEAD));
             self.body.resize(HEAD, b' ');
         } else {
             self.body.push(b',');
@@ -167,10 +171,8 @@ impl LinesBuilder {
         let prefix = lines_prefix(stream_id, first_seq);
         self.body.resize(self.body.len().max(HEAD), b' ');
         self.body.extend_from_slice(b"]}");
-        // The next frame's room: this one's size and an eighth, so that a
-        // run of frames of about one size grows no vector.
-        let next = self.body.len() + self.body.len() / SLACK;
-        let mut body = std::mem::replace(&mut self.body, Vec::with_capacity(next));
+        self.room = self.body.len() + self.body.len() / SLACK;
+        let mut body = std::mem::take(&mut self.body);
         // Where the text starts in `body` (wrapping below 0 when the prefix is copied).
         let start = (HEAD as u32).wrapping_sub(prefix.len() as u32);
         let text = if prefix.len() <= HEAD {
@@ -300,7 +302,7 @@ mod tests {
                 let typed = Message::Lines(super::super::Lines {
                     stream: id.clone(),
                     seq,
-                    lines: lines.iter().map(|l| l.to_string()).collect(),
+                    lines: typed_lines(&lines),
                 });
                 assert_eq!(f.text.as_str(), typed.encode().as_str());
                 let tail = f.suffix(&id, seq + 2);
