@@ -11,6 +11,7 @@ mod ndjson;
 mod report;
 pub(crate) mod search;
 mod session;
+mod subs;
 mod ws;
 
 use std::convert::Infallible;

@@ -1,7 +1,6 @@
-//! One WebSocket client: hello, then frames from its cursors, pings, and a clean close.
+//! One WebSocket client: hello, then the frames its subscriptions give
+//! (`subs.rs`), pings, and a clean close.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -16,18 +15,15 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::inflate::Inflating;
+use super::subs::Subs;
 use super::{State, catchup, deflate};
-use crate::civil;
-use crate::hub::{Behind, Cursor, Hub, Start};
-use crate::protocol::{self, ClientMessage, Hello, Query, StreamInfo, VERSION};
+use crate::hub::{Behind, Cursor};
+use crate::protocol::{ClientMessage, Query};
 use crate::shutdown::Shutdown;
 
 /// The client's connection: its reading half inflates (`inflate.rs`).
 type Io = TokioIo<hyper::upgrade::Upgraded>;
 type Ws = WebSocketStream<Join<Inflating<ReadHalf<Io>>, WriteHalf<Io>>>;
-
-/// At most this many bytes of frames are taken from the hub per write.
-const BATCH_BYTES: usize = 256 * 1024;
 
 /// How long each client's wait for frames grows with every client
 /// connected, and at most: see [`gather`].
@@ -51,133 +47,6 @@ const BURST_LINES: u64 = 1_000;
 fn gather(clients: usize) -> Option<Duration> {
     let wait = GATHER_PER_CLIENT.saturating_mul(clients.try_into().unwrap_or(u32::MAX));
     (wait >= MIN_GATHER).then(|| wait.min(MAX_GATHER))
-}
-
-/// The streams a client reads and where it stands in each.
-struct Subs {
-    wanted: Query,
-    cursors: Vec<Cursor>,
-    version: u64,
-    /// The last `stats` tick sent.
-    stats_tick: u64,
-}
-
-impl Subs {
-    /// Subscribes to the wanted streams; returns the subscriptions and the first messages (hello first).
-    fn open(wanted: Query, hub: &Hub) -> (Subs, Vec<Utf8Bytes>) {
-        let mut subs = Subs {
-            wanted,
-            cursors: Vec::new(),
-            version: hub.version(),
-            stats_tick: hub.stats_tick().number,
-        };
-        let mut first = Vec::new();
-        let infos = subs.subscribe_missing(hub, &HashMap::new(), &mut first);
-        first.insert(0, hello(&hub.epoch, infos));
-        (subs, first)
-    }
-
-    /// After what hello says changed (streams added or removed, a stream's
-    /// format or state): follow the change and send a new hello.
-    fn resync(&mut self, hub: &Hub, out: &mut Vec<Utf8Bytes>) {
-        if hub.version() == self.version {
-            return;
-        }
-        self.version = hub.version();
-        let current = hub.streams();
-        let positions: HashMap<String, u64> = self
-            .cursors
-            .iter()
-            .map(|c| (c.stream().id.clone(), c.next_seq()))
-            .collect();
-        self.cursors
-            .retain(|c| current.iter().any(|s| Arc::ptr_eq(s, c.stream())));
-        let mut first = Vec::new();
-        let infos = self.subscribe_missing(hub, &positions, &mut first);
-        out.push(hello(&hub.epoch, infos));
-        out.extend(first);
-    }
-
-    /// Opens a cursor for every wanted stream that has none; returns the hello entries of all.
-    fn subscribe_missing(
-        &mut self,
-        hub: &Hub,
-        positions: &HashMap<String, u64>,
-        first: &mut Vec<Utf8Bytes>,
-    ) -> Vec<StreamInfo> {
-        let mut infos = Vec::new();
-        for stream in hub.streams().into_iter().filter(|s| self.wanted.wants(&s.id)) {
-            let existing = self.cursors.iter().position(|c| Arc::ptr_eq(c.stream(), &stream));
-            let last_seq = match existing {
-                Some(_) => stream.last_seq(),
-                None => {
-                    let start = match (positions.get(&stream.id), self.wanted.since.get(&stream.id)) {
-                        (Some(next), _) => Start::Since(next - 1),
-                        (None, Some(&seq)) => Start::Since(seq),
-                        (None, None) => Start::Backlog(self.wanted.backlog),
-                    };
-                    let (cursor, last_seq, pre) = Cursor::new(stream.clone(), start);
-                    first.extend(pre);
-                    if self.wanted.stats {
-                        first.push(stream.stats.full(civil::unix_now()));
-                    }
-                    self.cursors.push(cursor);
-                    last_seq
-                }
-            };
-            infos.push(stream.info(last_seq));
-        }
-        infos
-    }
-
-    /// Takes what the cursors have; the first cursor behind the ring, if
-    /// one is (its lines are read from disk before it goes on).
-    fn poll(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) -> Option<(usize, Behind)> {
-        let mut behind = None;
-        for (i, c) in self.cursors.iter_mut().enumerate() {
-            if let Err(b) = c.poll(batch, BATCH_BYTES) {
-                behind = behind.or(Some((i, b)));
-            }
-        }
-        self.poll_stats(hub, batch);
-        behind
-    }
-
-    /// `stats` messages on or off; turned on, every point kept comes first.
-    fn set_stats(&mut self, on: bool, batch: &mut Vec<Utf8Bytes>) {
-        if on && !self.wanted.stats {
-            let now = civil::unix_now();
-            batch.extend(self.cursors.iter().map(|c| c.stream().stats.full(now)));
-        }
-        self.wanted.stats = on;
-    }
-
-    /// The streams' newest `stats` messages, once each.
-    fn poll_stats(&mut self, hub: &Hub, batch: &mut Vec<Utf8Bytes>) {
-        let tick = hub.stats_tick();
-        if tick.number == self.stats_tick {
-            return;
-        }
-        self.stats_tick = tick.number;
-        if !self.wanted.stats {
-            return;
-        }
-        for (id, frame) in &tick.frames {
-            if self.cursors.iter().any(|c| &c.stream().id == id) {
-                batch.push(frame.clone());
-            }
-        }
-    }
-}
-
-fn hello(epoch: &str, streams: Vec<StreamInfo>) -> Utf8Bytes {
-    let epoch = epoch.to_string();
-    protocol::Message::Hello(Hello {
-        version: VERSION,
-        epoch,
-        streams,
-    })
-    .encode()
 }
 
 /// Runs one client until it leaves, fails, stalls or the daemon shuts down.
