@@ -6,6 +6,7 @@
 //! -> STOPPING=1 -> stop accepting -> close WebSockets (1001) -> exit 0.
 
 mod archive;
+mod batch;
 mod civil;
 pub mod cli;
 pub mod config;

@@ -135,6 +135,7 @@ impl Grammar {
             Grammar::Status => v.len() == 3 && digits(),
             Grammar::Number => !v.is_empty() && digits(),
             Grammar::Word => !v.is_empty() && !v.iter().any(|&b| b == b' ' || b == b','),
+            Grammar::TimeLocal => v.len() == 26 && time_local(v) == Fit::Yes,
             _ => false,
         };
         if fast {

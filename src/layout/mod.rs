@@ -22,6 +22,7 @@ pub(crate) mod byte;
 pub mod fields;
 pub mod grammar;
 pub mod json;
+mod literal;
 mod resolve;
 pub(crate) mod split;
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub use crate::nginx::{COMBINED, Escape};
 use crate::protocol::{FieldInfo, LayoutInfo};
 pub use fields::{FieldType, Role, Roles};
 pub use grammar::Grammar;
+use literal::Literal;
 pub use resolve::{NginxFormats, Resolved, resolve};
 
 /// What a stream's lines are.
@@ -62,7 +64,7 @@ pub struct Layout {
     pub format: String,
     pub kind: Kind,
     pub escape: Escape,
-    parts: Vec<String>,
+    parts: Vec<Literal>,
     pub fields: Vec<Field>,
     /// Which field plays which part for the statistics.
     pub roles: Roles,
@@ -77,7 +79,7 @@ impl Layout {
             format: format.to_string(),
             kind: Kind::Text,
             escape,
-            parts,
+            parts: parts.iter().map(|p| Literal::new(p)).collect(),
             fields,
             roles,
         }
@@ -112,7 +114,11 @@ impl Layout {
         LayoutInfo {
             kind: kind.to_string(),
             escape: text.then(|| self.escape.name().to_string()),
-            parts: self.parts.clone(),
+            parts: self
+                .parts
+                .iter()
+                .map(|p| String::from_utf8_lossy(p.bytes()).into_owned())
+                .collect(),
             fields: self
                 .fields
                 .iter()

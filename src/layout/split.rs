@@ -25,7 +25,6 @@
 use std::ops::Range;
 
 use super::Layout;
-use super::byte;
 use super::grammar::{Fit, Grammar};
 
 /// The candidates a line may try: a few per field, and some to spare for
@@ -49,31 +48,29 @@ impl Layout {
         let Some((first, rest)) = self.parts.split_first() else {
             return false;
         };
-        let Some(fields) = line.strip_prefix(first.as_bytes()) else {
-            return false;
-        };
         let Some((last, lits)) = rest.split_last() else {
             return false;
         };
-        let mut start = line.len() - fields.len();
+        if !first.is_at(line, 0) {
+            return false;
+        }
+        let mut start = first.len();
         for (lit, field) in lits.iter().zip(&self.fields) {
-            let lit = lit.as_bytes();
-            let Some(end) = find(&line[start..], lit).map(|at| start + at) else {
+            let Some(end) = lit.find(line, start) else {
                 break;
             };
-            if !self.fits(field.grammar, line, start..end, lit) {
+            if !self.fits(field.grammar, line, start..end, lit.bytes()) {
                 break;
             }
             out.push(start..end);
             start = end + lit.len();
         }
-        let last = last.as_bytes();
         let end = line.len().wrapping_sub(last.len());
         let done = out.len() == lits.len()
             && end >= start
             && end <= line.len()
-            && same(&line[end..], last)
-            && self.fits(self.fields[lits.len()].grammar, line, start..end, last);
+            && last.is_at(line, end)
+            && self.fits(self.fields[lits.len()].grammar, line, start..end, last.bytes());
         if done {
             out.push(start..end);
         } else {
@@ -93,7 +90,7 @@ impl Layout {
         let Some((first, rest)) = self.parts.split_first() else {
             return false;
         };
-        if !line.starts_with(first.as_bytes()) {
+        if !first.is_at(line, 0) {
             return false;
         }
         let mut budget = budget(rest.len());
@@ -101,7 +98,7 @@ impl Layout {
         let (mut start, mut from) = (first.len(), first.len());
         while out.len() < rest.len() {
             let i = out.len();
-            let lit = rest[i].as_bytes();
+            let lit = rest[i].bytes();
             let candidate = match self.candidate(line, i, start, from) {
                 Some(end) if budget > 0 => end,
                 Some(_) => return false,
@@ -135,18 +132,18 @@ impl Layout {
     /// line's final literal begins, once).
     #[inline]
     fn candidate(&self, line: &[u8], i: usize, start: usize, from: usize) -> Option<usize> {
-        let lit = self.parts[i + 1].as_bytes();
+        let lit = &self.parts[i + 1];
         if from > line.len() {
             return None;
         }
         if i + 2 == self.parts.len() {
             let end = line.len().checked_sub(lit.len())?;
-            return (from == start && end >= start && same(&line[end..], lit)).then_some(end);
+            return (from == start && end >= start && lit.is_at(line, end)).then_some(end);
         }
         if lit.is_empty() {
             return Some(from);
         }
-        find(&line[from..], lit).map(|at| from + at)
+        lit.find(line, from)
     }
 }
 
@@ -160,30 +157,6 @@ fn after(line: &[u8], end: usize, empty: bool) -> usize {
         }
     }
     next
-}
-
-/// The first occurrence of `lit` (not empty) in `hay`. Literals are short
-/// and near: looking for their first byte and comparing the rest beats a
-/// general substring search.
-#[inline(always)]
-fn find(hay: &[u8], lit: &[u8]) -> Option<usize> {
-    let (first, tail) = lit.split_first()?;
-    let mut from = 0;
-    while let Some(i) = byte::find(&hay[from..], *first) {
-        let at = from + i;
-        let after = &hay[at + 1..];
-        if after.len() >= tail.len() && same(&after[..tail.len()], tail) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
-/// Byte by byte: a call to memcmp costs more than the few bytes of a literal.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
@@ -219,8 +192,9 @@ mod tests {
             ], 1..3), 9)
         ) {
             for layout in layouts() {
-                let mut line = layout.parts[0].clone();
-                for (value, lit) in values.iter().zip(&layout.parts[1..]) {
+                let parts = layout.info().parts;
+                let mut line = parts[0].clone();
+                for (value, lit) in values.iter().zip(&parts[1..]) {
                     line += &value.concat();
                     line += lit;
                 }

@@ -1,7 +1,7 @@
 //! Counting beside reading: a report's lines are read (and decompressed)
 //! by the search's walk on one thread and counted on another, so a report
 //! uses two cores where it would wait on one. The reader hands over
-//! batches of lines (`BATCH` bytes, `\n` after each); at most `BATCHES`
+//! batches of lines (`BATCH` bytes, `batch.rs`); at most `BATCHES`
 //! wait, so a slow count slows the reading and the memory between them is
 //! bounded (about 1 MiB). Without a thread to spare (the unit's `TasksMax`),
 //! the lines are counted where they are read.
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 use super::Counter;
+use crate::batch::Batch;
 use crate::layout::Layout;
 use crate::terms::{Scratch, Terms};
 
@@ -21,7 +22,7 @@ const BATCHES: usize = 4;
 /// those lines that pass `terms`: `read`'s result and the counts.
 pub fn counted<R>(layout: Arc<Layout>, terms: &Terms, read: impl FnOnce(&mut dyn FnMut(&[u8])) -> R) -> (R, Counter) {
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(BATCHES);
+        let (tx, rx) = mpsc::sync_channel::<Batch>(BATCHES);
         let theirs = layout.clone();
         let counting = std::thread::Builder::new()
             .name("report".into())
@@ -31,13 +32,12 @@ pub fn counted<R>(layout: Arc<Layout>, terms: &Terms, read: impl FnOnce(&mut dyn
             let r = read(&mut |line| counter.pass(terms, line, &mut scratch));
             return (r, counter);
         };
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Batch::with_capacity(BATCH);
         let r = read(&mut |line| {
-            batch.extend_from_slice(line);
-            batch.push(b'\n');
-            if batch.len() >= BATCH {
+            batch.push(line);
+            if batch.bytes() >= BATCH {
                 // The counting thread ends only when this side hangs up.
-                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                let _ = tx.send(batch.take());
             }
         });
         if !batch.is_empty() {
@@ -48,12 +48,10 @@ pub fn counted<R>(layout: Arc<Layout>, terms: &Terms, read: impl FnOnce(&mut dyn
     })
 }
 
-fn count(layout: Arc<Layout>, terms: &Terms, rx: mpsc::Receiver<Vec<u8>>) -> Counter {
+fn count(layout: Arc<Layout>, terms: &Terms, rx: mpsc::Receiver<Batch>) -> Counter {
     let (mut counter, mut scratch) = (Counter::new(layout), Scratch::default());
     for batch in rx {
-        for line in batch.strip_suffix(b"\n").unwrap_or(&batch).split(|&b| b == b'\n') {
-            counter.pass(terms, line, &mut scratch);
-        }
+        batch.lines().for_each(|line| counter.pass(terms, line, &mut scratch));
     }
     counter
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 
 use super::Stats;
+use crate::batch::Batch;
 use crate::layout::Layout;
 
 /// What the counting thread needs of a stream: its layout now and its
@@ -24,22 +25,22 @@ pub trait Counted: Send + Sync + 'static {
 /// Batches waiting for the counting thread before a follower waits.
 const WAITING: usize = 8;
 
-/// A stream's lines, one after the other, each ending with `\n`.
-type Batch = (Arc<dyn Counted>, Vec<u8>);
+/// A stream's lines.
+type Lines = (Arc<dyn Counted>, Batch);
 
 /// The counting thread's queue, made with the thread when the first feed starts.
-static COUNTING: OnceLock<mpsc::Sender<Batch>> = OnceLock::new();
+static COUNTING: OnceLock<mpsc::Sender<Lines>> = OnceLock::new();
 
 /// The follower's end: the lines read since the last hand-over.
 pub struct Feed {
     stream: Arc<dyn Counted>,
-    lines: Vec<u8>,
+    lines: Batch,
     count: u64,
     /// Whether the stream's layout has fields: if not, lines are only
     /// counted and never copied. Read again at each hand-over, so a reload
     /// that gives the stream fields takes effect from the next batch.
     split: bool,
-    tx: mpsc::Sender<Batch>,
+    tx: mpsc::Sender<Lines>,
 }
 
 impl Feed {
@@ -58,7 +59,7 @@ impl Feed {
         Ok(Feed {
             split: stream.layout().has_fields(),
             stream,
-            lines: Vec::new(),
+            lines: Batch::default(),
             count: 0,
             tx,
         })
@@ -68,8 +69,7 @@ impl Feed {
     pub fn push(&mut self, line: &[u8]) {
         self.count += 1;
         if self.split {
-            self.lines.extend_from_slice(line);
-            self.lines.push(b'\n');
+            self.lines.push(line);
         }
     }
 
@@ -85,20 +85,17 @@ impl Feed {
             self.lines.clear();
             return self.stream.stats().count(count);
         }
-        let capacity = self.lines.capacity();
-        let batch = std::mem::replace(&mut self.lines, Vec::with_capacity(capacity));
+        let batch = self.lines.take();
         // The thread lives as long as the process: a failed send cannot happen.
         let _ = self.tx.send((self.stream.clone(), batch)).await;
     }
 }
 
 /// Counts each batch's lines, with its stream's layout at the time.
-fn count(mut rx: mpsc::Receiver<Batch>) {
+fn count(mut rx: mpsc::Receiver<Lines>) {
     while let Some((stream, batch)) = rx.blocking_recv() {
         let layout = stream.layout();
         let mut recorder = stream.stats().recorder(&layout);
-        for line in batch.strip_suffix(b"\n").unwrap_or(&batch).split(|&b| b == b'\n') {
-            recorder.line(line);
-        }
+        batch.lines().for_each(|line| recorder.line(line));
     }
 }
