@@ -118,29 +118,26 @@ impl Grammar {
         }
     }
 
-    /// How `v`, written with `escape`, fits this grammar.
-    #[inline]
+    /// How `v`, written with `escape`, fits this grammar. The usual
+    /// values are told inline, in one pass; the rest by the general
+    /// reading (`fit_in_full`), which says the same of them.
+    #[inline(always)]
     pub fn fit(self, v: &[u8], escape: Escape) -> Fit {
-        match self {
-            Grammar::Text => text(v, escape),
-            _ => self.fit_typed(v, escape),
-        }
-    }
-
-    /// How `v` fits this grammar, other than text.
-    fn fit_typed(self, v: &[u8], escape: Escape) -> Fit {
-        // The usual values first, in one pass: what the general reading below says of them.
         let digits = || v.iter().all(u8::is_ascii_digit);
-        let fast = match self {
+        let usual = match self {
+            Grammar::Text => escape == Escape::None || v.last() != Some(&b'\\'),
             Grammar::Status => v.len() == 3 && digits(),
             Grammar::Number => !v.is_empty() && digits(),
             Grammar::Word => !v.is_empty() && !v.iter().any(|&b| b == b' ' || b == b','),
             Grammar::TimeLocal => v.len() == 26 && time_local(v) == Fit::Yes,
             _ => false,
         };
-        if fast {
-            return Fit::Yes;
-        }
+        if usual { Fit::Yes } else { self.fit_in_full(v, escape) }
+    }
+
+    /// How `v` fits this grammar, read in full.
+    #[inline(never)]
+    fn fit_in_full(self, v: &[u8], escape: Escape) -> Fit {
         let (item, list) = match self {
             Grammar::Text => return text(v, escape),
             _ if absent(v, escape) => return Fit::Yes,
@@ -191,7 +188,6 @@ fn absent(v: &[u8], escape: Escape) -> bool {
 }
 
 /// Escaped text never ends with an odd run of backslashes.
-#[inline]
 fn text(v: &[u8], escape: Escape) -> Fit {
     if escape == Escape::None {
         return Fit::Yes;

@@ -6,7 +6,7 @@
 //! values than places, every count is exact (every error 0); once full, a
 //! value not held has been seen at most [`Sketch::floor`] times.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use super::places::{Found, PLACES, Places};
 
@@ -37,7 +37,11 @@ pub struct Sketch {
 impl Sketch {
     pub fn add(&mut self, value: &[u8]) {
         let value = &value[..value.len().min(MAX_VALUE)];
-        let hash = self.hasher.hash_one(value);
+        // The bytes alone: a value's length need not be hashed too, as
+        // `hash_one` of a slice would (values are not concatenated).
+        let mut hasher = self.hasher.build_hasher();
+        hasher.write(value);
+        let hash = hasher.finish();
         match self.places.find(hash, &self.hashes) {
             Found::Place(i) => self.counts[i] += 1,
             Found::Empty(slot) if self.values.len() < CAPACITY => {
