@@ -11,6 +11,10 @@
 //! It runs `cargo build --release --bin logmon` first and measures
 //! `target/release/logmon` (`--logmon PATH` measures another binary), with
 //! its default history and limits, passing `--allow-root` when run as root.
+//! `--before OLD` measures an earlier binary in the same run: each section
+//! that starts the daemon runs with OLD and then with the binary measured,
+//! one after the other, and the table prints OLD's figures in a column
+//! beside (the in-process sections measure this build's code alone).
 //! frontail is installed once with `npm ci` into `target/bench-frontail/`
 //! from `examples/logmon-bench/package.json` and its lock file, and started with
 //! `--disable-usage-stats` on a free loopback port; it needs `node` and `npm`
@@ -123,7 +127,7 @@ use std::io;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use harness::Bench;
 use opts::{Opts, Section};
@@ -151,7 +155,10 @@ fn main() -> ExitCode {
 async fn run(opts: Opts) -> io::Result<()> {
     let mut bench = Bench::new(opts)?;
     let started = Instant::now();
-    println!("{}", report::header(&bench.logmon, bench.frontail.is_some()));
+    println!(
+        "{}",
+        report::header(&bench.logmon, bench.opts.before.as_deref(), bench.frontail.is_some())
+    );
     let table = sections(&mut bench).await?;
     println!("{}", table.render());
     report::print_missed(&table);
@@ -159,44 +166,49 @@ async fn run(opts: Opts) -> io::Result<()> {
     Ok(())
 }
 
-/// Runs the chosen sections in order; each one's figures become rows as soon as it is done.
+/// Runs the chosen sections in order; each one's figures become rows as
+/// soon as it is done. With `--before`, a section that starts the daemon
+/// runs with the earlier binary first (without frontail), and its rows go
+/// beside the binary measured's.
 async fn sections(bench: &mut Bench) -> io::Result<Table> {
     let mut table = Table::default();
-    if bench.opts.runs(Section::Burst) {
-        report::burst(&mut table, &burst::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Steady) {
-        report::steady(&mut table, &steady::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Slow) {
-        report::slow(&mut table, &slow::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Many) {
-        report::many(&mut table, &many::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Idle) {
-        report::idle(&mut table, &idle::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Follower) {
-        report::follower(&mut table, &follower::run(bench).await?);
-    }
-    if bench.opts.runs(Section::Parsing) {
-        report::parsing(&mut table, &parsing::run(bench));
-    }
-    if bench.opts.runs(Section::Line) {
-        report::line(&mut table, &parsing::per_line_costs(bench));
-    }
-    if bench.opts.runs(Section::Search) {
-        report::search(&mut table, &search::run(bench.opts.search_mib)?);
-    }
-    if bench.opts.runs(Section::History) {
-        report::history(&mut table, &history::run(bench.opts.history_mib)?);
-    }
-    if bench.opts.runs(Section::Goaccess) {
-        report::goaccess(&mut table, &goaccess::run(bench, bench.opts.goaccess_mib()).await?);
-    }
-    if bench.opts.runs(Section::Fleet) {
-        report::fleet(&mut table, fleet::run(bench).await?.as_ref());
+    for &section in Section::value_variants() {
+        if !bench.opts.runs(section) {
+            continue;
+        }
+        let Some(before) = bench.opts.before.clone().filter(|_| section.starts_the_daemon()) else {
+            section_rows(bench, section, &mut table).await?;
+            continue;
+        };
+        let (measured, frontail) = (std::mem::replace(&mut bench.logmon, before), bench.frontail.take());
+        let mut earlier = Table::default();
+        let ran = section_rows(bench, section, &mut earlier).await;
+        (bench.logmon, bench.frontail) = (measured, frontail);
+        ran?;
+        let mut now = Table::default();
+        section_rows(bench, section, &mut now).await?;
+        table.append(now.beside(earlier));
     }
     Ok(table)
+}
+
+/// Runs one section and adds its rows and notes to `table`.
+async fn section_rows(bench: &mut Bench, section: Section, table: &mut Table) -> io::Result<()> {
+    match section {
+        Section::Burst => report::burst(table, &burst::run(bench).await?),
+        Section::Steady => report::steady(table, &steady::run(bench).await?),
+        Section::Slow => report::slow(table, &slow::run(bench).await?),
+        Section::Many => report::many(table, &many::run(bench).await?),
+        Section::Idle => report::idle(table, &idle::run(bench).await?),
+        Section::Follower => report::follower(table, &follower::run(bench).await?),
+        Section::Parsing => report::parsing(table, &parsing::run(bench)),
+        Section::Line => {
+            report::line(table, &parsing::per_line_costs(bench));
+        }
+        Section::Search => report::search(table, &search::run(bench.opts.search_mib)?),
+        Section::History => report::history(table, &history::run(bench.opts.history_mib)?),
+        Section::Goaccess => report::goaccess(table, &goaccess::run(bench, bench.opts.goaccess_mib()).await?),
+        Section::Fleet => report::fleet(table, fleet::run(bench).await?.as_ref()),
+    }
+    Ok(())
 }

@@ -72,6 +72,11 @@ pub struct Opts {
     /// The logmon binary to measure (default: build target/release/logmon)
     #[arg(long)]
     pub logmon: Option<PathBuf>,
+    /// An earlier logmon binary to measure in the same run: each section
+    /// that starts the daemon runs with it first, then with the one
+    /// measured, and its figures are printed in a column beside
+    #[arg(long)]
+    pub before: Option<PathBuf>,
 }
 
 /// A part of the benchmark, as `--sections` names it.
@@ -98,6 +103,17 @@ pub enum Section {
     Goaccess,
     /// Not in the default list: it needs nats-server, and takes about a minute.
     Fleet,
+}
+
+impl Section {
+    /// Whether the section measures the daemon (as a process, so an
+    /// earlier binary can be measured the same way), not code in process.
+    pub fn starts_the_daemon(self) -> bool {
+        !matches!(
+            self,
+            Section::Parsing | Section::Line | Section::Search | Section::History
+        )
+    }
 }
 
 impl Opts {

@@ -26,15 +26,16 @@ pub use parsing::{line, parsing};
 pub use search::search;
 
 /// The first line printed: the arguments, the machine and what is measured.
-pub fn header(logmon: &Path, frontail: bool) -> String {
+pub fn header(logmon: &Path, before: Option<&Path>, frontail: bool) -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!(
-        "logmon benchmark{}{}: {} cores, load average {:.2} at start; logmon {}; {}",
+        "logmon benchmark{}{}: {} cores, load average {:.2} at start; logmon {}{}; {}",
         if args.is_empty() { "" } else { " " },
         args.join(" "),
         procfs::cores(),
         procfs::load_average(),
         logmon.display(),
+        before.map_or(String::new(), |b| format!(", before it {}", b.display())),
         if frontail {
             format!("frontail {}", servers::FRONTAIL_VERSION)
         } else {

@@ -25,11 +25,14 @@ impl Verdict {
     }
 }
 
-/// One measured figure, with frontail's beside it where there is one.
+/// One measured figure, with an earlier logmon's and frontail's beside it
+/// where there are.
 #[derive(Default)]
 pub struct Row {
     pub workload: String,
     pub metric: String,
+    /// The earlier binary's figure (`--before`).
+    pub before: String,
     pub logmon: String,
     pub frontail: String,
     pub ratio: String,
@@ -66,15 +69,20 @@ pub struct Table {
     notes: Vec<String>,
 }
 
-const HEADER: [&str; 7] = [
+const HEADER: [&str; 8] = [
     "workload",
     "metric",
+    "before",
     "logmon",
     "frontail",
     "logmon vs frontail",
     "target",
     "result",
 ];
+/// The columns of figures, right-aligned.
+const FIGURES: std::ops::Range<usize> = 2..6;
+/// The column of the earlier binary's figures, printed only when there are some.
+const BEFORE: usize = 2;
 
 impl Table {
     pub fn push(&mut self, row: Row) {
@@ -83,6 +91,32 @@ impl Table {
 
     pub fn note(&mut self, note: String) {
         self.notes.push(note);
+    }
+
+    /// `other`'s rows and notes after these.
+    pub fn append(&mut self, mut other: Table) {
+        self.rows.append(&mut other.rows);
+        self.notes.append(&mut other.notes);
+    }
+
+    /// These rows with the figures of `earlier` (the same section, run
+    /// with the earlier binary) beside them: each row takes the figure of
+    /// the first row of `earlier` with its workload and metric not taken
+    /// yet. `earlier`'s notes follow these, marked, but for those these have.
+    pub fn beside(mut self, earlier: Table) -> Table {
+        let mut rows: Vec<Option<Row>> = earlier.rows.into_iter().map(Some).collect();
+        for r in &mut self.rows {
+            let same = |e: &Option<Row>| {
+                e.as_ref()
+                    .is_some_and(|e| e.workload == r.workload && e.metric == r.metric)
+            };
+            if let Some(e) = rows.iter_mut().find(|e| same(e)).and_then(Option::take) {
+                r.before = e.logmon;
+            }
+        }
+        let notes: Vec<String> = earlier.notes.into_iter().filter(|n| !self.notes.contains(n)).collect();
+        self.notes.extend(notes.into_iter().map(|n| format!("(before) {n}")));
+        self
     }
 
     /// Rows whose target was missed.
@@ -94,11 +128,12 @@ impl Table {
             .collect()
     }
 
-    fn cells(r: &Row) -> [&str; 7] {
+    fn cells(r: &Row) -> [&str; 8] {
         let verdict = r.verdict.map_or("", Verdict::label);
         [
             &r.workload,
             &r.metric,
+            &r.before,
             &r.logmon,
             &r.frontail,
             &r.ratio,
@@ -114,22 +149,26 @@ impl Table {
                 *w = (*w).max(c.chars().count());
             }
         }
+        if self.rows.iter().all(|r| r.before.is_empty()) {
+            widths[BEFORE] = 0;
+        }
         let mut out = String::new();
-        let line = |out: &mut String, cells: [&str; 7]| {
+        let line = |out: &mut String, cells: [&str; 8]| {
             let mut s = String::new();
             for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-                // Text columns left, figures right.
-                let _ = if !(2..5).contains(&i) {
-                    write!(s, "{c:<w$}  ")
-                } else {
-                    write!(s, "{c:>w$}  ")
+                let _ = match (w, FIGURES.contains(&i)) {
+                    (0, _) => Ok(()),
+                    // Text columns left, figures right.
+                    (_, false) => write!(s, "{c:<w$}  "),
+                    (_, true) => write!(s, "{c:>w$}  "),
                 };
             }
             out.push_str(s.trim_end());
             out.push('\n');
         };
         line(&mut out, HEADER);
-        let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+        let shown = widths.iter().filter(|&&w| w > 0);
+        let total: usize = shown.clone().sum::<usize>() + 2 * (shown.count() - 1);
         out.push_str(&"-".repeat(total));
         out.push('\n');
         let mut last_workload = "";
@@ -219,10 +258,46 @@ pub fn versus(a: f64, b: f64, better: Better) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn counts_get_separators() {
-        assert_eq!(super::count(1_000_000), "1,000,000");
-        assert_eq!(super::count(999), "999");
-        assert_eq!(super::count(10_000), "10,000");
+        assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(10_000), "10,000");
+    }
+
+    fn table(rows: &[(&str, &str, &str)], notes: &[&str]) -> Table {
+        Table {
+            rows: rows.iter().map(|&(w, m, v)| Row::new(w, m, v.to_string())).collect(),
+            notes: notes.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_earlier_runs_figures_go_beside_the_rows_they_match() {
+        let now = table(
+            &[
+                ("burst", "rate", "3 M/s"),
+                ("burst", "rate", "2 M/s"),
+                ("idle", "rss", "6 MiB"),
+            ],
+            &["a"],
+        );
+        let earlier = table(
+            &[
+                ("burst", "rate", "1 M/s"),
+                ("burst", "cpu", "1 µs"),
+                ("burst", "rate", "0.5 M/s"),
+            ],
+            &["a", "b"],
+        );
+        let both = now.beside(earlier);
+        let before: Vec<&str> = both.rows.iter().map(|r| r.before.as_str()).collect();
+        assert_eq!(before, ["1 M/s", "0.5 M/s", ""]);
+        assert_eq!(both.notes, ["a", "(before) b"]);
+        let text = both.render();
+        assert!(text.lines().next().unwrap().contains("before"), "{text}");
+        assert!(!table(&[("idle", "rss", "6 MiB")], &[]).render().contains("before"));
     }
 }
