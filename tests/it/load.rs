@@ -56,12 +56,28 @@ async fn write_while_reading(fx: &Fixture, fast: &mut Client, pad: &str) -> u64 
 async fn stalled_client_does_not_hurt_fast_client_or_memory() {
     let fx = Fixture::new(&[ACCESS]);
     let stalled = Stalled::connect(&fx, "backlog=0").await;
-    let mut fast = Client::connect_live(&fx).await;
+    beside_a_stalled_client(&fx, stalled).await;
+}
+
+/// A client that took permessage-deflate and never reads: its frames are
+/// built compressed (and shared), and it is held to the same bounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_deflate_client_does_not_hurt_fast_client_or_memory() {
+    let fx = Fixture::new(&[ACCESS]);
+    let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+    let stalled = Stalled::connect_with(&fx, "backlog=0", offer).await;
+    beside_a_stalled_client(&fx, stalled).await;
+}
+
+/// `N` long lines to a fast client beside `stalled`: every line arrives,
+/// the daemon's memory stays bounded, and it serves a new client after.
+async fn beside_a_stalled_client(fx: &Fixture, stalled: Stalled) {
+    let mut fast = Client::connect_live(fx).await;
     let pad: String = PAD.chars().cycle().take(480).collect();
 
     let started = Instant::now();
     let rss_start = fx.rss_kib();
-    let rss_max = write_while_reading(&fx, &mut fast, &pad).await.max(rss_start);
+    let rss_max = write_while_reading(fx, &mut fast, &pad).await.max(rss_start);
     let elapsed = started.elapsed();
     let rss_end = fx.rss_kib();
     println!(
@@ -81,7 +97,7 @@ async fn stalled_client_does_not_hurt_fast_client_or_memory() {
     );
 
     // The daemon still serves new clients, from the right place.
-    let mut late = Client::connect(&fx, "backlog=3").await;
+    let mut late = Client::connect(fx, "backlog=3").await;
     let got = late.expect_lines(STREAM, 3, LINES_TIMEOUT).await;
     let want: Vec<String> = (N - 3..N).map(|i| long_line(i, &pad)).collect();
     assert_exact(&got, &want);

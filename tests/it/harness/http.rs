@@ -132,10 +132,16 @@ pub struct Stalled(TcpStream);
 impl Stalled {
     /// Opens `/ws?QUERY` and reads exactly the response head (101).
     pub async fn connect(d: &Daemon, query: &str) -> Stalled {
+        Stalled::connect_with(d, query, "").await
+    }
+
+    /// The same, with `headers` (each ending `\r\n`) in the request: an
+    /// extension offered, say.
+    pub async fn connect_with(d: &Daemon, query: &str, headers: &str) -> Stalled {
         let mut s = connect_small_rcvbuf(d.addr).await;
         let req = format!(
             "GET /ws?{query} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n",
             d.addr
         );
         s.write_all(req.as_bytes()).await.expect("write handshake");
@@ -156,6 +162,10 @@ impl Stalled {
             head.starts_with("HTTP/1.1 101"),
             "stalled client handshake refused: {head}"
         );
+        let offered = headers.split("\r\n").filter_map(|h| h.split_once(": ")).map(|(_, v)| v);
+        for value in offered.filter(|v| v.starts_with("permessage-deflate")) {
+            assert!(head.contains("permessage-deflate"), "{value} declined: {head}");
+        }
         Stalled(s)
     }
 
