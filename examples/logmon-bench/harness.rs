@@ -146,8 +146,13 @@ impl Bench {
         }
     }
 
-    /// A new, empty directory for one run's files, removed with the benchmark's scratch directory.
+    /// A new, empty directory for one run's files. The last run's is
+    /// removed first (its server has stopped): a removed file's pages are
+    /// dropped unwritten, so a long benchmark does not leave gigabytes for
+    /// the kernel to write back while later runs write their lines.
     pub fn run_dir(&mut self) -> io::Result<PathBuf> {
+        let last = self.scratch.path().join(format!("run{}", self.runs));
+        let _ = std::fs::remove_dir_all(last);
         self.runs += 1;
         let dir = self.scratch.path().join(format!("run{}", self.runs));
         std::fs::create_dir_all(&dir)?;

@@ -34,8 +34,10 @@ pub struct Slow {
 pub async fn run(bench: &mut Bench) -> io::Result<Slow> {
     let secs = bench.opts.steady_secs().min(10.0);
     eprintln!("slow: {RATE} lines/s for {secs} s to a fast client, alone and beside a slow reader");
-    let t = bench.start(Kind::Logmon).await?;
-    let alone = steady::measure(bench, &t, RATE, secs, 1).await?;
+    let alone = {
+        let t = bench.start(Kind::Logmon).await?;
+        steady::measure(bench, &t, RATE, secs, 1).await?
+    };
     let t = bench.start(Kind::Logmon).await?;
     let stop = CancellationToken::new();
     let slow = tokio::spawn(read_slowly(connect(t.server.port).await?, stop.clone()));
