@@ -7,65 +7,64 @@ use crate::layout::byte;
 use crate::layout::fields::without_query;
 use crate::layout::{Layout, Role};
 
-/// The fields of a text layout that play a role, with the role: found once
-/// for many lines, so that a line's values are taken from these alone
-/// rather than by asking the layout about every role.
+/// The field of a text layout that plays each role: found once for many
+/// lines, so that a line's values are read from its spans by index.
 pub struct Fields {
-    found: [(Role, usize); Role::ALL.len()],
-    len: usize,
+    at: [u8; Role::ALL.len()],
 }
+
+/// No field plays the role.
+const NONE: u8 = u8::MAX;
 
 impl Fields {
     pub fn of(layout: &Layout) -> Fields {
-        let mut fields = Fields {
-            found: [(Role::Status, 0); Role::ALL.len()],
-            len: 0,
-        };
-        for role in Role::ALL {
-            if let Some(i) = layout.roles.get(role) {
-                fields.found[fields.len] = (role, i);
-                fields.len += 1;
-            }
-        }
-        fields
+        let at = Role::ALL.map(|role| {
+            layout
+                .roles
+                .get(role)
+                .and_then(|i| u8::try_from(i).ok())
+                .unwrap_or(NONE)
+        });
+        Fields { at }
     }
 }
 
-/// A line's value for each role (`None`: no such field, or `-`).
-#[derive(Default)]
-pub struct Values<'a>([Option<&'a [u8]>; Role::ALL.len()]);
+/// A line's value for each role (`None`: no such field, or `-`), read
+/// where it is: a text line's spans, or a JSON object's texts by role.
+/// Nothing is copied to make one.
+pub enum Values<'a> {
+    Text {
+        at: [u8; Role::ALL.len()],
+        line: &'a [u8],
+        spans: &'a [Range<usize>],
+    },
+    Json(&'a [Option<String>; Role::ALL.len()]),
+}
 
 impl<'a> Values<'a> {
     pub fn get(&self, role: Role) -> Option<&'a [u8]> {
-        self.0[role as usize]
-    }
-
-    fn set(&mut self, role: Role, v: &'a [u8]) {
-        if !v.is_empty() && v != b"-" {
-            self.0[role as usize] = Some(v);
-        }
+        let v = match *self {
+            Values::Text { at, line, spans } => match at[role as usize] {
+                NONE => None,
+                i => spans.get(usize::from(i)).map(|span| &line[span.clone()]),
+            },
+            Values::Json(texts) => texts[role as usize].as_deref().map(str::as_bytes),
+        };
+        v.filter(|v| !v.is_empty() && *v != b"-")
     }
 
     /// The values of a line split into `spans` by the text layout of `fields`.
-    pub fn of_fields(fields: &Fields, line: &'a [u8], spans: &[Range<usize>]) -> Values<'a> {
-        let mut values = Values::default();
-        for &(role, i) in &fields.found[..fields.len] {
-            if let Some(span) = spans.get(i) {
-                values.set(role, &line[span.clone()]);
-            }
+    pub fn of_fields(fields: &Fields, line: &'a [u8], spans: &'a [Range<usize>]) -> Values<'a> {
+        Values::Text {
+            at: fields.at,
+            line,
+            spans,
         }
-        values
     }
 
     /// The values of a JSON object's keys named like nginx's variables.
     pub fn of_json(texts: &'a [Option<String>; Role::ALL.len()]) -> Values<'a> {
-        let mut values = Values::default();
-        for role in Role::ALL {
-            if let Some(t) = &texts[role as usize] {
-                values.set(role, t.as_bytes());
-            }
-        }
-        values
+        Values::Json(texts)
     }
 
     /// The request's method and its path without the query (the field
