@@ -236,10 +236,12 @@ fn ws_err(e: tungstenite::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// A logmon client of `stream` on `port` (from now on, no backlog): `hello`,
-/// then counts lines until it has `job.expect` or is stopped.
-pub async fn logmon(port: u16, stream: String, job: Job) -> io::Result<Outcome> {
-    let url = format!("ws://127.0.0.1:{port}/ws?stream={stream}&backlog=0");
+/// A logmon client of `stream` on `port` (from now on, no backlog, and
+/// `stats` messages unless `stats` is false): `hello`, then counts lines
+/// until it has `job.expect` or is stopped.
+pub async fn logmon(port: u16, stream: String, stats: bool, job: Job) -> io::Result<Outcome> {
+    let stats = if stats { "" } else { "&stats=0" };
+    let url = format!("ws://127.0.0.1:{port}/ws?stream={stream}&backlog=0{stats}");
     let (mut ws, _) = connect_async(url.as_str()).await.map_err(ws_err)?;
     let hello = match ws.next().await {
         Some(Ok(Message::Text(t))) => t,

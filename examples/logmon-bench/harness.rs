@@ -161,10 +161,22 @@ impl Bench {
 
     /// Connects `n` clients and waits until each is subscribed.
     pub async fn connect(&self, t: &Target, n: usize, expect: u64, latency: bool) -> io::Result<Clients> {
+        self.connect_taking(t, n, expect, latency, true).await
+    }
+
+    /// The same, logmon's clients taking `stats` messages or not.
+    pub async fn connect_taking(
+        &self,
+        t: &Target,
+        n: usize,
+        expect: u64,
+        latency: bool,
+        stats: bool,
+    ) -> io::Result<Clients> {
         let port = t.server.port;
         let job = (expect, latency, Job::no_mark());
         self.connect_each(n, job, |_, job| match t.kind {
-            Kind::Logmon => tokio::spawn(client::logmon(port, servers::STREAM.to_string(), job)),
+            Kind::Logmon => tokio::spawn(client::logmon(port, servers::STREAM.to_string(), stats, job)),
             Kind::Frontail => tokio::spawn(client::frontail(port, t.nsp.clone(), job)),
         })
         .await
@@ -183,7 +195,7 @@ impl Bench {
     ) -> io::Result<Clients> {
         self.connect_each(n, (expect, true, written_by), |i, job| {
             let stream = streams[i % streams.len()].clone();
-            tokio::spawn(client::logmon(port, stream, job))
+            tokio::spawn(client::logmon(port, stream, true, job))
         })
         .await
     }

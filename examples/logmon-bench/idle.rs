@@ -1,6 +1,8 @@
 //! The idle section: `--idle-clients` clients connected to logmon for
-//! `--idle-secs` with nothing written; only the WebSocket pings should cost
-//! the server anything.
+//! `--idle-secs` with nothing written, asking for no `stats` messages (as
+//! the page does with its statistics panel closed): only the WebSocket
+//! pings should cost the server anything. A client that takes them gets
+//! each stream's message every second, idle or not.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -40,7 +42,7 @@ pub async fn run(bench: &mut Bench) -> io::Result<Idle> {
     let (secs, k) = (bench.opts.idle_secs(), bench.opts.idle_clients);
     eprintln!("idle: {k} clients for {secs} s");
     let t = bench.start(Kind::Logmon).await?;
-    let clients = bench.connect(&t, k, u64::MAX, false).await?;
+    let clients = bench.connect_taking(&t, k, u64::MAX, false, false).await?;
     tokio::time::sleep(SETTLE).await;
     let meter = Meter::start(&t.server);
     tokio::time::sleep(Duration::from_secs_f64(secs)).await;

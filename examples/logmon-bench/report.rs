@@ -246,7 +246,7 @@ pub(crate) fn latency(us: Option<u64>) -> String {
 /// The idle section: the server's CPU against what its pings may cost, wake-ups, RSS.
 pub fn idle(table: &mut Table, idle: &Idle) {
     let (span, secs) = (&idle.span, idle.secs);
-    let w = format!("idle {secs:.0} s, {} clients", idle.clients);
+    let w = format!("idle {secs:.0} s, {} clients without stats", idle.clients);
     let allowed = idle.allowed_cpu();
     let cpu = format!("{:.3} s", span.server.as_secs_f64());
     let target = format!("≤ {:.3} s (pings)", allowed.as_secs_f64());

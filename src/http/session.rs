@@ -90,14 +90,24 @@ struct Session<'a> {
     stall_limit: Duration,
 }
 
+/// What wakes a waiting session: new lines (or a new `hello`), and each
+/// second's `stats` messages.
+struct Wakes {
+    lines: watch::Receiver<u64>,
+    stats: watch::Receiver<u64>,
+}
+
 impl Session<'_> {
     /// Sends what there is, waits for more; returns why the connection ended.
     async fn serve(&mut self, ping: Duration) -> String {
-        let mut wake = self.state.hub.subscribe();
+        let mut wakes = Wakes {
+            lines: self.state.hub.subscribe(),
+            stats: self.state.hub.subscribe_stats(),
+        };
         let mut ticker = tokio::time::interval_at(Instant::now() + ping, ping);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            if let Err(reason) = self.step(&mut wake, &mut ticker).await {
+            if let Err(reason) = self.step(&mut wakes, &mut ticker).await {
                 return reason;
             }
         }
@@ -105,7 +115,7 @@ impl Session<'_> {
 
     /// One round: take in what the client sent and a due ping even in the
     /// middle of a long burst (a client that reads is alive), then send or wait.
-    async fn step(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
+    async fn step(&mut self, wakes: &mut Wakes, ticker: &mut Interval) -> Result<(), String> {
         while let Some(msg) = self.ws.next().now_or_never() {
             self.received(msg).await?;
         }
@@ -119,7 +129,7 @@ impl Session<'_> {
         if !self.batch.is_empty() || self.ping_due {
             self.send().await
         } else {
-            self.wait(wake, ticker).await
+            self.wait(wakes, ticker).await
         }
     }
 
@@ -165,17 +175,24 @@ impl Session<'_> {
         }
     }
 
-    /// Waits for new frames, a client message, a ping tick or shutdown.
-    async fn wait(&mut self, wake: &mut watch::Receiver<u64>, ticker: &mut Interval) -> Result<(), String> {
+    /// Waits for new frames, a second's `stats` if the client takes them,
+    /// a client message, a ping tick or shutdown.
+    async fn wait(&mut self, wakes: &mut Wakes, ticker: &mut Interval) -> Result<(), String> {
+        let stats = self.subs.wants_stats();
         tokio::select! {
             biased;
             _ = self.shutdown.requested() => Err(self.close(CloseCode::Away, "server shutting down").await),
             msg = self.ws.next() => self.received(msg).await,
-            r = wake.changed() => match r {
-                Ok(()) => self.gather().await,
-                Err(_) => Err("hub closed".to_string()),
-            },
+            r = wakes.lines.changed() => self.woken(r).await,
+            r = wakes.stats.changed(), if stats => self.woken(r).await,
             _ = ticker.tick() => self.tick().await,
+        }
+    }
+
+    async fn woken(&mut self, r: Result<(), watch::error::RecvError>) -> Result<(), String> {
+        match r {
+            Ok(()) => self.gather().await,
+            Err(_) => Err("hub closed".to_string()),
         }
     }
 
@@ -202,7 +219,7 @@ impl Session<'_> {
             Some(Ok(Message::Text(text))) => {
                 self.last_seen = Instant::now();
                 if let Some(ClientMessage::Stats { on }) = ClientMessage::parse(&text) {
-                    self.subs.set_stats(on, &mut self.batch);
+                    self.subs.set_stats(on, &self.state.hub, &mut self.batch);
                 }
                 Ok(())
             }

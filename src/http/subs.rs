@@ -105,13 +105,20 @@ impl Subs {
         behind
     }
 
-    /// `stats` messages on or off; turned on, every point kept comes first.
-    pub(super) fn set_stats(&mut self, on: bool, batch: &mut Vec<Utf8Bytes>) {
+    /// `stats` messages on or off; turned on, every point kept comes first
+    /// (and the seconds' messages from the next on).
+    pub(super) fn set_stats(&mut self, on: bool, hub: &Hub, batch: &mut Vec<Utf8Bytes>) {
         if on && !self.wanted.stats {
+            self.stats_tick = hub.stats_tick().number;
             let now = civil::unix_now();
             batch.extend(self.cursors.iter().map(|c| c.stream().stats.full(now)));
         }
         self.wanted.stats = on;
+    }
+
+    /// Whether the client takes `stats` messages.
+    pub(super) fn wants_stats(&self) -> bool {
+        self.wanted.stats
     }
 
     /// The streams' newest `stats` messages, once each.

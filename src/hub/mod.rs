@@ -55,13 +55,15 @@ pub struct Hub {
 }
 
 /// Wakes the sessions: at every publish, and whenever what `hello` says
-/// changes, which it also counts.
+/// changes, which it also counts; apart, at every second's `stats`, the
+/// sessions that take them (the others sleep through it).
 #[derive(Default)]
 struct Signal {
     /// Changes whenever what `hello` says changes: the set of streams, a
     /// stream's format, a stream's state.
     version: AtomicU64,
     wake: watch::Sender<u64>,
+    stats: watch::Sender<u64>,
 }
 
 impl Signal {
@@ -191,7 +193,7 @@ impl Hub {
         let number = tick.number + 1;
         *tick = Arc::new(StatsTick { number, frames });
         drop(tick);
-        self.signal.wake();
+        self.signal.stats.send_replace(number);
     }
 
     /// The latest `stats` messages.
@@ -202,6 +204,11 @@ impl Hub {
     /// A receiver that changes whenever any stream publishes or what `hello` says changes.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.signal.wake.subscribe()
+    }
+
+    /// A receiver that changes at every second's `stats` messages.
+    pub fn subscribe_stats(&self) -> watch::Receiver<u64> {
+        self.signal.stats.subscribe()
     }
 }
 
