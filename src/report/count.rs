@@ -15,7 +15,7 @@ use crate::archive::time;
 use crate::layout::{FieldType, Kind, Layout, Role, json};
 use crate::protocol::report::{Item, Panels, Report, SeriesPoint, Tally};
 use crate::stats::histogram::Histogram;
-use crate::stats::values::{self, Fields, Values};
+use crate::stats::values::{self, Values};
 
 /// Distinct visitors a report holds at most (a hash each).
 pub const MAX_VISITORS: usize = 500_000;
@@ -39,7 +39,6 @@ struct More<'a> {
 /// The counts of the lines seen so far.
 pub struct Counter {
     pub(super) layout: Arc<Layout>,
-    fields: Fields,
     extra: Extra,
     spans: Vec<Range<usize>>,
     pairs: Vec<(String, String)>,
@@ -81,7 +80,6 @@ impl Counter {
             time: layout.fields.iter().position(|f| f.ty == FieldType::Time),
         };
         Counter {
-            fields: Fields::of(&layout),
             extra,
             layout,
             spans: Vec::new(),
@@ -104,7 +102,7 @@ impl Counter {
         match layout.kind {
             Kind::Text if layout.split(line, &mut self.spans) => {
                 let spans = std::mem::take(&mut self.spans);
-                let v = Values::of_fields(&self.fields, line, &spans);
+                let v = Values::of_fields(&layout.roles, line, &spans);
                 let at = |i: Option<usize>| i.and_then(|i| spans.get(i)).map(|s| &line[s.clone()]);
                 let more = More {
                     referrer: at(self.extra.referrer),

@@ -37,7 +37,7 @@ pub use feed::{Counted, Feed};
 use sums::Line;
 use top::Listed;
 pub use totals::{BOUNDS_MS, Durations, METHODS, STATUS_SLOTS, Totals, status_label};
-use values::{Fields, Values};
+use values::Values;
 use when::When;
 use window::{WINDOW_MINUTES, Window};
 
@@ -89,7 +89,6 @@ impl Stats {
         Recorder {
             inner: self.lock(),
             layout,
-            fields: Fields::of(layout),
             when: When::of(layout),
             spans: Vec::with_capacity(layout.fields.len()),
             pairs: Vec::new(),
@@ -175,7 +174,6 @@ fn top_lists(lists: [Vec<Listed>; 5]) -> (Top, TopError) {
 pub struct Recorder<'a> {
     inner: MutexGuard<'a, Inner>,
     layout: &'a Layout,
-    fields: Fields,
     when: When,
     spans: Vec<Range<usize>>,
     pairs: Vec<(String, String)>,
@@ -187,7 +185,7 @@ impl Recorder<'_> {
         match self.layout.kind {
             Kind::Text if self.layout.split(line, &mut self.spans) => {
                 let t = self.when.text(line, &self.spans);
-                add(w, &Values::of_fields(&self.fields, line, &self.spans), t)
+                add(w, &Values::of_fields(&self.layout.roles, line, &self.spans), t)
             }
             Kind::Json if json::pairs(line, &mut self.pairs) => {
                 let texts = values::json_texts_of(&self.pairs);

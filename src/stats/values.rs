@@ -5,36 +5,14 @@ use std::ops::Range;
 
 use crate::layout::byte;
 use crate::layout::fields::without_query;
-use crate::layout::{Layout, Role};
-
-/// The field of a text layout that plays each role: found once for many
-/// lines, so that a line's values are read from its spans by index.
-pub struct Fields {
-    at: [u8; Role::ALL.len()],
-}
-
-/// No field plays the role.
-const NONE: u8 = u8::MAX;
-
-impl Fields {
-    pub fn of(layout: &Layout) -> Fields {
-        let at = Role::ALL.map(|role| {
-            layout
-                .roles
-                .get(role)
-                .and_then(|i| u8::try_from(i).ok())
-                .unwrap_or(NONE)
-        });
-        Fields { at }
-    }
-}
+use crate::layout::{Role, Roles};
 
 /// A line's value for each role (`None`: no such field, or `-`), read
 /// where it is: a text line's spans, or a JSON object's texts by role.
 /// Nothing is copied to make one.
 pub enum Values<'a> {
     Text {
-        at: [u8; Role::ALL.len()],
+        roles: &'a Roles,
         line: &'a [u8],
         spans: &'a [Range<usize>],
     },
@@ -44,22 +22,18 @@ pub enum Values<'a> {
 impl<'a> Values<'a> {
     pub fn get(&self, role: Role) -> Option<&'a [u8]> {
         let v = match *self {
-            Values::Text { at, line, spans } => match at[role as usize] {
-                NONE => None,
-                i => spans.get(usize::from(i)).map(|span| &line[span.clone()]),
-            },
+            Values::Text { roles, line, spans } => roles
+                .get(role)
+                .and_then(|i| spans.get(i))
+                .map(|span| &line[span.clone()]),
             Values::Json(texts) => texts[role as usize].as_deref().map(str::as_bytes),
         };
         v.filter(|v| !v.is_empty() && *v != b"-")
     }
 
-    /// The values of a line split into `spans` by the text layout of `fields`.
-    pub fn of_fields(fields: &Fields, line: &'a [u8], spans: &'a [Range<usize>]) -> Values<'a> {
-        Values::Text {
-            at: fields.at,
-            line,
-            spans,
-        }
+    /// The values of a line split into `spans` by a text layout whose fields play `roles`.
+    pub fn of_fields(roles: &'a Roles, line: &'a [u8], spans: &'a [Range<usize>]) -> Values<'a> {
+        Values::Text { roles, line, spans }
     }
 
     /// The values of a JSON object's keys named like nginx's variables.
