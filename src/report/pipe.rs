@@ -1,7 +1,7 @@
 //! Counting beside reading: a report's lines are read (and decompressed)
 //! by the search's walk on one thread and counted on another, so a report
 //! uses two cores where it would wait on one. The reader hands over
-//! batches of lines (`BATCH` bytes, `batch.rs`); at most `BATCHES`
+//! batches of lines (`BATCH` bytes with their ends, `batch.rs`); at most `BATCHES`
 //! wait, so a slow count slows the reading and the memory between them is
 //! bounded (about 1 MiB). Without a thread to spare (the unit's `TasksMax`),
 //! the lines are counted where they are read.
@@ -35,7 +35,7 @@ pub fn counted<R>(layout: Arc<Layout>, terms: &Terms, read: impl FnOnce(&mut dyn
         let mut batch = Batch::with_capacity(BATCH);
         let r = read(&mut |line| {
             batch.push(line);
-            if batch.bytes() >= BATCH {
+            if batch.size() >= BATCH {
                 // The counting thread ends only when this side hangs up.
                 let _ = tx.send(batch.take());
             }

@@ -150,3 +150,39 @@ async fn five_hundred_clients_get_every_line_once() {
         failures.first()
     );
 }
+
+/// 64 MiB of empty lines appended at once (67 million lines) to a stream
+/// whose lines are split and counted: the follower, the statistics' feed
+/// behind it (every line copied with where it ends) and the history stay
+/// within their bounds however dense the lines, and every line is numbered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_dense_burst_keeps_the_daemon_bounded() {
+    let fx = Setup::new().stream_with(ACCESS, "format = \"nginx-combined\"").start();
+    let n = 64u64 << 20;
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(fx.dir.path("access.log"))
+        .unwrap();
+    fx.reset_peak();
+    std::io::Write::write_all(&mut log, &vec![b'\n'; n as usize]).unwrap();
+    let started = Instant::now();
+    loop {
+        let body = get(&fx, "/healthz").await.body;
+        let health: logmon::protocol::Health = serde_json::from_slice(&body).unwrap();
+        if health.streams[0].seq >= n {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "seq {}",
+            health.streams[0].seq
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let peak = fx.peak_mib();
+    println!(
+        "{n} empty lines numbered in {:?}: peak RSS {peak} MiB",
+        started.elapsed()
+    );
+    assert!(peak < 64, "the daemon's peak RSS reached {peak} MiB");
+}

@@ -99,3 +99,23 @@ async fn reports_take_search_places_and_stop_when_their_client_leaves() {
     wait_running(&fx, 0, Duration::from_secs(2)).await;
     eprintln!("the report stopped {:?} after its client left", left.elapsed());
 }
+
+/// A line-dense file (32 MiB of empty lines, 33 million of them): the
+/// lines handed from the report's reader to its counting thread are
+/// bounded by what they hold, line ends included, not by their text alone.
+#[tokio::test]
+async fn a_line_dense_file_keeps_a_report_bounded() {
+    let fx = Fixture::new(&[ACCESS]);
+    let n = 32 << 20;
+    std::fs::write(fx.dir.path("access.log.1"), vec![b'\n'; n]).unwrap();
+    fx.reset_peak();
+    let (_, r) = report(&fx, "stream=access").await;
+    assert_eq!(
+        (r.requests, r.valid),
+        (n as u64, 0),
+        "every empty line read, none valid"
+    );
+    let peak = fx.peak_mib();
+    eprintln!("a report of {n} empty lines: peak RSS {peak} MiB");
+    assert!(peak < 64, "the daemon's peak RSS reached {peak} MiB");
+}
